@@ -1,0 +1,129 @@
+// Byte strings: keys and values are JS strings holding one byte per char (Latin-1), which V8
+// stores as one-byte strings. These helpers convert at the boundaries and parse numbers as Redis does.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8");
+
+/** Raw bytes → byte string (one char per byte). */
+export function bytesToBinary(bytes: Uint8Array): string {
+  let out = "";
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
+  }
+  return out;
+}
+
+/** Byte string → raw bytes. Chars above 0xFF are a bug upstream; they are truncated to a byte. */
+export function binaryToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Text (any JS string) → its UTF-8 bytes as a byte string. ASCII passes through unchanged. */
+export function textToBinary(s: string): string {
+  if (ASCII.test(s)) return s;
+  return bytesToBinary(encoder.encode(s));
+}
+
+/** Byte string → text, decoding UTF-8 (invalid sequences become U+FFFD). */
+export function binaryToText(s: string): string {
+  if (ASCII.test(s)) return s;
+  return decoder.decode(binaryToBytes(s));
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+const CANONICAL_INT = /^(0|-?[1-9][0-9]*)$/;
+
+/**
+ * Parses a byte string as Redis's string2ll does: canonical decimal (no '+', no leading zeros, no
+ * spaces), within int64. Returns null when it is not such a number.
+ */
+export function parseInt64(s: string): bigint | null {
+  if (s.length === 0 || s.length > 20 || !CANONICAL_INT.test(s)) return null;
+  const n = BigInt(s);
+  if (n > INT64_MAX || n < INT64_MIN) return null;
+  return n;
+}
+
+/** Like parseInt64 but as a JS number, for arguments that must fit in a safe integer range. */
+export function parseSafeInt(s: string): number | null {
+  if (s.length === 0 || s.length > 20 || !CANONICAL_INT.test(s)) return null;
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) {
+    const b = parseInt64(s);
+    return b === null ? null : Number(b);
+  }
+  return n;
+}
+
+export function isInt64(n: bigint): boolean {
+  return n <= INT64_MAX && n >= INT64_MIN;
+}
+
+const FLOAT_SYNTAX = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Parses a double as Redis's string2ld/strtold-based parsers accept it: decimal or exponent form,
+ * "inf"/"+inf"/"-inf" (any case), no spaces. NaN is refused. Returns null when invalid.
+ */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5000) return null;
+  const lower = s.toLowerCase();
+  if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") return Infinity;
+  if (lower === "-inf" || lower === "-infinity") return -Infinity;
+  if (!FLOAT_SYNTAX.test(s)) return null;
+  const n = Number(s);
+  if (Number.isNaN(n)) return null;
+  return n;
+}
+
+/**
+ * Formats a double as Redis 7.0 replies with it: C's "%.17g" (so 1.1 is "1.1000000000000001"),
+ * "inf"/"-inf", and integral values without a fraction.
+ */
+export function formatDouble(n: number): string {
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
+  if (Number.isNaN(n)) return "nan";
+  if (n === 0) return Object.is(n, -0) ? "-0" : "0";
+  return formatG(n, 17);
+}
+
+/** C's "%.<precision>g". */
+export function formatG(n: number, precision: number): string {
+  const exp = Number(n.toExponential(precision - 1).split("e")[1]);
+  if (exp < -4 || exp >= precision) {
+    const [mant, e] = n.toExponential(precision - 1).split("e");
+    const m = mant.includes(".") ? mant.replace(/0+$/, "").replace(/\.$/, "") : mant;
+    const ev = Number(e);
+    const abs = Math.abs(ev);
+    return `${m}e${ev < 0 ? "-" : "+"}${abs < 10 ? "0" + abs : abs}`;
+  }
+  const fixed = n.toFixed(Math.max(0, precision - 1 - exp));
+  return fixed.includes(".") ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
+}
+
+/**
+ * Formats a number as INCRBYFLOAT/HINCRBYFLOAT reply with it ("%.17Lf" on a long double, trailing
+ * zeros trimmed). Redis computes in 80-bit long double, so 10.5 + 0.1 prints "10.6"; the shortest
+ * round-trip form of our double is the closest equivalent.
+ */
+export function formatLongDouble(n: number): string {
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  const shortest = String(n);
+  if (!shortest.includes("e")) return shortest;
+  const fixed = n.toFixed(17);
+  return fixed.replace(/0+$/, "").replace(/\.$/, "");
+}
+
+/** Compares two byte strings bytewise (memcmp order), as Redis sorts members and keys. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

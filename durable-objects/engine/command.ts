@@ -1,0 +1,87 @@
+// The command table's shape: one declarative entry per command (arity with Redis's sign convention,
+// flags, key positions) and its handler. Only the dispatcher reads arity, keys and flags.
+
+import type { Config } from "./config.js";
+import type { Keyspace } from "./keyspace.js";
+import type { Reply } from "./reply.js";
+
+export type CommandFlag =
+  | "write" // may modify the dataset
+  | "readonly" // reads only
+  | "denyoom" // refused when used memory is over maxmemory
+  | "fast" // O(1) or O(log n)
+  | "admin" // server administration
+  | "fanout" // runs on every shard (KEYS, DBSIZE, FLUSHALL, …); the worker merges replies
+  | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
+  | "notxn" // not allowed inside /multi-exec
+  | "nopropagate"; // never logged even when it reports a change (e.g. CONFIG SET is logged by the shard itself)
+
+export interface CommandContext {
+  readonly db: Keyspace;
+  readonly config: Config;
+  /** The time the command started, in ms (Redis's cached mstime); replies and expiries use it. */
+  readonly now: number;
+  /** Random numbers for SPOP, RANDOMKEY, …: their effects are propagated, so replay needs none. */
+  random(): number;
+  /** Count of changes made; a write that bumps it is propagated as sent unless rewritten. */
+  dirty: number;
+  /** Propagate these commands instead of the one sent (SET EX → SET PXAT, SPOP → SREM, …). */
+  rewrite(...commands: string[][]): void;
+  /** Whether the shard is replaying its log (no propagation, no lazy expiry). */
+  readonly loading: boolean;
+  /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */
+  readonly server: ServerInfo;
+}
+
+/** What INFO and friends read from outside the keyspace; the Durable Object fills in its part. */
+export interface ServerInfo {
+  startedAt: number;
+  commandsProcessed: number;
+  expiredKeys: number;
+  /** Extra INFO sections (e.g. persistence) supplied by the host. */
+  sections: Map<string, () => [string, string | number][]>;
+}
+
+export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
+
+export interface CommandSpec {
+  /** Lower-case name. */
+  name: string;
+  /** Argument count including the name; negative means "at least -arity". */
+  arity: number;
+  flags: readonly CommandFlag[];
+  /** Position of the first key (0: no keys), the last (negative counts from the end), and the step. */
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  /** For commands whose key positions depend on their arguments (ZUNIONSTORE numkeys, SORT STORE, …). */
+  keys?: (argv: string[]) => number[];
+  handler: Handler;
+}
+
+export function command(
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  keys: [first: number, last: number, step: number] | ((argv: string[]) => number[]),
+  handler: Handler,
+): CommandSpec {
+  if (typeof keys === "function") {
+    return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, keys, handler };
+  }
+  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler };
+}
+
+/** Argument positions of the keys in argv, from the table entry. */
+export function keyPositions(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.keys) return spec.keys(argv);
+  if (spec.firstKey === 0) return [];
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) out.push(i);
+  return out;
+}
+
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}

@@ -1,0 +1,194 @@
+// Redis configuration parameters, by Redis's own names: defaults, validation with Redis's error
+// texts, CONFIG GET glob matching. The host (Durable Object) persists changes and reacts to them.
+
+import { RedisError } from "./errors.js";
+import { globMatch } from "./glob.js";
+
+type Kind =
+  | { type: "bool" }
+  | { type: "int"; min: number; max: number }
+  | { type: "memory" }
+  | { type: "enum"; values: readonly string[] }
+  | { type: "string"; validate?: (v: string) => string | null };
+
+interface Param {
+  name: string;
+  kind: Kind;
+  default: string;
+  alias?: string;
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+  "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
+};
+
+/** Redis's memtoull: "100mb" → 104857600. Null when invalid. */
+export function parseMemory(v: string): number | null {
+  const m = /^(\d+)([a-zA-Z]*)$/.exec(v);
+  if (!m) return null;
+  const unit = MEMORY_UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return null;
+  return Number(m[1]) * unit;
+}
+
+function validateSave(v: string): string | null {
+  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
+  if (parts.length % 2 !== 0) return "Invalid save parameters";
+  for (const p of parts) if (!/^\d+$/.test(p)) return "Invalid save parameters";
+  return null;
+}
+
+const INT_MAX = 2 ** 31 - 1;
+const PARAMS: Param[] = [
+  { name: "appendonly", kind: { type: "bool" }, default: "yes" },
+  { name: "appendfsync", kind: { type: "enum", values: ["always", "everysec", "no"] }, default: "everysec" },
+  { name: "appendfilename", kind: { type: "string" }, default: "appendonly.aof" },
+  { name: "aof-use-rdb-preamble", kind: { type: "bool" }, default: "yes" },
+  { name: "aof-load-truncated", kind: { type: "bool" }, default: "yes" },
+  { name: "aof-timestamp-enabled", kind: { type: "bool" }, default: "no" },
+  { name: "aof-archive", kind: { type: "bool" }, default: "no" },
+  { name: "auto-aof-rewrite-percentage", kind: { type: "int", min: 0, max: INT_MAX }, default: "100" },
+  { name: "auto-aof-rewrite-min-size", kind: { type: "memory" }, default: "67108864" },
+  { name: "save", kind: { type: "string", validate: validateSave }, default: "3600 1 300 100 60 10000" },
+  { name: "rdbcompression", kind: { type: "bool" }, default: "yes" },
+  { name: "rdbchecksum", kind: { type: "bool" }, default: "yes" },
+  { name: "rdb-retain-snapshots", kind: { type: "int", min: 1, max: 1000 }, default: "2" },
+  { name: "rdb-load-fallback", kind: { type: "bool" }, default: "no" },
+  { name: "dbfilename", kind: { type: "string" }, default: "dump.rdb" },
+  { name: "dir", kind: { type: "string" }, default: "durable-redis" },
+  { name: "maxmemory", kind: { type: "memory" }, default: String(100 * 1024 * 1024) },
+  {
+    name: "maxmemory-policy",
+    kind: {
+      type: "enum",
+      values: ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
+    },
+    default: "noeviction",
+  },
+  { name: "maxmemory-samples", kind: { type: "int", min: 1, max: 64 }, default: "5" },
+  { name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "128" },
+  { name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: { type: "int", min: 0, max: INT_MAX }, default: "64" },
+  { name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: { type: "int", min: -5, max: INT_MAX }, default: "-2" },
+  { name: "list-compress-depth", kind: { type: "int", min: 0, max: INT_MAX }, default: "0" },
+  { name: "set-max-intset-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "512" },
+  { name: "zset-max-listpack-entries", alias: "zset-max-ziplist-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "128" },
+  { name: "zset-max-listpack-value", alias: "zset-max-ziplist-value", kind: { type: "int", min: 0, max: INT_MAX }, default: "64" },
+  { name: "hll-sparse-max-bytes", kind: { type: "int", min: 0, max: INT_MAX }, default: "3000" },
+  { name: "proto-max-bulk-len", kind: { type: "memory" }, default: String(512 * 1024 * 1024) },
+  { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },
+];
+
+const BY_NAME = new Map<string, Param>();
+for (const p of PARAMS) {
+  BY_NAME.set(p.name, p);
+  if (p.alias) BY_NAME.set(p.alias, p);
+}
+
+export function isConfigParam(name: string): boolean {
+  return BY_NAME.has(name.toLowerCase());
+}
+
+export class Config {
+  private readonly values = new Map<string, string>();
+  /** Called after a successful change, with the canonical names and values. */
+  onChange: (changes: [string, string][]) => void = () => {};
+
+  constructor(initial: Record<string, string> = {}) {
+    for (const p of PARAMS) this.values.set(p.name, p.default);
+    for (const [k, v] of Object.entries(initial)) {
+      const err = this.validate(k, v);
+      if (err === null) this.values.set(BY_NAME.get(k.toLowerCase())!.name, this.canonical(k, v));
+    }
+  }
+
+  get(name: string): string {
+    const p = BY_NAME.get(name);
+    if (!p) throw new Error(`unknown config parameter ${name}`);
+    return this.values.get(p.name)!;
+  }
+  getBool(name: string): boolean {
+    return this.get(name) === "yes";
+  }
+  getNumber(name: string): number {
+    return Number(this.get(name));
+  }
+
+  /** CONFIG GET: flat [name, value, …] for every parameter matching any pattern. */
+  match(patterns: string[]): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const p of PARAMS) {
+      for (const name of p.alias ? [p.name, p.alias] : [p.name]) {
+        if (seen.has(name)) continue;
+        if (patterns.some((pat) => globMatch(pat.toLowerCase(), name))) {
+          seen.add(name);
+          out.push(name, this.values.get(p.name)!);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Null when valid, else the reason as Redis words it. */
+  private validate(name: string, value: string): string | null {
+    const p = BY_NAME.get(name.toLowerCase());
+    if (!p) return "unknown";
+    const k = p.kind;
+    switch (k.type) {
+      case "bool":
+        return /^(yes|no)$/i.test(value) ? null : "argument must be 'yes' or 'no'";
+      case "int": {
+        if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
+        const n = Number(value);
+        return n < k.min || n > k.max ? `argument must be between ${k.min} and ${k.max} inclusive` : null;
+      }
+      case "memory":
+        return parseMemory(value) === null ? "argument must be a memory value" : null;
+      case "enum":
+        return k.values.includes(value.toLowerCase())
+          ? null
+          : `argument(s) must be one of the following: ${k.values.join(", ")}`;
+      case "string":
+        return k.validate ? k.validate(value) : null;
+    }
+  }
+
+  private canonical(name: string, value: string): string {
+    const k = BY_NAME.get(name.toLowerCase())!.kind;
+    if (k.type === "bool" || k.type === "enum") return value.toLowerCase();
+    if (k.type === "memory") return String(parseMemory(value));
+    if (k.type === "string" && name.toLowerCase() === "save") return value.trim().split(/\s+/).join(" ");
+    return value;
+  }
+
+  /** CONFIG SET name value [name value …]: all or nothing, with Redis 7's error texts. */
+  set(pairs: [string, string][]): void {
+    const names = new Set<string>();
+    for (const [name] of pairs) {
+      const p = BY_NAME.get(name.toLowerCase());
+      if (!p) throw new RedisError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      if (names.has(p.name)) throw new RedisError(`ERR Duplicate parameter - ${name}`);
+      names.add(p.name);
+    }
+    for (const [name, value] of pairs) {
+      const err = this.validate(name, value);
+      if (err !== null) {
+        throw new RedisError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${err}`);
+      }
+    }
+    const changes: [string, string][] = pairs.map(([n, v]) => [BY_NAME.get(n.toLowerCase())!.name, this.canonical(n, v)]);
+    for (const [n, v] of changes) this.values.set(n, v);
+    this.onChange(changes);
+  }
+
+  /** Loads persisted values without validation errors (unknown names are ignored). */
+  restore(values: Record<string, string>): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (this.validate(k, v) === null) this.values.set(BY_NAME.get(k.toLowerCase())!.name, this.canonical(k, v));
+    }
+  }
+
+  all(): Record<string, string> {
+    return Object.fromEntries(this.values);
+  }
+}

@@ -1,0 +1,206 @@
+// The engine: a keyspace, the command table and the dispatcher. It checks arity, flags and memory,
+// runs handlers, turns thrown RedisErrors into error replies, and hands the commands to propagate
+// (the AOF's records) to a sink. Pure TypeScript: no storage, no Cloudflare APIs.
+
+import { COMMANDS } from "./commands/index.js";
+import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
+import { Config } from "./config.js";
+import { RedisError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
+import { Keyspace } from "./keyspace.js";
+import { type ErrorReply, type Reply, errorReply } from "./reply.js";
+import { evictKeys } from "./eviction.js";
+
+export interface EngineOptions {
+  /** Wall clock in ms; tests inject one. */
+  clock?: () => number;
+  /** Uniform [0, 1); tests inject a seeded one. */
+  random?: () => number;
+  config?: Record<string, string>;
+}
+
+/** Receives, synchronously, the commands a batch propagates, in order (a transaction as MULTI … EXEC). */
+export type PropagationSink = (commands: string[][]) => void;
+
+export interface ExecuteOptions {
+  /** The caller holds a read-only token: write commands are refused. */
+  readonly?: boolean;
+}
+
+const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
+
+export class Engine {
+  readonly db: Keyspace;
+  readonly config: Config;
+  readonly server: ServerInfo;
+  readonly clock: () => number;
+  readonly random: () => number;
+  /** Changes since the last save (rdb_changes_since_last_save). */
+  dirty = 0;
+  /** Total changes ever made; the Durable Object's write counter and sync token come from it. */
+  writes = 0;
+  sink: PropagationSink = () => {};
+  private readonly table: Map<string, CommandSpec>;
+  /** Records of the batch being executed, flushed to the sink at its end. */
+  private records: string[][] = [];
+
+  constructor(opts: EngineOptions = {}) {
+    this.clock = opts.clock ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.config = new Config(opts.config);
+    this.db = new Keyspace(this.clock);
+    this.db.hooks = {
+      onExpired: (key) => {
+        this.server.expiredKeys++;
+        if (!this.db.loading) this.records.push(["DEL", key]);
+      },
+      beforeWrite: () => {},
+    };
+    this.server = { startedAt: this.clock(), commandsProcessed: 0, expiredKeys: 0, sections: new Map() };
+    this.table = COMMANDS;
+  }
+
+  lookup(name: string): CommandSpec | undefined {
+    return this.table.get(name.toLowerCase());
+  }
+
+  /** Runs one command and propagates what it changed. */
+  execute(argv: string[], opts: ExecuteOptions = {}): Reply {
+    return this.executeBatch([argv], opts)[0];
+  }
+
+  /** Runs a pipeline synchronously: nothing else interleaves; each command stands on its own. */
+  executeBatch(batch: string[][], opts: ExecuteOptions = {}): Reply[] {
+    const replies: Reply[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
+    this.flush();
+    return replies;
+  }
+
+  /**
+   * Runs a MULTI/EXEC transaction. If any command is refused while queueing (unknown, wrong arity,
+   * not permitted) nothing runs and the whole reply is Redis's EXECABORT error, naming the cause.
+   * Its effects are propagated as one MULTI … EXEC block.
+   */
+  executeTransaction(batch: string[][], opts: ExecuteOptions = {}): Reply[] | ErrorReply {
+    for (const argv of batch) {
+      const refused = this.check(argv, opts, true);
+      if (refused) return errorReply(`${EXEC_ABORT} ${refused.error}`);
+    }
+    const replies: Reply[] = new Array(batch.length);
+    const start = this.records.length;
+    for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
+    if (this.records.length > start) {
+      this.records.splice(start, 0, ["MULTI"]);
+      this.records.push(["EXEC"]);
+    }
+    this.flush();
+    return replies;
+  }
+
+  /** Replays one logged command while loading: no propagation, no lazy expiry, no memory limit. */
+  replay(argv: string[]): Reply {
+    const spec = this.lookup(argv[0]);
+    if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
+    if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
+    return this.run(spec, argv, true);
+  }
+
+  /** One active-expiry cycle; the deletions are propagated as DELs. */
+  activeExpireCycle(budgetMs: number): number {
+    const deleted = this.db.activeExpire(budgetMs);
+    if (deleted.length === 0) return 0;
+    this.server.expiredKeys += deleted.length;
+    for (const key of deleted) this.records.push(["DEL", key]);
+    this.flush();
+    return deleted.length;
+  }
+
+  private flush(): void {
+    if (this.records.length === 0) return;
+    const out = this.records;
+    this.records = [];
+    this.sink(out);
+  }
+
+  /** The refusal a command gets before it runs, or null. */
+  private check(argv: string[], opts: ExecuteOptions, inTransaction: boolean): { error: string } | null {
+    const spec = this.lookup(argv[0]);
+    if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
+    if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
+    if (opts.readonly && (spec.flags.includes("write") || spec.flags.includes("noreadonlytoken") || spec.flags.includes("admin"))) {
+      return errorReply(noPermission(argv[0]).message);
+    }
+    if (inTransaction && spec.flags.includes("notxn")) {
+      return errorReply(`ERR Command not allowed inside a transaction`);
+    }
+    return null;
+  }
+
+  private call(argv: string[], opts: ExecuteOptions): Reply {
+    const refused = this.check(argv, opts, false);
+    if (refused) return refused;
+    const spec = this.lookup(argv[0])!;
+    if (spec.flags.includes("denyoom")) {
+      const limit = this.config.getNumber("maxmemory");
+      if (limit > 0 && this.db.usedMemory > limit) {
+        const policy = this.config.get("maxmemory-policy");
+        if (policy === "noeviction" || !evictKeys(this, limit, policy, (key) => this.records.push(["DEL", key]))) {
+          return errorReply(oom().message);
+        }
+      }
+    }
+    return this.run(spec, argv, false);
+  }
+
+  private run(spec: CommandSpec, argv: string[], loading: boolean): Reply {
+    const db = this.db;
+    const isWrite = spec.flags.includes("write");
+    // Collections change in place: measure the keys this write names before and after.
+    let tracked: [string, { memoryUsage(): number }, number][] | null = null;
+    if (isWrite) {
+      for (const pos of keyPositions(spec, argv)) {
+        const key = argv[pos];
+        db.hooks.beforeWrite(key);
+        const v = db.data.get(key);
+        if (v !== undefined && typeof v !== "string") (tracked ??= []).push([key, v, v.memoryUsage()]);
+      }
+    }
+    let rewritten: string[][] | null = null;
+    const ctx: CommandContext = {
+      db,
+      config: this.config,
+      now: this.clock(),
+      random: this.random,
+      dirty: 0,
+      loading,
+      server: this.server,
+      rewrite(...commands: string[][]) {
+        rewritten = commands;
+      },
+    };
+    let reply: Reply;
+    try {
+      reply = spec.handler(ctx, argv);
+    } catch (e) {
+      if (e instanceof RedisError) reply = errorReply(e.message);
+      else {
+        console.error(`internal error in ${spec.name}:`, e instanceof Error ? e.stack : e);
+        reply = errorReply("ERR internal error");
+      }
+    }
+    if (tracked) for (const [, v, before] of tracked) db.usedMemory += v.memoryUsage() - before;
+    this.server.commandsProcessed++;
+    if (ctx.dirty > 0) {
+      this.dirty += ctx.dirty;
+      this.writes++;
+      if (!loading && !spec.flags.includes("nopropagate")) {
+        if (rewritten) for (const c of rewritten as string[][]) this.records.push(c);
+        else this.records.push(argv);
+      }
+    } else if (rewritten && !loading) {
+      // A command can propagate without changing the dataset as such (e.g. a lazily expired key's DEL).
+      for (const c of rewritten as string[][]) this.records.push(c);
+    }
+    return reply;
+  }
+}

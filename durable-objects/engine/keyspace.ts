@@ -1,0 +1,148 @@
+// The keyspace: keys → values, keys → absolute expiry (ms), with lazy expiry and memory accounting.
+// It knows nothing of commands or storage; hooks tell the engine when keys expire or are about to change.
+
+import { keyCost } from "./types/memory.js";
+import { type Value, valueMemory } from "./types/index.js";
+
+export interface KeyspaceHooks {
+  /** A key was found expired on access and removed (the engine propagates a DEL). */
+  onExpired(key: string): void;
+  /** A key is about to change or be removed (the snapshotter serializes it first if needed). */
+  beforeWrite(key: string): void;
+}
+
+const noHooks: KeyspaceHooks = { onExpired() {}, beforeWrite() {} };
+
+export class Keyspace {
+  data = new Map<string, Value>();
+  expires = new Map<string, number>();
+  /** Approximate bytes held: keys, values, expiry entries. */
+  usedMemory = 0;
+  /** While loading (AOF replay) nothing expires on access, so replay reproduces the log exactly. */
+  loading = false;
+  hooks: KeyspaceHooks = noHooks;
+
+  constructor(private readonly clock: () => number) {}
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** True when the key has an expiry in the past (it is logically gone). */
+  isExpired(key: string, now = this.clock()): boolean {
+    if (this.loading) return false;
+    const at = this.expires.get(key);
+    return at !== undefined && at <= now;
+  }
+
+  /** Removes the key if it has expired; returns true when it did. */
+  expireIfNeeded(key: string, now = this.clock()): boolean {
+    if (!this.isExpired(key, now)) return false;
+    this.delete(key);
+    this.hooks.onExpired(key);
+    return true;
+  }
+
+  /** The live value at key, applying lazy expiry. */
+  get(key: string): Value | undefined {
+    const v = this.data.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    return v;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Stores a value. keepTtl=false (SET's default) clears any expiry. */
+  set(key: string, value: Value, keepTtl = false): void {
+    this.hooks.beforeWrite(key);
+    const old = this.data.get(key);
+    if (old === undefined) this.usedMemory += keyCost(key);
+    else this.usedMemory -= valueMemory(old);
+    this.usedMemory += valueMemory(value);
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
+  }
+
+  /** Deletes a key; returns true when it existed (expired or not). */
+  delete(key: string): boolean {
+    const old = this.data.get(key);
+    if (old === undefined) return false;
+    this.hooks.beforeWrite(key);
+    this.usedMemory -= keyCost(key) + valueMemory(old);
+    this.data.delete(key);
+    if (this.expires.delete(key)) this.usedMemory -= 24;
+    return true;
+  }
+
+  getExpire(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  setExpire(key: string, atMs: number): void {
+    this.hooks.beforeWrite(key);
+    if (!this.expires.has(key)) this.usedMemory += 24;
+    this.expires.set(key, atMs);
+  }
+
+  removeExpire(key: string): boolean {
+    if (!this.expires.has(key)) return false;
+    this.hooks.beforeWrite(key);
+    this.expires.delete(key);
+    this.usedMemory -= 24;
+    return true;
+  }
+
+  /** Empties the keyspace. The old maps are left intact for anyone still iterating them. */
+  clear(): void {
+    this.data = new Map();
+    this.expires = new Map();
+    this.usedMemory = 0;
+  }
+
+  private expireCursor: Iterator<[string, number]> | null = null;
+  private expireCursorOf: Map<string, number> | null = null;
+
+  /** Next key with a TTL, walking the expires map round-robin (JS map iterators survive mutation). */
+  private nextWithTtl(): [string, number] | undefined {
+    if (this.expireCursorOf !== this.expires || this.expireCursor === null) {
+      this.expireCursor = this.expires.entries();
+      this.expireCursorOf = this.expires;
+    }
+    let r = this.expireCursor.next();
+    if (r.done) {
+      this.expireCursor = this.expires.entries();
+      r = this.expireCursor.next();
+    }
+    return r.done ? undefined : r.value;
+  }
+
+  /**
+   * One active-expiry pass, as Redis's: sample 20 keys with a TTL, delete the expired ones, repeat
+   * while more than a quarter of a sample was expired and the time budget lasts. Returns the keys deleted.
+   */
+  activeExpire(budgetMs: number, timeNow: () => number = Date.now): string[] {
+    const deleted: string[] = [];
+    if (this.loading || this.expires.size === 0) return deleted;
+    const started = timeNow();
+    const now = this.clock();
+    for (;;) {
+      const sample = Math.min(20, this.expires.size);
+      let expired = 0;
+      for (let i = 0; i < sample; i++) {
+        const entry = this.nextWithTtl();
+        if (entry === undefined) break;
+        if (entry[1] <= now) {
+          this.delete(entry[0]);
+          deleted.push(entry[0]);
+          expired++;
+        }
+      }
+      if (expired * 4 <= sample || this.expires.size === 0) break;
+      if (timeNow() - started >= budgetMs) break;
+    }
+    return deleted;
+  }
+}

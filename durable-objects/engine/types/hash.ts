@@ -1,0 +1,43 @@
+// The hash type: field → value, in insertion order (as Redis's listpack keeps small hashes).
+
+import { MAP_ENTRY, stringCost } from "./memory.js";
+
+export class RedisHash {
+  readonly map = new Map<string, string>();
+  private bytes = 64;
+
+  get size(): number {
+    return this.map.size;
+  }
+  get(field: string): string | undefined {
+    return this.map.get(field);
+  }
+  has(field: string): boolean {
+    return this.map.has(field);
+  }
+  /** Sets a field; returns true when the field is new. */
+  set(field: string, value: string): boolean {
+    const old = this.map.get(field);
+    if (old === undefined) {
+      this.bytes += MAP_ENTRY + stringCost(field) + stringCost(value);
+      this.map.set(field, value);
+      return true;
+    }
+    this.bytes += value.length - old.length;
+    this.map.set(field, value);
+    return false;
+  }
+  delete(field: string): boolean {
+    const old = this.map.get(field);
+    if (old === undefined) return false;
+    this.bytes -= MAP_ENTRY + stringCost(field) + stringCost(old);
+    this.map.delete(field);
+    return true;
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+  memoryUsage(): number {
+    return this.bytes;
+  }
+}
