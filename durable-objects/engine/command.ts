@@ -40,6 +40,16 @@ export interface ServerInfo {
   expiredKeys: number;
   /** Extra INFO sections (e.g. persistence) supplied by the host. */
   sections: Map<string, () => [string, string | number][]>;
+  /** Persistence operations the host (the Durable Object) implements; absent in a bare engine. */
+  host?: PersistenceHost;
+}
+
+/** What SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE ask of the host; replies are Redis's texts. */
+export interface PersistenceHost {
+  save(): string;
+  bgsave(schedule: boolean): string;
+  bgrewriteaof(): string;
+  lastsave(): number;
 }
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply;

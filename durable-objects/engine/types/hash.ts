@@ -5,6 +5,8 @@ import { MAP_ENTRY, stringCost } from "./memory.js";
 export class RedisHash {
   readonly map = new Map<string, string>();
   private bytes = 64;
+  /** Set once the collection has outgrown its compact encoding (Redis never converts back). */
+  bigEncoding = false;
 
   get size(): number {
     return this.map.size;

@@ -6,6 +6,8 @@ import { MAP_ENTRY, stringCost } from "./memory.js";
 export class RedisZSet {
   readonly scores = new Map<string, number>();
   private bytes = 64;
+  /** Set once the collection has outgrown its compact encoding (Redis never converts back). */
+  bigEncoding = false;
 
   get size(): number {
     return this.scores.size;

@@ -1,0 +1,17 @@
+// The command table: every family's entries in one map by lower-case name.
+
+import type { CommandSpec } from "../command.js";
+import { keyCommands } from "./keys.js";
+import { serverCommands, setCommandCounter } from "./server.js";
+import { stringCommands } from "./strings.js";
+
+const families: CommandSpec[][] = [stringCommands, keyCommands, serverCommands];
+
+export const COMMANDS = new Map<string, CommandSpec>();
+for (const family of families) {
+  for (const spec of family) {
+    if (COMMANDS.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
+    COMMANDS.set(spec.name, spec);
+  }
+}
+setCommandCounter(() => COMMANDS.size);

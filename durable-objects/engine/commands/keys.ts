@@ -1,0 +1,306 @@
+// Generic key commands: existence, deletion, expiry, renaming, iteration, introspection.
+
+import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { RedisError, invalidExpire, noSuchKey, notInteger, syntaxError } from "../errors.js";
+import { globMatch } from "../glob.js";
+import { OK, type Reply, status } from "../reply.js";
+import { type Value, RedisHash, RedisList, RedisSet, RedisZSet, typeName } from "../types/index.js";
+import { intArg, opt } from "./args.js";
+import { parseInt64 } from "../bytes.js";
+import { ScanCursors } from "../scan.js";
+import { objectEncoding } from "../encoding.js";
+
+/** DEL key [key …] / UNLINK */
+function del(ctx: CommandContext, argv: string[]): Reply {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    if (ctx.db.get(argv[i]) !== undefined && ctx.db.delete(argv[i])) n++;
+  }
+  ctx.dirty += n;
+  return n;
+}
+
+/** EXISTS key [key …] (a key named twice counts twice) / TOUCH */
+function exists(ctx: CommandContext, argv: string[]): Reply {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.db.has(argv[i])) n++;
+  return n;
+}
+
+/** TYPE key */
+function type(ctx: CommandContext, argv: string[]): Reply {
+  const v = ctx.db.get(argv[1]);
+  return status(v === undefined ? "none" : typeName(v));
+}
+
+/**
+ * EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT key time [NX|XX|GT|LT]: propagated as PEXPIREAT with an absolute
+ * time, or as DEL when the time is already past (Redis's checkAlreadyExpired).
+ */
+function expire(ctx: CommandContext, argv: string[]): Reply {
+  const name = argv[0].toLowerCase();
+  const key = argv[1];
+  const n = parseInt64(argv[2]);
+  if (n === null) throw notInteger();
+  let nx = false, xx = false, gt = false, lt = false;
+  for (let i = 3; i < argv.length; i++) {
+    const a = opt(argv[i]);
+    if (a === "NX") nx = true;
+    else if (a === "XX") xx = true;
+    else if (a === "GT") gt = true;
+    else if (a === "LT") lt = true;
+    else throw new RedisError(`ERR Unsupported option ${argv[i]}`);
+  }
+  if (nx && (xx || gt || lt)) throw new RedisError("ERR NX and XX, GT or LT options at the same time are not compatible");
+  if (gt && lt) throw new RedisError("ERR GT and LT options at the same time are not compatible");
+  const seconds = name === "expire" || name === "expireat";
+  const relative = name === "expire" || name === "pexpire";
+  let when = seconds ? n * 1000n : n;
+  if (seconds && (n > 9223372036854775n || n < -9223372036854775n)) throw invalidExpire(name);
+  if (relative) when += BigInt(ctx.now);
+  if (when > 9223372036854775807n || when < -9223372036854775808n) throw invalidExpire(name);
+  if (ctx.db.get(key) === undefined) return 0;
+  const current = ctx.db.getExpire(key);
+  if (nx && current !== undefined) return 0;
+  if (xx && current === undefined) return 0;
+  const whenMs = Number(when);
+  // A key with no TTL counts as an infinite TTL for GT and LT.
+  if (gt && (current === undefined || whenMs <= current)) return 0;
+  if (lt && current !== undefined && whenMs >= current) return 0;
+  if (whenMs <= ctx.now && !ctx.loading) {
+    ctx.db.delete(key);
+    ctx.rewrite(["DEL", key]);
+  } else {
+    ctx.db.setExpire(key, whenMs);
+    ctx.rewrite(["PEXPIREAT", key, String(whenMs)]);
+  }
+  ctx.dirty++;
+  return 1;
+}
+
+/** TTL/PTTL/EXPIRETIME/PEXPIRETIME key */
+function ttl(ctx: CommandContext, argv: string[]): Reply {
+  const name = argv[0].toLowerCase();
+  if (ctx.db.get(argv[1]) === undefined) return -2;
+  const at = ctx.db.getExpire(argv[1]);
+  if (at === undefined) return -1;
+  switch (name) {
+    case "ttl":
+      return Math.max(0, Math.floor((at - ctx.now + 500) / 1000));
+    case "pttl":
+      return Math.max(0, at - ctx.now);
+    case "expiretime":
+      return Math.floor(at / 1000);
+    default:
+      return at;
+  }
+}
+
+/** PERSIST key */
+function persist(ctx: CommandContext, argv: string[]): Reply {
+  if (ctx.db.get(argv[1]) === undefined) return 0;
+  if (!ctx.db.removeExpire(argv[1])) return 0;
+  ctx.dirty++;
+  return 1;
+}
+
+/** KEYS pattern */
+function keys(ctx: CommandContext, argv: string[]): Reply {
+  const out: string[] = [];
+  const all = argv[1] === "*";
+  const now = ctx.now;
+  for (const key of ctx.db.data.keys()) {
+    if (ctx.db.isExpired(key, now)) continue;
+    if (all || globMatch(argv[1], key)) out.push(key);
+  }
+  return out;
+}
+
+const scanCursors = new WeakMap<object, ScanCursors>();
+function cursorsFor(owner: object): ScanCursors {
+  let c = scanCursors.get(owner);
+  if (!c) scanCursors.set(owner, (c = new ScanCursors()));
+  return c;
+}
+
+export interface ScanOptions {
+  match?: string;
+  count: number;
+  type?: string;
+  noValues?: boolean;
+}
+
+/** Parses MATCH/COUNT/TYPE after a cursor; shared by SCAN, HSCAN, SSCAN, ZSCAN. */
+export function parseScanOptions(argv: string[], start: number, allowType: boolean): ScanOptions {
+  const o: ScanOptions = { count: 10 };
+  for (let i = start; i < argv.length; i++) {
+    const a = opt(argv[i]);
+    if (a === "MATCH" && i + 1 < argv.length) o.match = argv[++i];
+    else if (a === "COUNT" && i + 1 < argv.length) {
+      o.count = intArg(argv[++i]);
+      if (o.count < 1) throw syntaxError();
+    } else if (a === "TYPE" && allowType && i + 1 < argv.length) o.type = argv[++i].toLowerCase();
+    else throw syntaxError();
+  }
+  return o;
+}
+
+export function parseCursor(s: string): number {
+  if (!/^\d+$/.test(s) || s.length > 19) throw new RedisError("ERR invalid cursor");
+  return Number(s);
+}
+
+/** Runs one cursor step over any collection; shared by the SCAN family. */
+export function scanStep<T>(owner: object, entries: () => Iterator<T>, cursor: number, count: number): [string, T[]] {
+  const [next, items] = cursorsFor(owner).next(owner, entries, cursor, count);
+  return [String(next), items];
+}
+
+/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+function scan(ctx: CommandContext, argv: string[]): Reply {
+  const cursor = parseCursor(argv[1]);
+  const o = parseScanOptions(argv, 2, true);
+  // The keyspace object is stable across FLUSHALL (its maps are swapped), so it owns the cursors.
+  const [next, found] = scanStep(ctx.db, () => ctx.db.data.keys(), cursor, o.count);
+  const out: string[] = [];
+  for (const key of found) {
+    const v = ctx.db.get(key);
+    if (v === undefined) continue;
+    if (o.match !== undefined && !globMatch(o.match, key)) continue;
+    if (o.type !== undefined && typeName(v) !== o.type) continue;
+    out.push(key);
+  }
+  return [next, out];
+}
+
+/** RANDOMKEY */
+function randomkey(ctx: CommandContext): Reply {
+  const db = ctx.db;
+  for (let tries = 0; tries < 100 && db.data.size > 0; tries++) {
+    const target = Math.floor(ctx.random() * db.data.size);
+    let i = 0;
+    for (const key of db.data.keys()) {
+      if (i++ === target) {
+        if (!db.isExpired(key)) return key;
+        break;
+      }
+    }
+  }
+  return null;
+}
+
+function cloneValue(v: Value): Value {
+  if (typeof v === "string") return v;
+  if (v instanceof RedisHash) {
+    const h = new RedisHash();
+    for (const [f, x] of v.entries()) h.set(f, x);
+    return h;
+  }
+  if (v instanceof RedisSet) {
+    const s = new RedisSet();
+    for (const m of v.values()) s.add(m);
+    return s;
+  }
+  if (v instanceof RedisList) {
+    const l = new RedisList();
+    for (const x of v.values()) l.pushBack(x);
+    return l;
+  }
+  const z = new RedisZSet();
+  for (const [m, s] of (v as RedisZSet).entries()) z.add(m, s);
+  return z;
+}
+
+/** RENAME key newkey / RENAMENX */
+function rename(ctx: CommandContext, argv: string[]): Reply {
+  const nx = argv[0].toLowerCase() === "renamenx";
+  const [, src, dst] = argv;
+  const v = ctx.db.get(src);
+  if (v === undefined) throw noSuchKey();
+  if (src === dst) return nx ? 0 : OK;
+  if (nx && ctx.db.has(dst)) return 0;
+  const at = ctx.db.getExpire(src);
+  ctx.db.delete(src);
+  ctx.db.set(dst, v);
+  if (at !== undefined) ctx.db.setExpire(dst, at);
+  ctx.dirty++;
+  return nx ? 1 : OK;
+}
+
+/** COPY source destination [DB destination-db] [REPLACE] */
+function copy(ctx: CommandContext, argv: string[]): Reply {
+  const [, src, dst] = argv;
+  let replace = false;
+  for (let i = 3; i < argv.length; i++) {
+    const a = opt(argv[i]);
+    if (a === "REPLACE") replace = true;
+    else if (a === "DB" && i + 1 < argv.length) {
+      const db = intArg(argv[++i]);
+      if (db !== 0) throw new RedisError("ERR DB index is out of range");
+    } else throw syntaxError();
+  }
+  if (src === dst) throw new RedisError("ERR source and destination objects are the same");
+  const v = ctx.db.get(src);
+  if (v === undefined) return 0;
+  if (ctx.db.has(dst)) {
+    if (!replace) return 0;
+    ctx.db.delete(dst);
+  }
+  ctx.db.set(dst, cloneValue(v));
+  const at = ctx.db.getExpire(src);
+  if (at !== undefined) ctx.db.setExpire(dst, at);
+  ctx.dirty++;
+  return 1;
+}
+
+/** OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP key */
+function object(ctx: CommandContext, argv: string[]): Reply {
+  const sub = argv[1].toLowerCase();
+  if (sub === "help") {
+    return [
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "IDLETIME <key>",
+      "REFCOUNT <key>",
+      "HELP",
+      "    Print this help.",
+    ];
+  }
+  if (argv.length !== 3 || !["encoding", "freq", "idletime", "refcount"].includes(sub)) {
+    throw new RedisError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try OBJECT HELP.`);
+  }
+  const v = ctx.db.get(argv[2]);
+  if (v === undefined) return null;
+  if (sub === "encoding") return objectEncoding(v, ctx.config);
+  if (sub === "freq") {
+    throw new RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  }
+  return sub === "refcount" ? 1 : 0;
+}
+
+export const keyCommands: CommandSpec[] = [
+  command("del", -2, ["write"], [1, -1, 1], del),
+  command("unlink", -2, ["write", "fast"], [1, -1, 1], del),
+  command("exists", -2, ["readonly", "fast"], [1, -1, 1], exists),
+  command("touch", -2, ["readonly", "fast"], [1, -1, 1], exists),
+  command("type", 2, ["readonly", "fast"], [1, 1, 1], type),
+  command("expire", -3, ["write", "fast"], [1, 1, 1], expire),
+  command("pexpire", -3, ["write", "fast"], [1, 1, 1], expire),
+  command("expireat", -3, ["write", "fast"], [1, 1, 1], expire),
+  command("pexpireat", -3, ["write", "fast"], [1, 1, 1], expire),
+  command("ttl", 2, ["readonly", "fast"], [1, 1, 1], ttl),
+  command("pttl", 2, ["readonly", "fast"], [1, 1, 1], ttl),
+  command("expiretime", 2, ["readonly", "fast"], [1, 1, 1], ttl),
+  command("pexpiretime", 2, ["readonly", "fast"], [1, 1, 1], ttl),
+  command("persist", 2, ["write", "fast"], [1, 1, 1], persist),
+  command("keys", 2, ["readonly", "fanout", "noreadonlytoken"], [0, 0, 0], keys),
+  command("scan", -2, ["readonly", "fanout", "noreadonlytoken"], [0, 0, 0], scan),
+  command("randomkey", 1, ["readonly", "fanout"], [0, 0, 0], randomkey),
+  command("rename", 3, ["write"], [1, 2, 1], rename),
+  command("renamenx", 3, ["write", "fast"], [1, 2, 1], rename),
+  command("copy", -3, ["write", "denyoom"], [1, 2, 1], copy),
+  command("object", -2, ["readonly"], [2, 2, 1], object),
+];

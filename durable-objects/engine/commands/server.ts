@@ -1,0 +1,183 @@
+// Server commands: connection-level replies, keyspace-wide operations, INFO, CONFIG, persistence triggers.
+
+import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { RedisError, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
+import { OK, PONG, type Reply, status } from "../reply.js";
+import { intArg, opt } from "./args.js";
+
+/** PING [message] */
+function ping(_ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length > 2) throw wrongArity("ping");
+  return argv.length === 2 ? argv[1] : PONG;
+}
+
+/** ECHO message */
+const echo = (_ctx: CommandContext, argv: string[]): Reply => argv[1];
+
+/** TIME */
+function time(ctx: CommandContext): Reply {
+  const ms = ctx.now;
+  return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
+}
+
+/** DBSIZE */
+function dbsize(ctx: CommandContext): Reply {
+  return ctx.db.size;
+}
+
+/** FLUSHDB [ASYNC|SYNC] / FLUSHALL: propagated as sent (replay empties the keyspace the same way). */
+function flush(ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length > 2) throw syntaxError();
+  if (argv.length === 2 && !["ASYNC", "SYNC"].includes(opt(argv[1]))) throw syntaxError();
+  // Count every key as a change, like Redis, so save rules see a FLUSHALL (and an empty one still propagates).
+  ctx.dirty += ctx.db.size + 1;
+  ctx.db.clear();
+  ctx.rewrite([argv[0].toUpperCase()]);
+  return OK;
+}
+
+/** SELECT index: one database per deployment, as in Redis Cluster. */
+function select(_ctx: CommandContext, argv: string[]): Reply {
+  const n = intArg(argv[1], () => new RedisError("ERR value is not an integer or out of range"));
+  if (n !== 0) throw new RedisError("ERR DB index is out of range");
+  return OK;
+}
+
+const VERSION = "7.0.15";
+
+function infoSections(ctx: CommandContext): Map<string, () => [string, string | number][]> {
+  const s = ctx.server;
+  const db = ctx.db;
+  const sections = new Map<string, () => [string, string | number][]>([
+    [
+      "server",
+      () => [
+        ["redis_version", VERSION],
+        ["redis_mode", "standalone"],
+        ["os", "Cloudflare Workers"],
+        ["arch_bits", 64],
+        ["uptime_in_seconds", Math.floor((ctx.now - s.startedAt) / 1000)],
+        ["uptime_in_days", Math.floor((ctx.now - s.startedAt) / 86400000)],
+        ["hz", ctx.config.getNumber("hz")],
+      ],
+    ],
+    [
+      "memory",
+      () => [
+        ["used_memory", db.usedMemory],
+        ["used_memory_human", humanBytes(db.usedMemory)],
+        ["maxmemory", ctx.config.getNumber("maxmemory")],
+        ["maxmemory_human", humanBytes(ctx.config.getNumber("maxmemory"))],
+        ["maxmemory_policy", ctx.config.get("maxmemory-policy")],
+      ],
+    ],
+    [
+      "stats",
+      () => [
+        ["total_commands_processed", s.commandsProcessed],
+        ["expired_keys", s.expiredKeys],
+      ],
+    ],
+  ]);
+  for (const [name, f] of s.sections) sections.set(name, f);
+  sections.set("keyspace", () => {
+    if (db.size === 0) return [];
+    return [["db0", `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]];
+  });
+  return sections;
+}
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ["K", "M", "G", "T"];
+  let v = n;
+  let i = -1;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}
+
+/** INFO [section …] */
+function info(ctx: CommandContext, argv: string[]): Reply {
+  const sections = infoSections(ctx);
+  const wanted = argv.slice(1).map((a) => a.toLowerCase());
+  const all = wanted.length === 0 || wanted.some((w) => w === "all" || w === "everything" || w === "default");
+  const parts: string[] = [];
+  for (const [name, fields] of sections) {
+    if (!all && !wanted.includes(name)) continue;
+    const lines = fields().map(([k, v]) => `${k}:${v}`);
+    parts.push(`# ${name[0].toUpperCase()}${name.slice(1)}\r\n${lines.map((l) => l + "\r\n").join("")}`);
+  }
+  return parts.join("\r\n");
+}
+
+/** CONFIG GET pattern [pattern …] | SET name value [name value …] | RESETSTAT | REWRITE | HELP */
+function config(ctx: CommandContext, argv: string[]): Reply {
+  const sub = argv[1].toLowerCase();
+  if (sub === "get" && argv.length >= 3) return ctx.config.match(argv.slice(2));
+  if (sub === "set" && argv.length >= 4 && argv.length % 2 === 0) {
+    const pairs: [string, string][] = [];
+    for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
+    ctx.config.set(pairs);
+    return OK;
+  }
+  if (sub === "resetstat" && argv.length === 2) {
+    ctx.server.commandsProcessed = 0;
+    ctx.server.expiredKeys = 0;
+    return OK;
+  }
+  if (sub === "rewrite" && argv.length === 2) return OK;
+  if (sub === "help" && argv.length === 2) {
+    return ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT", "REWRITE", "HELP"];
+  }
+  if (["get", "set", "resetstat", "rewrite", "help"].includes(sub)) {
+    throw new RedisError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CONFIG HELP.`);
+  }
+  throw unknownSubcommand(argv[1], "CONFIG");
+}
+
+function requireHost(ctx: CommandContext) {
+  if (!ctx.server.host) throw new RedisError("ERR persistence is not available in this context");
+  return ctx.server.host;
+}
+
+/** SAVE */
+const save = (ctx: CommandContext): Reply => status(requireHost(ctx).save());
+/** BGSAVE [SCHEDULE] */
+function bgsave(ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length === 2 && opt(argv[1]) !== "SCHEDULE") throw syntaxError();
+  return status(requireHost(ctx).bgsave(argv.length === 2));
+}
+/** BGREWRITEAOF */
+const bgrewriteaof = (ctx: CommandContext): Reply => status(requireHost(ctx).bgrewriteaof());
+/** LASTSAVE */
+const lastsave = (ctx: CommandContext): Reply => requireHost(ctx).lastsave();
+
+/** COMMAND COUNT (enough for clients that probe it) */
+function commandCmd(_ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length >= 2 && argv[1].toLowerCase() === "count") return countCommands();
+  return [];
+}
+let countCommands: () => number = () => 0;
+export function setCommandCounter(f: () => number): void {
+  countCommands = f;
+}
+
+export const serverCommands: CommandSpec[] = [
+  command("ping", -1, ["fast"], [0, 0, 0], ping),
+  command("echo", 2, ["fast"], [0, 0, 0], echo),
+  command("time", 1, ["fast"], [0, 0, 0], time),
+  command("select", 2, ["fast"], [0, 0, 0], select),
+  command("dbsize", 1, ["readonly", "fast", "fanout"], [0, 0, 0], dbsize),
+  command("flushdb", -1, ["write", "fanout"], [0, 0, 0], flush),
+  command("flushall", -1, ["write", "fanout"], [0, 0, 0], flush),
+  command("info", -1, ["fanout"], [0, 0, 0], info),
+  command("config", -2, ["admin", "fanout", "notxn"], [0, 0, 0], config),
+  command("save", 1, ["admin", "fanout", "notxn"], [0, 0, 0], save),
+  command("bgsave", -1, ["admin", "fanout", "notxn"], [0, 0, 0], bgsave),
+  command("bgrewriteaof", 1, ["admin", "fanout", "notxn"], [0, 0, 0], bgrewriteaof),
+  command("lastsave", 1, ["fanout"], [0, 0, 0], lastsave),
+  command("command", -1, [], [0, 0, 0], commandCmd),
+];
