@@ -22,6 +22,9 @@ export default defineConfig({
                 REST_TOKEN: "test-token",
                 READONLY_REST_TOKEN: "test-readonly-token",
                 ADMIN_TOKEN: "test-admin-token",
+                // Small limits so the size-limit tests send little data.
+                MAX_REQUEST_BYTES: "65536",
+                MAX_RECORD_BYTES: "32768",
               },
             },
           }),

@@ -1,0 +1,134 @@
+// The HTTP front: Upstash REST protocol on Hono. Auth, decode, route to shards, encode. No data logic.
+
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { type Reply } from "../durable-objects/engine/reply.js";
+import { dataAccess, requestToken } from "./auth.js";
+import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
+import { Router, type ShardCaller } from "./router.js";
+import type { Shard } from "../durable-objects/shard.js";
+import { bytesToBinary } from "../durable-objects/engine/bytes.js";
+
+type AppEnv = { Bindings: Env };
+
+const DEFAULT_MAX_REQUEST = 10 * 1024 * 1024;
+
+function limits(env: Env) {
+  return {
+    request: Number(env.MAX_REQUEST_BYTES) || DEFAULT_MAX_REQUEST,
+    record: Number(env.MAX_RECORD_BYTES) || DEFAULT_MAX_REQUEST,
+  };
+}
+
+const routers = new Map<number, Router>();
+function routerFor(env: Env): Router {
+  const n = Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
+  let r = routers.get(n);
+  if (!r) routers.set(n, (r = new Router(n)));
+  return r;
+}
+
+function shardCaller(env: Env): ShardCaller {
+  return (shard, batch, atomic, readonly) => {
+    // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
+    const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${shard}`)) as unknown as Pick<Shard, "execute">;
+    return stub.execute(batch, atomic, readonly);
+  };
+}
+
+const json = (body: string, status: number, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { "content-type": "application/json", ...headers } });
+const errorJson = (status: number, message: string) => json(JSON.stringify({ error: message }), status);
+
+async function readBody(req: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length"));
+  if (declared > max) throw new HttpError(413, "ERR max request size exceeded");
+  const buf = new Uint8Array(await req.arrayBuffer());
+  if (buf.length > max) throw new HttpError(413, "ERR max request size exceeded");
+  return buf;
+}
+
+function checkRecords(commands: string[][], max: number): void {
+  for (const argv of commands) {
+    for (const a of argv) if (a.length > max) throw new HttpError(400, "ERR max single record size exceeded");
+  }
+}
+
+export const app = new Hono<AppEnv>();
+
+app.use(
+  "*",
+  cors({
+    origin: "*",
+    allowMethods: ["GET", "POST", "PUT", "HEAD", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Upstash-Encoding", "upstash-sync-token", "Upstash-Response-Format", "Upstash-Telemetry-Runtime", "Upstash-Telemetry-Platform", "Upstash-Telemetry-Sdk", "Upstash-Telemetry-Retry"],
+    exposeHeaders: ["upstash-sync-token"],
+  }),
+);
+
+app.onError((err) => {
+  if (err instanceof HttpError) return errorJson(err.status, err.message);
+  console.error("request failed:", err instanceof Error ? err.stack : err);
+  return errorJson(500, "ERR internal error");
+});
+
+app.notFound(() => errorJson(404, "ERR not found"));
+
+app.all("*", async (c) => {
+  const req = c.req.raw;
+  const method = req.method;
+  if (!["GET", "POST", "PUT", "HEAD"].includes(method)) return errorJson(405, "ERR method not allowed");
+  const url = new URL(req.url);
+  const env = c.env;
+  if (!env.REST_TOKEN && !env.READONLY_REST_TOKEN) {
+    return errorJson(401, "WRONGPASS no auth token is configured on this deployment (wrangler secret put REST_TOKEN)");
+  }
+  const access = await dataAccess(requestToken(req, url), env);
+  if (access === null) return errorJson(401, "WRONGPASS invalid or missing auth token");
+  const readonly = access === "readonly";
+  const lim = limits(env);
+  const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
+  const router = routerFor(env);
+  const call = shardCaller(env);
+  const path = url.pathname;
+
+  if (path === "/pipeline" || path === "/multi-exec") {
+    if (method !== "POST" && method !== "PUT") return errorJson(405, "ERR method not allowed");
+    const body = await readBody(req, lim.request);
+    const commands = jsonCommands(parseJson(new TextDecoder().decode(body)));
+    checkRecords(commands, lim.record);
+    let replies: Reply[];
+    let tokens: string[];
+    if (path === "/pipeline") {
+      ({ replies, tokens } = await router.pipeline(commands, readonly, call));
+    } else {
+      const shard = router.transactionShard(commands);
+      if (typeof shard !== "number") return errorJson(400, shard.error);
+      const result = await call(shard, commands, true, readonly);
+      if (!Array.isArray(result.replies)) return errorJson(400, result.replies.error);
+      replies = result.replies;
+      tokens = [result.token];
+    }
+    const out = "[" + replies.map((r) => itemJson(r, base64)).join(",") + "]";
+    return json(out, 200, { "upstash-sync-token": tokens.join(",") });
+  }
+
+  let argv: string[];
+  if (path === "/" || path === "") {
+    if (method === "GET" || method === "HEAD") return json(`{"result":"durable-redis"}`, 200);
+    const body = await readBody(req, lim.request);
+    argv = jsonCommand(parseJson(new TextDecoder().decode(body)));
+  } else {
+    argv = pathCommand(path);
+    if (method === "POST" || method === "PUT") {
+      const body = await readBody(req, lim.request);
+      if (body.length > 0) argv.push(bytesToBinary(body));
+    }
+    argv.push(...queryArgs(url.search));
+  }
+  checkRecords([argv], lim.record);
+  const { replies, tokens } = await router.pipeline([argv], readonly, call);
+  const reply = replies[0];
+  const isError = reply !== null && typeof reply === "object" && !Array.isArray(reply) && "error" in reply;
+  return json(itemJson(reply, base64), isError ? 400 : 200, isError ? {} : { "upstash-sync-token": tokens.join(",") });
+});

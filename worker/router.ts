@@ -1,0 +1,184 @@
+// Routes commands to shards: finds keys from the command table, maps them to slots and shards,
+// splits the multi-key commands that may span shards, fans out keyspace-wide ones, and merges
+// replies back in request order. One RPC per shard per request.
+
+import { arityOk, keyPositions } from "../durable-objects/engine/command.js";
+import { COMMANDS } from "../durable-objects/engine/commands/index.js";
+import { crossSlot } from "../durable-objects/engine/errors.js";
+import { type ErrorReply, type Reply, OK, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
+import { keySlot, slotShard } from "./slots.js";
+
+/** What a shard answers for a batch. A refused transaction is one error. */
+export interface ShardResult {
+  replies: Reply[] | ErrorReply;
+  /** The shard's write counter after the batch (the sync token). */
+  token: string;
+}
+
+export interface ShardCaller {
+  (shard: number, batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult>;
+}
+
+interface Part {
+  shard: number;
+  argv: string[];
+}
+
+/** How one command runs: its parts (each on one shard) and how their replies merge. */
+interface Plan {
+  parts: Part[];
+  merge(replies: Reply[]): Reply;
+}
+
+const first = (r: Reply[]): Reply => r[0];
+const firstError = (r: Reply[]): Reply | undefined => r.find((x) => isErrorReply(x));
+const sum = (r: Reply[]): Reply => firstError(r) ?? r.reduce<number>((a, b) => a + (b as number), 0);
+
+/** Commands whose keys may be split across shards, with how to merge the pieces. */
+const SPLITTABLE: Record<string, { step: number; merge: (parts: Reply[], order: number[][], keys: number) => Reply }> = {
+  mget: {
+    step: 1,
+    merge(parts, order, keys) {
+      const err = firstError(parts);
+      if (err) return err;
+      const out: Reply[] = new Array(keys);
+      parts.forEach((p, i) => (p as Reply[]).forEach((v, j) => (out[order[i][j]] = v)));
+      return out;
+    },
+  },
+  mset: { step: 2, merge: (parts) => firstError(parts) ?? OK },
+  del: { step: 1, merge: sum },
+  unlink: { step: 1, merge: sum },
+  exists: { step: 1, merge: sum },
+  touch: { step: 1, merge: sum },
+};
+
+export class Router {
+  constructor(readonly shards: number) {}
+
+  private shardOfKey(key: string): number {
+    return this.shards === 1 ? 0 : slotShard(keySlot(key), this.shards);
+  }
+
+  /** Plans a command that is not part of a transaction. */
+  plan(argv: string[]): Plan {
+    const single = (shard: number, args = argv): Plan => ({ parts: [{ shard, argv: args }], merge: first });
+    const spec = COMMANDS.get(argv[0].toLowerCase());
+    // Unknown or badly sized commands go to shard 0, whose engine answers with Redis's error text.
+    if (!spec || !arityOk(spec, argv.length) || this.shards === 1) return single(0);
+    const name = spec.name;
+    if (spec.flags.includes("fanout")) return name === "scan" ? this.planScan(argv) : this.planFanout(name, argv);
+    const positions = keyPositions(spec, argv);
+    if (positions.length === 0) return single(0);
+    const shardOf = positions.map((p) => this.shardOfKey(argv[p]));
+    if (shardOf.every((s) => s === shardOf[0])) {
+      // Same shard is not enough for a multi-key command: Redis Cluster requires one slot.
+      const split = SPLITTABLE[name];
+      if (split || positions.every((p) => keySlot(argv[p]) === keySlot(argv[positions[0]]))) return single(shardOf[0]);
+      return { parts: [], merge: () => errorReply(crossSlot().message) };
+    }
+    const split = SPLITTABLE[name];
+    if (!split) return { parts: [], merge: () => errorReply(crossSlot().message) };
+    const byShard = new Map<number, { argv: string[]; order: number[] }>();
+    positions.forEach((p, i) => {
+      let group = byShard.get(shardOf[i]);
+      if (!group) byShard.set(shardOf[i], (group = { argv: [argv[0]], order: [] }));
+      for (let k = 0; k < split.step; k++) group.argv.push(argv[p + k]);
+      group.order.push(i);
+    });
+    const groups = [...byShard.entries()];
+    return {
+      parts: groups.map(([shard, g]) => ({ shard, argv: g.argv })),
+      merge: (replies) => split.merge(replies, groups.map(([, g]) => g.order), positions.length),
+    };
+  }
+
+  private planFanout(name: string, argv: string[]): Plan {
+    const parts = Array.from({ length: this.shards }, (_, shard) => ({ shard, argv }));
+    const merge = (r: Reply[]): Reply => {
+      const err = firstError(r);
+      if (err) return err;
+      switch (name) {
+        case "dbsize":
+          return sum(r);
+        case "keys":
+          return (r as Reply[][]).flat();
+        case "randomkey": {
+          const found = r.filter((x) => x !== null);
+          return found.length ? found[Math.floor(Math.random() * found.length)] : null;
+        }
+        case "lastsave":
+          return Math.min(...(r as number[]));
+        case "info":
+          return (r as string[]).map((text, i) => `# Shard ${i}\r\n${text}`).join("\r\n");
+        default:
+          return r[0];
+      }
+    };
+    return { parts, merge };
+  }
+
+  /** SCAN walks the shards in turn: cursor = inner cursor × shards + shard. */
+  private planScan(argv: string[]): Plan {
+    const cursor = /^\d+$/.test(argv[1]) ? BigInt(argv[1]) : null;
+    if (cursor === null) return { parts: [{ shard: 0, argv }], merge: first };
+    const n = BigInt(this.shards);
+    const shard = Number(cursor % n);
+    const inner = cursor / n;
+    const args = [argv[0], inner.toString(), ...argv.slice(2)];
+    return {
+      parts: [{ shard, argv: args }],
+      merge: ([r]) => {
+        if (isErrorReply(r)) return r;
+        const [next, keys] = r as [string, Reply[]];
+        const nextInner = BigInt(next);
+        let out: bigint;
+        if (nextInner !== 0n) out = nextInner * n + BigInt(shard);
+        else out = shard + 1 < this.shards ? BigInt(shard + 1) : 0n;
+        return [out.toString(), keys];
+      },
+    };
+  }
+
+  /** The one shard a transaction runs on, or the CROSSSLOT error. */
+  transactionShard(batch: string[][]): number | ErrorReply {
+    if (this.shards === 1) return 0;
+    let slot = -1;
+    for (const argv of batch) {
+      const spec = COMMANDS.get(argv[0].toLowerCase());
+      if (!spec || !arityOk(spec, argv.length)) continue;
+      if (spec.flags.includes("fanout")) return errorReply(crossSlot().message);
+      for (const p of keyPositions(spec, argv)) {
+        const s = keySlot(argv[p]);
+        if (slot >= 0 && s !== slot) return errorReply(crossSlot().message);
+        slot = s;
+      }
+    }
+    return slot < 0 ? 0 : slotShard(slot, this.shards);
+  }
+
+  /** Runs a pipeline: plans each command, one RPC per shard, merges in order. */
+  async pipeline(batch: string[][], readonly: boolean, call: ShardCaller): Promise<{ replies: Reply[]; tokens: string[] }> {
+    const plans = batch.map((argv) => this.plan(argv));
+    const perShard = new Map<number, { batch: string[][]; slots: [number, number][] }>();
+    plans.forEach((plan, i) =>
+      plan.parts.forEach((part, j) => {
+        let s = perShard.get(part.shard);
+        if (!s) perShard.set(part.shard, (s = { batch: [], slots: [] }));
+        s.batch.push(part.argv);
+        s.slots.push([i, j]);
+      }),
+    );
+    const partReplies: Reply[][] = plans.map((p) => new Array(p.parts.length));
+    const tokens: string[] = [];
+    await Promise.all(
+      [...perShard.entries()].map(async ([shard, s]) => {
+        const result = await call(shard, s.batch, false, readonly);
+        tokens[shard] = result.token;
+        const replies = result.replies as Reply[];
+        s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));
+      }),
+    );
+    return { replies: plans.map((p, i) => p.merge(partReplies[i])), tokens: tokens.filter((t) => t !== undefined) };
+  }
+}

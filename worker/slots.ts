@@ -1,0 +1,36 @@
+// Redis Cluster's key → hash slot function (CRC16-XMODEM of the key or its {hash tag}, mod 16384),
+// and slot → shard by contiguous ranges.
+
+export const SLOTS = 16384;
+
+const CRC16_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    t[i] = crc;
+  }
+  return t;
+})();
+
+/** CRC16-XMODEM over a byte string's chars [start, end). */
+export function crc16(s: string, start = 0, end = s.length): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff];
+  return crc;
+}
+
+/** The slot of a key (a byte string): only the first non-empty {…} counts, as in Redis Cluster. */
+export function keySlot(key: string): number {
+  const open = key.indexOf("{");
+  if (open >= 0) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) return crc16(key, open + 1, close) & (SLOTS - 1);
+  }
+  return crc16(key) & (SLOTS - 1);
+}
+
+/** Shard index for a slot: contiguous slot ranges, as a cluster would assign them. */
+export function slotShard(slot: number, shards: number): number {
+  return Math.floor((slot * shards) / SLOTS);
+}
