@@ -3,6 +3,31 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+function workerdProject(name: string, shards: string, include: string[], exclude: string[] = []) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            SHARDS: shards,
+            REST_TOKEN: "test-token",
+            READONLY_REST_TOKEN: "test-readonly-token",
+            ADMIN_TOKEN: "test-admin-token",
+            // Small limits so the size-limit tests send little data.
+            MAX_REQUEST_BYTES: "65536",
+            MAX_RECORD_BYTES: "32768",
+          },
+        },
+      }),
+    ],
+    test: { name, include, exclude },
+  };
+}
+
+/** Tests of commands through HTTP: they must pass with one shard and with four. */
+const COMMAND_TESTS = ["test/http.test.ts", "test/upstash-client.test.ts", "test/commands-*.test.ts"];
+
 export default defineConfig({
   test: {
     projects: [
@@ -13,27 +38,8 @@ export default defineConfig({
           environment: "node",
         },
       },
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                REST_TOKEN: "test-token",
-                READONLY_REST_TOKEN: "test-readonly-token",
-                ADMIN_TOKEN: "test-admin-token",
-                // Small limits so the size-limit tests send little data.
-                MAX_REQUEST_BYTES: "65536",
-                MAX_RECORD_BYTES: "32768",
-              },
-            },
-          }),
-        ],
-        test: {
-          name: "workerd",
-          include: ["test/**/*.test.ts"],
-        },
-      },
+      workerdProject("workerd", "1", ["test/**/*.test.ts"], ["test/sharding.test.ts"]),
+      workerdProject("workerd-4-shards", "4", [...COMMAND_TESTS, "test/sharding.test.ts"]),
     ],
   },
 });

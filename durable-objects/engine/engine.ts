@@ -39,6 +39,8 @@ export class Engine {
   /** Total changes ever made; the Durable Object's write counter and sync token come from it. */
   writes = 0;
   sink: PropagationSink = () => {};
+  /** Called before any key changes (snapshots serialize the old value first); usually empty. */
+  readonly writeListeners = new Set<(key: string) => void>();
   private readonly table: Map<string, CommandSpec>;
   /** Records of the batch being executed, flushed to the sink at its end. */
   private records: string[][] = [];
@@ -53,7 +55,9 @@ export class Engine {
         this.server.expiredKeys++;
         if (!this.db.loading) this.records.push(["DEL", key]);
       },
-      beforeWrite: () => {},
+      beforeWrite: (key) => {
+        for (const listener of this.writeListeners) listener(key);
+      },
     };
     this.server = { startedAt: this.clock(), commandsProcessed: 0, expiredKeys: 0, sections: new Map() };
     this.table = COMMANDS;
