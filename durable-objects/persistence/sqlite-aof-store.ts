@@ -2,7 +2,7 @@
 // under the 2 MB row limit) with a CRC-32 per row, a base written in parts, and a staging area for
 // the base a rewrite is building. What rows mean is decided elsewhere; this only stores bytes.
 
-import { binaryToBytes, bytesToBinary } from "../engine/bytes.js";
+import { binaryToBytes } from "../engine/bytes.js";
 import { crc32 } from "./crc32.js";
 
 export const MAX_ROW_BYTES = 1024 * 1024;
@@ -76,16 +76,12 @@ export class SqliteAofStore {
     this.sql.exec("UPDATE aof_segments SET data = ?, crc = ?, created_ms = ? WHERE seq = ?", data, crc32(data), nowMs, seq);
   }
 
-  /** The base in AOF (RESP) form, as a byte string; null when a part fails its checksum. */
-  readBase(): { bytes: string; valid: boolean } {
-    let out = "";
-    let valid = true;
-    for (const row of this.sql.exec<{ data: ArrayBuffer; crc: number }>("SELECT data, crc FROM aof_base ORDER BY part")) {
+  /** The base in AOF (RESP) form, part by part (`seq` is the part number). */
+  *baseParts(): Generator<SegmentRow> {
+    for (const row of this.sql.exec<{ part: number; data: ArrayBuffer; crc: number }>("SELECT part, data, crc FROM aof_base ORDER BY part")) {
       const data = new Uint8Array(row.data);
-      if (crc32(data) !== row.crc) valid = false;
-      out += bytesToBinary(data);
+      yield { seq: row.part, data, valid: crc32(data) === row.crc, createdMs: 0 };
     }
-    return { bytes: out, valid };
   }
 
   baseSize(): number {

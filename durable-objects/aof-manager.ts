@@ -1,0 +1,258 @@
+// The AOF's lifecycle in a shard: takes the engine's propagated commands, writes them to SQLite rows
+// as the appendfsync policy says, replays base + increment at start, and runs rewrites a slice at a
+// time. Formats come from persistence/; storage from the SQLite adapter.
+
+import type { Engine } from "./engine/engine.js";
+import { encodeCommands } from "./persistence/aof-stream.js";
+import { type AofReplayResult, replayAof } from "./aof-replay.js";
+import { AofRewriter } from "./persistence/aof-rewrite.js";
+import { KeyspaceCut } from "./persistence/keyspace-cut.js";
+import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
+
+/** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */
+export interface AofManifest {
+  base: { kind: "none"; seq: number } | { kind: "aof"; seq: number; size: number; createdMs: number };
+}
+
+const MANIFEST_KEY = "aof-manifest";
+const EVERYSEC_MS = 1000;
+const NO_POLICY_MS = 30_000;
+/** Buffer sizes that force a write before the timer: bounded memory whatever the write rate. */
+const EVERYSEC_MAX_BUFFER = 4 * MAX_ROW_BYTES;
+const NO_POLICY_MAX_BUFFER = 16 * MAX_ROW_BYTES;
+/** A rewrite slice: keys per step and the time budget of one step. */
+const REWRITE_SLICE_KEYS = 2000;
+const REWRITE_SLICE_MS = 4;
+
+export interface AofHost {
+  clock(): number;
+  /** Runs fn after ms (a timer that lets an idle object sleep once it has fired). */
+  schedule(fn: () => void, ms: number): void;
+  /** Runs fn in one storage transaction. */
+  transaction<T>(fn: () => T): T;
+  kv: SyncKvStorage;
+}
+
+interface RewriteState {
+  cut: KeyspaceCut;
+  rewriter: AofRewriter;
+  /** Segments up to here are covered by the new base. */
+  coversSeq: number;
+  startedMs: number;
+}
+
+export class AofManager {
+  manifest: AofManifest;
+  private buffer: string[] = [];
+  private bufferBytes = 0;
+  private timerPending = false;
+  /** Redis writes SELECT before the first command of each increment and after each restart. */
+  private selected = false;
+  private rewrite: RewriteState | null = null;
+  /** Rows written since start, per policy accounting (bench: rows per 1,000 writes). */
+  rowsWritten = 0;
+  lastWriteOk = true;
+  lastRewriteOk = true;
+  lastRewriteTimeSec = -1;
+  rewriteScheduled = false;
+  rewrites = 0;
+  /** Bytes of the log at the end of the last rewrite (or at start): the auto-rewrite baseline. */
+  private baseSizeAtRewrite = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: SqliteAofStore,
+    private readonly host: AofHost,
+  ) {
+    this.manifest = host.kv.get<AofManifest>(MANIFEST_KEY) ?? { base: { kind: "none", seq: 0 } };
+  }
+
+  get enabled(): boolean {
+    return this.engine.config.getBool("appendonly");
+  }
+
+  get rewriteInProgress(): boolean {
+    return this.rewrite !== null;
+  }
+
+  /** The engine's propagation sink: encode now (cheap), write per policy. */
+  append(commands: string[][]): void {
+    if (!this.enabled) return;
+    if (!this.selected) {
+      this.selected = true;
+      commands = [["SELECT", "0"], ...commands];
+    }
+    const bytes = encodeCommands(commands);
+    this.buffer.push(bytes);
+    this.bufferBytes += bytes.length;
+  }
+
+  /** After each batch: `always` writes now, in the same turn, so the output gate holds the reply. */
+  afterBatch(): void {
+    if (this.bufferBytes === 0) return;
+    const policy = this.engine.config.get("appendfsync");
+    if (policy === "always") this.flush();
+    else if (policy === "everysec") {
+      if (this.bufferBytes >= EVERYSEC_MAX_BUFFER) this.flush();
+      else this.armTimer(EVERYSEC_MS);
+    } else {
+      if (this.bufferBytes >= NO_POLICY_MAX_BUFFER) this.flush();
+      else this.armTimer(NO_POLICY_MS);
+    }
+  }
+
+  private armTimer(ms: number): void {
+    if (this.timerPending) return;
+    this.timerPending = true;
+    this.host.schedule(() => {
+      this.timerPending = false;
+      this.flush();
+    }, ms);
+  }
+
+  /** Writes the buffered records as rows. */
+  flush(): void {
+    if (this.bufferBytes === 0) return;
+    const bytes = this.buffer.length === 1 ? this.buffer[0] : this.buffer.join("");
+    this.buffer = [];
+    this.bufferBytes = 0;
+    try {
+      this.store.append(bytes, this.host.clock());
+      this.rowsWritten += Math.ceil(bytes.length / MAX_ROW_BYTES);
+      this.lastWriteOk = true;
+    } catch (e) {
+      this.lastWriteOk = false;
+      console.error("AOF write failed:", e instanceof Error ? e.message : e);
+      throw e;
+    }
+  }
+
+  /** Replays base and increment into the engine. Called once, before the shard serves. */
+  recover(): AofReplayResult {
+    const { base } = this.manifest;
+    const loadTruncated = this.engine.config.getBool("aof-load-truncated");
+    this.engine.db.loading = true;
+    try {
+      if (base.kind === "aof") {
+        const parts = [...this.store.baseParts()];
+        if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };
+        const r = replayAof(this.engine, parts, { allowTruncated: false });
+        if (r.status === "FAILED" || r.status === "TRUNCATED") {
+          return { ...r, status: "FAILED", error: `AOF base: ${r.error ?? "truncated"}` };
+        }
+      }
+      const result = replayAof(this.engine, this.store.segmentsAfter(base.seq), { allowTruncated: loadTruncated });
+      if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
+        console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
+        this.store.truncate(result.truncateAt.seq, result.truncateAt.keep, this.host.clock());
+      }
+      this.baseSizeAtRewrite = this.currentSize();
+      return result;
+    } finally {
+      this.engine.db.loading = false;
+    }
+  }
+
+  baseSize(): number {
+    return this.manifest.base.kind === "aof" ? this.manifest.base.size : 0;
+  }
+
+  /** aof_current_size: base plus increment. */
+  currentSize(): number {
+    return this.baseSize() + this.store.sizeAfter(this.manifest.base.seq).bytes + this.bufferBytes;
+  }
+
+  /** BGREWRITEAOF: Redis's reply texts. */
+  startRewrite(): string {
+    if (this.rewrite) return "Background append only file rewriting already in progress";
+    this.flush();
+    const coversSeq = this.store.lastSeq();
+    this.store.clearStaging();
+    const rewriter = new AofRewriter();
+    const cut = new KeyspaceCut(this.engine.db, (key, value, expireAt) => rewriter.addKey(key, value, expireAt));
+    this.engine.writeListeners.add(this.onWrite);
+    this.rewrite = { cut, rewriter, coversSeq, startedMs: this.host.clock() };
+    // Later records belong to the new increment, which starts with its own SELECT.
+    this.selected = false;
+    this.rewriteScheduled = false;
+    this.host.schedule(() => this.rewriteStep(), 0);
+    return "Background append only file rewriting started";
+  }
+
+  private readonly onWrite = (key: string): void => {
+    this.rewrite?.cut.beforeWrite(key);
+  };
+
+  /** One slice of the rewrite; reschedules itself until the base is complete, then swaps it in. */
+  rewriteStep(): void {
+    const rw = this.rewrite;
+    if (!rw) return;
+    try {
+      const started = Date.now();
+      let done = false;
+      while (!done && Date.now() - started < REWRITE_SLICE_MS) done = rw.cut.step(REWRITE_SLICE_KEYS);
+      const chunk = rw.rewriter.take(done ? 0 : MAX_ROW_BYTES);
+      if (chunk) this.store.stage(chunk);
+      if (!done) {
+        this.host.schedule(() => this.rewriteStep(), 0);
+        return;
+      }
+      this.finishRewrite(rw);
+    } catch (e) {
+      console.error("AOF rewrite failed:", e instanceof Error ? e.stack : e);
+      this.endRewrite(false);
+    }
+  }
+
+  private finishRewrite(rw: RewriteState): void {
+    this.flush();
+    this.host.transaction(() => {
+      this.store.promoteStaging();
+      this.store.deleteThrough(rw.coversSeq);
+      this.manifest = { base: { kind: "aof", seq: rw.coversSeq, size: this.store.baseSize(), createdMs: this.host.clock() } };
+      this.host.kv.put(MANIFEST_KEY, this.manifest);
+    });
+    this.lastRewriteTimeSec = Math.round((this.host.clock() - rw.startedMs) / 1000);
+    this.rewrites++;
+    this.baseSizeAtRewrite = this.currentSize();
+    this.endRewrite(true);
+  }
+
+  private endRewrite(ok: boolean): void {
+    this.engine.writeListeners.delete(this.onWrite);
+    this.rewrite = null;
+    this.lastRewriteOk = ok;
+    if (!ok) this.store.clearStaging();
+  }
+
+  /** auto-aof-rewrite-percentage / -min-size: growth of the log since the last rewrite. */
+  shouldAutoRewrite(): boolean {
+    if (!this.enabled || this.rewrite) return false;
+    const pct = this.engine.config.getNumber("auto-aof-rewrite-percentage");
+    if (pct === 0) return false;
+    const size = this.currentSize();
+    if (size < this.engine.config.getNumber("auto-aof-rewrite-min-size")) return false;
+    const base = Math.max(1, this.baseSizeAtRewrite);
+    return ((size - base) * 100) / base >= pct;
+  }
+
+  /** INFO persistence, AOF part, with Redis's field names. */
+  info(): [string, string | number][] {
+    return [
+      ["aof_enabled", this.enabled ? 1 : 0],
+      ["aof_rewrite_in_progress", this.rewrite ? 1 : 0],
+      ["aof_rewrite_scheduled", this.rewriteScheduled ? 1 : 0],
+      ["aof_last_rewrite_time_sec", this.lastRewriteTimeSec],
+      ["aof_current_rewrite_time_sec", this.rewrite ? Math.round((this.host.clock() - this.rewrite.startedMs) / 1000) : -1],
+      ["aof_last_bgrewrite_status", this.lastRewriteOk ? "ok" : "err"],
+      ["aof_rewrites", this.rewrites],
+      ["aof_last_write_status", this.lastWriteOk ? "ok" : "err"],
+      ["aof_current_size", this.currentSize()],
+      ["aof_base_size", this.baseSize()],
+      ["aof_buffer_length", this.bufferBytes],
+      ["aof_pending_bio_fsync", 0],
+      ["aof_delayed_fsync", 0],
+      ["aof_rows_written", this.rowsWritten],
+    ];
+  }
+}

@@ -1,0 +1,117 @@
+// Replays AOF bytes (a base or the increment's segment rows) through the engine's dispatcher, as
+// Redis's loadSingleAppendOnlyFile does: MULTI blocks run at EXEC, an unknown command or a format
+// error stops the load, and a short read at the very end is a truncated tail.
+
+import type { Engine } from "./engine/engine.js";
+import { isErrorReply } from "./engine/reply.js";
+import { AofFormatError, AofParser } from "./persistence/aof-stream.js";
+import type { SegmentRow } from "./persistence/sqlite-aof-store.js";
+import { bytesToBinary } from "./engine/bytes.js";
+
+export type AofLoadStatus = "OK" | "EMPTY" | "TRUNCATED" | "FAILED";
+
+export interface AofReplayResult {
+  status: AofLoadStatus;
+  /** Byte offset in the concatenated log: the end of the last whole record, or where it failed. */
+  offset: number;
+  error?: string;
+  /** Where to cut the stored log to keep exactly the whole records (row and bytes kept in it). */
+  truncateAt?: { seq: number; keep: number };
+  commands: number;
+}
+
+interface RowSpan {
+  seq: number;
+  start: number;
+  end: number;
+}
+
+export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { allowTruncated: boolean }): AofReplayResult {
+  const parser = new AofParser();
+  const spans: RowSpan[] = [];
+  let total = 0;
+  let commands = 0;
+  let pending: string[][] | null = null;
+  /** Offset just before the open MULTI: a truncated transaction is cut here. */
+  let multiStart = 0;
+  let validUpTo = 0;
+
+  const where = (offset: number): { seq: number; keep: number } => {
+    for (const s of spans) if (offset <= s.end) return { seq: s.seq, keep: offset - s.start };
+    const last = spans[spans.length - 1];
+    return { seq: last?.seq ?? 0, keep: last ? last.end - last.start : 0 };
+  };
+  const failed = (offset: number, error: string): AofReplayResult => ({ status: "FAILED", offset, error, commands });
+
+  const rowList = [...rows];
+  for (let r = 0; r < rowList.length; r++) {
+    const row = rowList[r];
+    if (!row.valid) {
+      // A torn last row is a truncated tail; a bad row with rows after it is corruption.
+      if (r === rowList.length - 1) {
+        const keepAt = pending ? multiStart : validUpTo;
+        return { status: "TRUNCATED", offset: keepAt, error: `bad checksum in segment ${row.seq}`, truncateAt: where(keepAt), commands };
+      }
+      return failed(total, `bad checksum in segment ${row.seq}`);
+    }
+    spans.push({ seq: row.seq, start: total, end: total + row.data.length });
+    total += row.data.length;
+    parser.feed(bytesToBinary(row.data));
+    for (;;) {
+      let argv: string[] | null;
+      try {
+        argv = parser.next();
+      } catch (e) {
+        if (e instanceof AofFormatError) return failed(e.offset, e.message);
+        throw e;
+      }
+      if (argv === null) break;
+      const name = argv[0].toLowerCase();
+      if (name === "multi") {
+        if (pending) return failed(parser.offset, "MULTI inside MULTI");
+        multiStart = parser.lastRecordStart;
+        pending = [];
+        continue;
+      }
+      if (name === "exec") {
+        if (!pending) return failed(parser.offset, "EXEC without MULTI");
+        for (const queued of pending) {
+          const err = runOne(engine, queued);
+          if (err) return failed(parser.offset, err);
+        }
+        commands += pending.length;
+        pending = null;
+        validUpTo = parser.offset;
+        continue;
+      }
+      if (pending) {
+        pending.push(argv);
+        continue;
+      }
+      if (name === "select") {
+        if (argv[1] !== "0") return failed(parser.offset, `SELECT ${argv[1]}: only database 0 exists`);
+        validUpTo = parser.offset;
+        continue;
+      }
+      const err = runOne(engine, argv);
+      if (err) return failed(parser.offset, err);
+      commands++;
+      validUpTo = parser.offset;
+    }
+  }
+  if (parser.buffered > 0 || pending) {
+    const keepAt = pending ? multiStart : validUpTo;
+    if (!opts.allowTruncated) return { status: "TRUNCATED", offset: keepAt, commands };
+    return { status: "TRUNCATED", offset: keepAt, truncateAt: where(keepAt), commands };
+  }
+  return { status: total === 0 ? "EMPTY" : "OK", offset: total, commands };
+}
+
+/** Runs a logged command; an unknown command or wrong arity is fatal, as in Redis. */
+function runOne(engine: Engine, argv: string[]): string | null {
+  const reply = engine.replay(argv);
+  if (isErrorReply(reply) && (reply.error.startsWith("ERR unknown command") || reply.error.startsWith("ERR wrong number"))) {
+    return `Unknown command '${argv[0]}' reading the append only file (${reply.error})`;
+  }
+  return null;
+}

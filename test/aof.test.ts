@@ -1,0 +1,283 @@
+// The AOF in a shard's SQLite storage: policies, crash recovery, Redis's AOF loading scenarios, rewrite.
+// Each test uses its own Durable Object; "crash" is abortAllDurableObjects() (memory lost, storage kept).
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Shard, ShardResult } from "../durable-objects/shard.js";
+import { uniq } from "./helpers.js";
+
+type Stub = DurableObjectStub<Shard>;
+
+function shard(name = uniq("aof")): Stub {
+  return env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
+}
+
+async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
+  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
+  return r.replies as unknown[];
+}
+const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
+
+async function txn(stub: Stub, ...batch: (string | number)[][]): Promise<unknown> {
+  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), true, false)) as ShardResult;
+  return r.replies;
+}
+
+/** Raw bytes of the shard's log (every segment row, in order). */
+async function logBytes(stub: Stub): Promise<string> {
+  return runInDurableObject(stub, (_i: Shard, state) => {
+    let out = "";
+    for (const row of state.storage.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments ORDER BY seq")) {
+      out += String.fromCharCode(...new Uint8Array(row.data));
+    }
+    return out;
+  });
+}
+
+/** Replaces the log with these bytes (one row), to stage Redis's corrupt-AOF scenarios. */
+async function setLog(stub: Stub, bytes: string): Promise<void> {
+  await runInDurableObject(stub, async (_i: Shard, state) => {
+    state.storage.sql.exec("DELETE FROM aof_segments");
+    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+    const { crc32 } = await import("../durable-objects/persistence/crc32.js");
+    state.storage.sql.exec("INSERT INTO aof_segments (seq, data, crc, created_ms) VALUES (1, ?, ?, 0)", data, crc32(data));
+  });
+}
+
+const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+
+async function config(stub: Stub, name: string, value: string) {
+  expect(await one(stub, "CONFIG", "SET", name, value)).toEqual({ status: "OK" });
+}
+
+async function crash(): Promise<void> {
+  await abortAllDurableObjects();
+}
+
+describe("AOF logging", () => {
+  it("logs effects in Redis's AOF form, starting with SELECT", async () => {
+    const s = shard();
+    await config(s, "appendfsync", "always");
+    await exec(s, ["SET", "k", "v", "EX", "100"], ["INCRBYFLOAT", "f", "1.5"], ["SET", "k2", "x", "NX"], ["SET", "k2", "y", "NX"]);
+    const log = await logBytes(s);
+    expect(log.startsWith(resp("CONFIG", "SET", "appendfsync", "always") + resp("SELECT", "0")) || log.startsWith(resp("SELECT", "0"))).toBe(true);
+    expect(log).toMatch(/\*5\r\n\$3\r\nSET\r\n\$1\r\nk\r\n\$1\r\nv\r\n\$4\r\nPXAT\r\n\$13\r\n\d{13}\r\n/);
+    expect(log).toContain(resp("SET", "f", "1.5", "KEEPTTL"));
+    expect(log).toContain(resp("SET", "k2", "x"));
+    expect(log).not.toContain(resp("SET", "k2", "y"));
+  });
+
+  it("logs a transaction as one MULTI … EXEC block", async () => {
+    const s = shard();
+    await config(s, "appendfsync", "always");
+    await txn(s, ["SET", "a", "1"], ["GET", "a"], ["INCR", "a"]);
+    expect(await logBytes(s)).toContain(resp("MULTI") + resp("SET", "a", "1") + resp("INCR", "a") + resp("EXEC"));
+  });
+});
+
+describe("appendfsync and crashes", () => {
+  it("always: every acknowledged write survives a crash", async () => {
+    const name = uniq("always");
+    const s = shard(name);
+    await config(s, "appendfsync", "always");
+    for (let i = 0; i < 50; i++) await one(s, "INCR", "n");
+    await exec(s, ["RPUSH", "l", "a"], ["SET", "s", "x"]);
+    await crash();
+    const t = shard(name);
+    expect(await exec(t, ["GET", "n"], ["GET", "s"])).toEqual(["50", "x"]);
+  });
+
+  it("everysec: a crash loses at most what the timer had not written yet", async () => {
+    const name = uniq("everysec");
+    const s = shard(name);
+    await config(s, "appendfsync", "everysec");
+    for (let i = 0; i < 10; i++) await one(s, "INCR", "n");
+    // The once-a-second timer fires: everything so far is written as one row.
+    await runInDurableObject(s, (i: Shard) => i.aof.flush());
+    for (let i = 0; i < 5; i++) await one(s, "INCR", "n");
+    await crash();
+    const t = shard(name);
+    expect(await one(t, "GET", "n")).toBe("10");
+  });
+
+  it("everysec: writes one row per flush whatever the number of writes", async () => {
+    const s = shard();
+    await config(s, "appendfsync", "everysec");
+    await runInDurableObject(s, (i: Shard) => i.aof.flush());
+    const before = await runInDurableObject(s, (i: Shard) => i.aof.rowsWritten);
+    for (let i = 0; i < 200; i++) await one(s, "SET", `k${i}`, "v");
+    await runInDurableObject(s, (i: Shard) => i.aof.flush());
+    expect(await runInDurableObject(s, (i: Shard) => i.aof.rowsWritten)).toBe(before + 1);
+  });
+
+  it("appendonly no: nothing is logged", async () => {
+    const s = shard();
+    await config(s, "appendonly", "no");
+    await one(s, "SET", "a", "1");
+    await runInDurableObject(s, (i: Shard) => i.aof.flush());
+    expect(await logBytes(s)).toBe("");
+  });
+});
+
+describe("Redis's AOF loading scenarios", () => {
+  async function restartWith(bytes: string, settings: Record<string, string> = {}): Promise<Stub> {
+    const name = uniq("load");
+    const s = shard(name);
+    for (const [k, v] of Object.entries(settings)) await config(s, k, v);
+    await setLog(s, bytes);
+    await crash();
+    return shard(name);
+  }
+
+  it("a truncated tail loads up to the last whole record with aof-load-truncated yes, and is trimmed", async () => {
+    const good = resp("SELECT", "0") + resp("SET", "a", "1") + resp("SET", "b", "2");
+    const s = await restartWith(good + "*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1");
+    expect(await exec(s, ["GET", "a"], ["GET", "b"], ["GET", "c"])).toEqual(["1", "2", null]);
+    expect(await logBytes(s)).toBe(good);
+  });
+
+  it("appending after loading a truncated log, then restarting, keeps both", async () => {
+    const name = uniq("append-after-trunc");
+    let s = shard(name);
+    await setLog(s, resp("SELECT", "0") + resp("SET", "a", "1") + "*2\r\n$3\r\nGE");
+    await crash();
+    s = shard(name);
+    await config(s, "appendfsync", "always");
+    await one(s, "SET", "b", "2");
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["GET", "a"], ["GET", "b"])).toEqual(["1", "2"]);
+  });
+
+  it("a truncated tail with aof-load-truncated no refuses to serve and loses nothing", async () => {
+    const bytes = resp("SELECT", "0") + resp("SET", "a", "1") + "*3\r\n$3\r\nSET";
+    const s = await restartWith(bytes, { "aof-load-truncated": "no" });
+    const reply = (await one(s, "GET", "a")) as { error: string };
+    expect(reply.error).toMatch(/^ERR Unexpected end of file reading the append only file/);
+    expect(await one(s, "SET", "x", "1")).toEqual(reply);
+    expect(await logBytes(s)).toBe(bytes);
+  });
+
+  it("an unfinished MULTI at the end is dropped as a truncated tail", async () => {
+    const good = resp("SELECT", "0") + resp("SET", "a", "1");
+    const s = await restartWith(good + resp("MULTI") + resp("SET", "b", "2"));
+    expect(await exec(s, ["GET", "a"], ["GET", "b"])).toEqual(["1", null]);
+  });
+
+  it("a bad record in the middle refuses to serve, whatever aof-load-truncated says", async () => {
+    const s = await restartWith(resp("SELECT", "0") + resp("SET", "a", "1") + "garbage\r\n" + resp("SET", "b", "2"));
+    expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(/^ERR Bad file format reading the append only file/);
+  });
+
+  it("an unknown command refuses to serve", async () => {
+    const s = await restartWith(resp("SELECT", "0") + resp("NOSUCHCMD", "a") + resp("SET", "b", "2"));
+    expect(((await one(s, "GET", "b")) as { error: string }).error).toMatch(/Unknown command 'NOSUCHCMD'/);
+  });
+
+  it("EXPIRE and SET EX replayed after the key should have expired leave it gone", async () => {
+    const past = String(Date.now() - 10_000);
+    const s = await restartWith(resp("SELECT", "0") + resp("SET", "a", "1", "PXAT", past) + resp("SET", "b", "2") + resp("PEXPIREAT", "b", past) + resp("SET", "c", "3"));
+    expect(await exec(s, ["GET", "a"], ["GET", "b"], ["GET", "c"], ["DBSIZE"])).toEqual([null, null, "3", 1]);
+  });
+
+  it("replays INCRBYFLOAT deterministically", async () => {
+    const name = uniq("det");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    const before = await exec(s, ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "0.2"], ["GET", "f"]);
+    await crash();
+    s = shard(name);
+    expect(await one(s, "GET", "f")).toBe(before[2]);
+  });
+
+  it("persists FLUSHALL", async () => {
+    const name = uniq("flush");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    await exec(s, ["SET", "a", "1"], ["FLUSHALL"], ["SET", "b", "2"]);
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["GET", "a"], ["GET", "b"])).toEqual([null, "2"]);
+  });
+
+  it("a row whose checksum fails in the middle of the log refuses to serve", async () => {
+    const name = uniq("crc");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    await one(s, "SET", "a", "1");
+    await one(s, "SET", "b", "2");
+    await one(s, "SET", "c", "3");
+    await runInDurableObject(s, (_i: Shard, state) => {
+      state.storage.sql.exec("UPDATE aof_segments SET crc = crc + 1 WHERE seq = (SELECT MIN(seq) + 1 FROM aof_segments)");
+    });
+    await crash();
+    s = shard(name);
+    expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(/checksum/i);
+  });
+});
+
+describe("AOF rewrite", () => {
+  it("rewrites to the minimal commands: four INCRs become one SET", async () => {
+    const name = uniq("rewrite");
+    let s = shard(name);
+    await config(s, "aof-use-rdb-preamble", "no");
+    await config(s, "appendfsync", "always");
+    for (let i = 0; i < 4; i++) await one(s, "INCR", "counter");
+    expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    const base = await runInDurableObject(s, (i: Shard) => {
+      return (i as unknown as { aof: { manifest: unknown } }).aof.manifest;
+    });
+    expect(base).toMatchObject({ base: { kind: "aof" } });
+    await crash();
+    s = shard(name);
+    expect(await one(s, "GET", "counter")).toBe("4");
+  });
+
+  it("20,000 INCRs during a rewrite give exactly 20000 after restart", async () => {
+    const name = uniq("rewrite-load");
+    let s = shard(name);
+    await config(s, "aof-use-rdb-preamble", "no");
+    await config(s, "appendfsync", "always");
+    // A dataset big enough that the rewrite takes many slices.
+    for (let b = 0; b < 20; b++) {
+      await exec(s, ...Array.from({ length: 500 }, (_, i) => ["SET", `filler:${b}:${i}`, "x".repeat(20)]));
+    }
+    await one(s, "BGREWRITEAOF");
+    let during = 0;
+    for (let b = 0; b < 200; b++) {
+      await exec(s, ...Array.from({ length: 100 }, () => ["INCR", "counter"]));
+      if (await runInDurableObject(s, (i: Shard) => i.aof.rewriteInProgress)) during++;
+    }
+    expect(during).toBeGreaterThan(0);
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["GET", "counter"], ["DBSIZE"])).toEqual(["20000", 10_001]);
+  });
+
+  it("a crash mid-rewrite keeps the old log and loses nothing", async () => {
+    const name = uniq("rewrite-crash");
+    let s = shard(name);
+    await config(s, "aof-use-rdb-preamble", "no");
+    await config(s, "appendfsync", "always");
+    await exec(s, ...Array.from({ length: 3000 }, (_, i) => ["SET", `k${i}`, String(i)]));
+    await one(s, "BGREWRITEAOF");
+    await one(s, "SET", "after", "1");
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["DBSIZE"], ["GET", "k2999"], ["GET", "after"])).toEqual([3001, "2999", "1"]);
+  });
+
+  it("reports the rewrite in INFO persistence", async () => {
+    const s = shard();
+    const info = (await one(s, "INFO", "persistence")) as string;
+    expect(info).toMatch(/^# Persistence\r\n/);
+    for (const field of ["loading:0", "aof_enabled:1", "aof_rewrite_in_progress:0", "aof_last_bgrewrite_status:ok", "aof_last_write_status:ok", "aof_delayed_fsync:0"]) {
+      expect(info).toContain(`${field}\r\n`);
+    }
+  });
+});
