@@ -4,14 +4,18 @@
 
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/aof-stream.js";
-import { type AofReplayResult, replayAof } from "./aof-replay.js";
+import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof-rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */
 export interface AofManifest {
-  base: { kind: "none"; seq: number } | { kind: "aof"; seq: number; size: number; createdMs: number };
+  base:
+    | { kind: "none"; seq: number }
+    | { kind: "aof"; seq: number; size: number; createdMs: number }
+    /** Hybrid: an RDB snapshot in R2 is the base (aof-use-rdb-preamble yes). */
+    | { kind: "rdb"; seq: number; size: number; createdMs: number; key: string };
 }
 
 const MANIFEST_KEY = "aof-manifest";
@@ -56,6 +60,8 @@ export class AofManager {
   lastRewriteTimeSec = -1;
   rewriteScheduled = false;
   rewrites = 0;
+  /** Failed rewrites since the last one that succeeded (health checks alert on repeats). */
+  rewriteFailures = 0;
   /** Bytes of the log at the end of the last rewrite (or at start): the auto-rewrite baseline. */
   private baseSizeAtRewrite = 0;
 
@@ -127,21 +133,37 @@ export class AofManager {
     }
   }
 
-  /** Replays base and increment into the engine. Called once, before the shard serves. */
-  recover(): AofReplayResult {
+  /** Bytes a recovery will read: base plus increment (for loading progress). */
+  loadTotalBytes(): number {
+    return this.currentSize();
+  }
+
+  /**
+   * Replays base and increment into the engine, pausing every few thousand commands so the shard
+   * can run it in slices. Called once, before the shard serves.
+   */
+  *recoverSteps(): Generator<ReplayProgress, AofReplayResult> {
     const { base } = this.manifest;
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
+      let baseBytes = 0;
       if (base.kind === "aof") {
         const parts = [...this.store.baseParts()];
         if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };
-        const r = replayAof(this.engine, parts, { allowTruncated: false });
+        const r = yield* replayAofSteps(this.engine, parts);
         if (r.status === "FAILED" || r.status === "TRUNCATED") {
           return { ...r, status: "FAILED", error: `AOF base: ${r.error ?? "truncated"}` };
         }
+        baseBytes = r.offset;
       }
-      const result = replayAof(this.engine, this.store.segmentsAfter(base.seq), { allowTruncated: loadTruncated });
+      const increment = replayAofSteps(this.engine, this.store.segmentsAfter(base.seq));
+      let step = increment.next();
+      while (!step.done) {
+        yield { bytes: baseBytes + step.value.bytes };
+        step = increment.next();
+      }
+      const result = step.value;
       if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
         console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
         this.store.truncate(result.truncateAt.seq, result.truncateAt.keep, this.host.clock());
@@ -153,8 +175,20 @@ export class AofManager {
     }
   }
 
+  baseRows() {
+    return this.store.baseParts();
+  }
+
+  incrementRows() {
+    return this.store.segmentsAfter(this.manifest.base.seq);
+  }
+
+  lastSeq(): number {
+    return this.store.lastSeq();
+  }
+
   baseSize(): number {
-    return this.manifest.base.kind === "aof" ? this.manifest.base.size : 0;
+    return this.manifest.base.kind === "none" ? 0 : this.manifest.base.size;
   }
 
   /** aof_current_size: base plus increment. */
@@ -222,6 +256,7 @@ export class AofManager {
     this.engine.writeListeners.delete(this.onWrite);
     this.rewrite = null;
     this.lastRewriteOk = ok;
+    this.rewriteFailures = ok ? 0 : this.rewriteFailures + 1;
     if (!ok) this.store.clearStaging();
   }
 

@@ -1,6 +1,7 @@
 // Replays AOF bytes (a base or the increment's segment rows) through the engine's dispatcher, as
 // Redis's loadSingleAppendOnlyFile does: MULTI blocks run at EXEC, an unknown command or a format
-// error stops the load, and a short read at the very end is a truncated tail.
+// error stops the load, and a short read at the very end is a truncated tail. It is a generator
+// that pauses every few thousand commands, so a large load can run in slices between requests.
 
 import type { Engine } from "./engine/engine.js";
 import { isErrorReply } from "./engine/reply.js";
@@ -20,13 +21,20 @@ export interface AofReplayResult {
   commands: number;
 }
 
+/** What a paused replay reports: bytes read so far. */
+export interface ReplayProgress {
+  bytes: number;
+}
+
+const COMMANDS_PER_STEP = 2000;
+
 interface RowSpan {
   seq: number;
   start: number;
   end: number;
 }
 
-export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { allowTruncated: boolean }): AofReplayResult {
+export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Generator<ReplayProgress, AofReplayResult> {
   const parser = new AofParser();
   const spans: RowSpan[] = [];
   let total = 0;
@@ -35,6 +43,7 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { al
   /** Offset just before the open MULTI: a truncated transaction is cut here. */
   let multiStart = 0;
   let validUpTo = 0;
+  let sinceYield = 0;
 
   const where = (offset: number): { seq: number; keep: number } => {
     for (const s of spans) if (offset <= s.end) return { seq: s.seq, keep: offset - s.start };
@@ -42,16 +51,19 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { al
     return { seq: last?.seq ?? 0, keep: last ? last.end - last.start : 0 };
   };
   const failed = (offset: number, error: string): AofReplayResult => ({ status: "FAILED", offset, error, commands });
+  const truncated = (error?: string): AofReplayResult => {
+    const keepAt = pending ? multiStart : validUpTo;
+    return { status: "TRUNCATED", offset: keepAt, error, truncateAt: where(keepAt), commands };
+  };
 
-  const rowList = [...rows];
-  for (let r = 0; r < rowList.length; r++) {
-    const row = rowList[r];
+  // One row of lookahead: a bad checksum is a torn tail only on the last row.
+  const it = rows[Symbol.iterator]();
+  let next = it.next();
+  while (!next.done) {
+    const row = next.value;
+    next = it.next();
     if (!row.valid) {
-      // A torn last row is a truncated tail; a bad row with rows after it is corruption.
-      if (r === rowList.length - 1) {
-        const keepAt = pending ? multiStart : validUpTo;
-        return { status: "TRUNCATED", offset: keepAt, error: `bad checksum in segment ${row.seq}`, truncateAt: where(keepAt), commands };
-      }
+      if (next.done) return truncated(`bad checksum in segment ${row.seq}`);
       return failed(total, `bad checksum in segment ${row.seq}`);
     }
     spans.push({ seq: row.seq, start: total, end: total + row.data.length });
@@ -66,6 +78,10 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { al
         throw e;
       }
       if (argv === null) break;
+      if (++sinceYield >= COMMANDS_PER_STEP) {
+        sinceYield = 0;
+        yield { bytes: parser.offset };
+      }
       const name = argv[0].toLowerCase();
       if (name === "multi") {
         if (pending) return failed(parser.offset, "MULTI inside MULTI");
@@ -99,12 +115,17 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>, opts: { al
       validUpTo = parser.offset;
     }
   }
-  if (parser.buffered > 0 || pending) {
-    const keepAt = pending ? multiStart : validUpTo;
-    if (!opts.allowTruncated) return { status: "TRUNCATED", offset: keepAt, commands };
-    return { status: "TRUNCATED", offset: keepAt, truncateAt: where(keepAt), commands };
-  }
+  if (parser.buffered > 0 || pending) return truncated();
   return { status: total === 0 ? "EMPTY" : "OK", offset: total, commands };
+}
+
+/** Runs a replay to the end in one go. */
+export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofReplayResult {
+  const steps = replayAofSteps(engine, rows);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** Runs a logged command; an unknown command or wrong arity is fatal, as in Redis. */

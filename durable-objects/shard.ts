@@ -5,8 +5,14 @@ import { DurableObject } from "cloudflare:workers";
 import { AofManager } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
+import { RedisError, loading as loadingError } from "./engine/errors.js";
+import type { AofReplayResult } from "./aof-replay.js";
 import { configFromEnv } from "./env-config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
+import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
+import { SnapshotManager } from "./snapshot-manager.js";
+import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
+import { loadRdbInto } from "./zz-rdb-stub.js";
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -15,16 +21,27 @@ export interface ShardResult {
 
 /** Longest an active-expiry pass may hold the shard, and how often it runs while it finds work. */
 const EXPIRE_BUDGET_MS = 5;
+/** A slice of a long recovery, between which requests are answered LOADING. */
+const LOADING_SLICE_MS = 50;
 const CRON_INTERVAL_MS = 100;
 const CRON_MAX_INTERVAL_MS = 60_000;
 
 export class Shard extends DurableObject<Env> {
   readonly engine: Engine;
   readonly aof: AofManager;
+  readonly snapshots: SnapshotManager;
+  private readonly admin: ShardAdmin;
+  /** The shard's index, from its Durable Object name (`shard-<n>`), for snapshot paths. */
+  private readonly shardName: string;
+  /** SAVE blocks the shard until its snapshot is stored: the batch's reply waits on this. */
+  private barrier: Promise<unknown> | null = null;
   /** Added to the wall clock; tests move time with it instead of sleeping. */
   clockOffset = 0;
   /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
   loadError: string | null = null;
+  /** Set while recovery is still replaying (in slices, after the start-up budget). */
+  loading: { startedMs: number; totalBytes: number; loadedBytes: number } | null = null;
+  private lastLoadSeconds = 0;
   private readonly bootId = Date.now().toString(36);
   private cronInterval = CRON_INTERVAL_MS;
   private alarmAt: number | null = null;
@@ -41,29 +58,128 @@ export class Shard extends DurableObject<Env> {
       transaction: (fn) => ctx.storage.transactionSync(fn),
       kv: ctx.storage.kv,
     });
+    this.shardName = ctx.id.name ?? ctx.id.toString();
+    this.snapshots = new SnapshotManager(this.engine, {
+      clock,
+      kv: ctx.storage.kv,
+      transaction: (fn) => ctx.storage.transactionSync(fn),
+      yieldToRequests: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      cutSeq: () => {
+        this.aof.flush();
+        return this.aof.lastSeq();
+      },
+      store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, `${this.engine.config.get("dir")}/${this.shardName}/`) : null,
+    });
+    this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
     this.engine.server.host = {
-      save: () => "OK",
-      bgsave: () => "Background saving started",
+      save: () => this.startSave(true),
+      bgsave: () => this.startSave(false),
       bgrewriteaof: () => this.aof.startRewrite(),
-      lastsave: () => Math.floor(this.engine.server.startedAt / 1000),
+      lastsave: () => Math.floor(this.snapshots.lastSaveMs / 1000),
     };
     this.engine.server.sections.set("persistence", () => [
-      ["loading", 0],
-      ["async_loading", 0],
+      ...this.loadingInfo(),
+      ...this.snapshots.info(),
       ...this.aof.info(),
     ]);
     ctx.blockConcurrencyWhile(async () => {
-      this.recover();
+      await this.recover();
       this.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
     this.engine.config.onChange = () => ctx.storage.kv.put("config", this.engine.config.all());
   }
 
-  private recover(): void {
-    if (!this.aof.enabled) return;
-    const started = Date.now();
-    const result = this.aof.recover();
+  // The admin API's view of this shard (worker/admin.ts); each is one call into ShardAdmin.
+  async adminStatus(): Promise<ShardStatus> {
+    return this.admin.status();
+  }
+  async adminBgsave(): Promise<string> {
+    return this.startSave(false);
+  }
+  async adminBgrewriteaof(): Promise<string> {
+    return this.aof.startRewrite();
+  }
+  async adminManifest() {
+    return this.admin.manifest();
+  }
+  async adminAof(): Promise<Uint8Array> {
+    return this.admin.aofFile();
+  }
+  async adminRestore(rdb: Uint8Array): Promise<{ keys: number }> {
+    return this.admin.restore(rdb);
+  }
+  async adminSnapshotKey(): Promise<string | null> {
+    return this.snapshots.snapshots.at(-1)?.key ?? null;
+  }
+
+  /** INFO's loading fields, as Redis reports them while loading, plus how long the last load took. */
+  private loadingInfo(): [string, string | number][] {
+    const l = this.loading;
+    if (!l) return [["loading", 0], ["async_loading", 0], ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)]];
+    const elapsed = (Date.now() - l.startedMs) / 1000;
+    const perc = l.totalBytes ? (l.loadedBytes * 100) / l.totalBytes : 0;
+    const eta = l.loadedBytes ? Math.round((elapsed * (l.totalBytes - l.loadedBytes)) / l.loadedBytes) : 1;
+    return [
+      ["loading", 1],
+      ["async_loading", 0],
+      ["loading_start_time", Math.floor(l.startedMs / 1000)],
+      ["loading_total_bytes", l.totalBytes],
+      ["loading_loaded_bytes", l.loadedBytes],
+      ["loading_loaded_perc", perc.toFixed(2)],
+      ["loading_eta_seconds", eta],
+    ];
+  }
+
+  /** SAVE (blocking: nothing else runs until it is stored) and BGSAVE. Replies are Redis's texts. */
+  private startSave(blocking: boolean): string {
+    if (this.snapshots.inProgress) {
+      if (blocking) throw new RedisError("ERR Background save already in progress");
+      return "Background save already in progress";
+    }
+    const saving = this.snapshots.save();
+    if (blocking) {
+      this.barrier = this.ctx.blockConcurrencyWhile(() => saving);
+      return "OK";
+    }
+    saving.catch((e) => console.error("Background saving error:", e instanceof Error ? e.message : e));
+    return "Background saving started";
+  }
+
+  private async recover(): Promise<void> {
+    if (!this.aof.enabled) {
+      await this.loadNewestSnapshot();
+      return;
+    }
+    const steps = this.aof.recoverSteps();
+    this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
+    const deadline = Date.now() + this.engine.config.getNumber("loading-block-ms");
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return this.loaded(r.value);
+      this.loading.loadedBytes = r.value.bytes;
+      // Past the budget, go on in slices outside blockConcurrencyWhile; requests get LOADING meanwhile.
+      if (Date.now() >= deadline) {
+        const slice = () => {
+          const until = Date.now() + LOADING_SLICE_MS;
+          for (;;) {
+            const s = steps.next();
+            if (s.done) return this.loaded(s.value);
+            this.loading!.loadedBytes = s.value.bytes;
+            if (Date.now() >= until) break;
+          }
+          setTimeout(slice, 0);
+        };
+        setTimeout(slice, 0);
+        return;
+      }
+    }
+  }
+
+  private loaded(result: AofReplayResult): void {
+    const seconds = (Date.now() - this.loading!.startedMs) / 1000;
+    this.loading = null;
+    this.lastLoadSeconds = seconds;
     if (result.status === "FAILED" || (result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))) {
       this.loadError =
         result.status === "FAILED"
@@ -72,11 +188,42 @@ export class Shard extends DurableObject<Env> {
       console.error(this.loadError);
       return;
     }
-    console.log(`DB loaded from append only file: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
+    console.log(`DB loaded from append only file: ${seconds.toFixed(3)} seconds`);
+  }
+
+  /** RDB-only mode: the newest complete snapshot, or the previous one when configured to fall back. */
+  private async loadNewestSnapshot(): Promise<void> {
+    const store = this.snapshots.r2;
+    const list = [...this.snapshots.snapshots].reverse();
+    if (!store || list.length === 0) return;
+    const fallback = this.engine.config.getBool("rdb-load-fallback");
+    for (const snap of list) {
+      try {
+        const bytes = await store.read(snap.key);
+        if (!bytes) throw new Error(`snapshot ${snap.key} is missing from R2`);
+        this.engine.db.clear();
+        loadRdbInto(this.engine.db, bytes, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
+        console.log(`DB loaded from snapshot ${snap.key}`);
+        return;
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        console.error(`loading snapshot ${snap.key} failed: ${why}`);
+        this.engine.db.clear();
+        if (!fallback) {
+          this.loadError = `ERR Error loading the RDB snapshot ${snap.key}: ${why}`;
+          return;
+        }
+      }
+    }
+    this.loadError = "ERR Error loading RDB snapshots: none of the retained snapshots could be loaded";
   }
 
   /** Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves. */
   async execute(batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult> {
+    if (this.loading) {
+      const err = errorReply(loadingError().message);
+      return { replies: atomic ? err : batch.map(() => err), token: this.bootId };
+    }
     if (this.loadError) {
       const err = errorReply(this.loadError);
       return { replies: atomic ? err : batch.map(() => err), token: this.bootId };
@@ -87,6 +234,15 @@ export class Shard extends DurableObject<Env> {
         ? this.engine.executeTransaction(batch, { readonly })
         : this.engine.executeBatch(batch, { readonly });
       this.aof.afterBatch();
+      if (this.barrier) {
+        const barrier = this.barrier;
+        this.barrier = null;
+        await barrier.catch((e) => {
+          const err = errorReply(`ERR ${e instanceof Error ? e.message : e}`);
+          // The SAVE in this batch answers the failure instead of OK.
+          if (Array.isArray(replies)) replies = replies.map((r, i) => (batch[i][0].toLowerCase() === "save" ? err : r));
+        });
+      }
     } catch (e) {
       // A failed AOF write under `always` must not be acknowledged: the batch answers an error.
       console.error("shard batch failed:", e instanceof Error ? e.stack : e);
@@ -98,7 +254,7 @@ export class Shard extends DurableObject<Env> {
 
   private armCron(): void {
     if (this.alarmAt !== null) return;
-    const wanted = this.engine.db.expires.size > 0 || this.aof.shouldAutoRewrite();
+    const wanted = this.engine.db.expires.size > 0 || this.aof.shouldAutoRewrite() || (this.engine.dirty > 0 && this.snapshots.rules.length > 0);
     if (!wanted) return;
     this.alarmAt = Date.now() + this.cronInterval;
     void this.ctx.storage.setAlarm(this.alarmAt);
@@ -110,6 +266,7 @@ export class Shard extends DurableObject<Env> {
     const deleted = this.engine.activeExpireCycle(EXPIRE_BUDGET_MS);
     this.aof.afterBatch();
     if (this.aof.shouldAutoRewrite()) this.aof.startRewrite();
+    if (this.snapshots.shouldSave()) this.startSave(false);
     this.cronInterval = deleted > 0 ? CRON_INTERVAL_MS : Math.min(this.cronInterval * 2, CRON_MAX_INTERVAL_MS);
     this.armCron();
   }

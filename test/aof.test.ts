@@ -281,3 +281,27 @@ describe("AOF rewrite", () => {
     }
   });
 });
+
+describe("loading in slices", () => {
+  it("answers LOADING while a long replay goes on after the start-up budget, then serves", async () => {
+    const name = uniq("slices");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    await config(s, "loading-block-ms", "0");
+    for (let b = 0; b < 10; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b}:${i}`, "v"]));
+    await crash();
+    s = shard(name);
+    const first = await exec(s, ["DBSIZE"], ["INFO", "persistence"]);
+    expect(first[0]).toEqual({ error: "LOADING Redis is loading the dataset in memory" });
+    const info = await runInDurableObject(s, (i: Shard) => i.engine.execute(["INFO", "persistence"]) as string);
+    expect(info).toContain("loading:1\r\n");
+    expect(info).toMatch(/loading_loaded_perc:\d+\.\d\d\r\n/);
+    expect(info).toMatch(/loading_eta_seconds:\d+\r\n/);
+    // Let the slices run (each is a macrotask) until the shard serves.
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.loading) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(await one(s, "DBSIZE")).toBe(10_000);
+    expect(await one(s, "INFO", "persistence")).toMatch(/loading:0\r\n/);
+  });
+});

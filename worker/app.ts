@@ -6,6 +6,7 @@ import { type Reply } from "../durable-objects/engine/reply.js";
 import { dataAccess, requestToken } from "./auth.js";
 import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
 import { Router, type ShardCaller } from "./router.js";
+import { admin } from "./admin.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { bytesToBinary } from "../durable-objects/engine/bytes.js";
 
@@ -73,6 +74,8 @@ app.onError((err) => {
 });
 
 app.notFound(() => errorJson(404, "ERR not found"));
+
+app.route("/admin", admin);
 
 app.all("*", async (c) => {
   const req = c.req.raw;

@@ -76,6 +76,13 @@ const PARAMS: Param[] = [
   { name: "hll-sparse-max-bytes", kind: { type: "int", min: 0, max: INT_MAX }, default: "3000" },
   { name: "proto-max-bulk-len", kind: { type: "memory" }, default: String(512 * 1024 * 1024) },
   { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },
+  // Ours: how long recovery may hold the shard at start (under the platform's 30 s limit for
+  // blockConcurrencyWhile) before it goes on in slices, answering LOADING meanwhile.
+  // Ours: the alert rules of /admin/health.
+  { name: "health-snapshot-max-age", kind: { type: "int", min: 0, max: INT_MAX }, default: "0" },
+  { name: "health-memory-percent", kind: { type: "int", min: 1, max: 100 }, default: "90" },
+  { name: "health-rewrite-failures", kind: { type: "int", min: 1, max: 1000 }, default: "3" },
+  { name: "loading-block-ms", kind: { type: "int", min: 0, max: 25_000 }, default: "20000" },
 ];
 
 const BY_NAME = new Map<string, Param>();

@@ -1,0 +1,125 @@
+// What the admin API asks of one shard: status and health, the manifest in Redis 7's form, the AOF
+// as one file, and restoring the dataset from an RDB upload. Glue over the AOF and snapshot managers.
+
+import type { AofManager } from "./aof-manager.js";
+import type { Engine } from "./engine/engine.js";
+import { rewriteKey } from "./persistence/aof-rewrite.js";
+import { loadRdbInto } from "./zz-rdb-stub.js";
+import type { SnapshotManager } from "./snapshot-manager.js";
+import { Keyspace } from "./engine/keyspace.js";
+
+export interface ShardStatus {
+  info: string;
+  fields: Record<string, string | number>;
+  health: { failing: string[] };
+}
+
+/** Parses INFO text into name → value (numbers as numbers). */
+function infoFields(info: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const line of info.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i <= 0 || line.startsWith("#")) continue;
+    const v = line.slice(i + 1);
+    out[line.slice(0, i)] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return out;
+}
+
+export class ShardAdmin {
+  constructor(
+    private readonly engine: Engine,
+    private readonly aof: AofManager,
+    private readonly snapshots: SnapshotManager,
+    private readonly state: () => { loading: boolean; loadError: string | null },
+  ) {}
+
+  status(): ShardStatus {
+    const info = this.engine.execute(["INFO", "persistence", "memory"]) as string;
+    const fields = infoFields(info);
+    return { info, fields, health: { failing: this.failingChecks(fields) } };
+  }
+
+  /** The alert rules, from configuration (health-* parameters). */
+  private failingChecks(f: Record<string, string | number>): string[] {
+    const failing: string[] = [];
+    const cfg = this.engine.config;
+    const { loading, loadError } = this.state();
+    if (loadError) failing.push(`not serving: ${loadError}`);
+    if (loading) failing.push("loading the dataset");
+    if (f.rdb_last_bgsave_status === "err") failing.push("the last snapshot failed");
+    if (f.aof_last_write_status === "err") failing.push("AOF writes are failing");
+    if (this.aof.rewriteFailures >= cfg.getNumber("health-rewrite-failures")) {
+      failing.push(`AOF rewrite failed ${this.aof.rewriteFailures} times in a row`);
+    }
+    const maxAge = cfg.getNumber("health-snapshot-max-age");
+    if (maxAge > 0 && this.snapshots.r2 && this.engine.dirty > 0 && this.engine.clock() - this.snapshots.lastSaveMs > maxAge * 1000) {
+      failing.push(`no snapshot in the last ${maxAge} s while there are ${this.engine.dirty} changes`);
+    }
+    const maxmemory = cfg.getNumber("maxmemory");
+    const pct = cfg.getNumber("health-memory-percent");
+    if (maxmemory > 0 && this.engine.db.usedMemory > (maxmemory * pct) / 100) {
+      failing.push(`used memory ${this.engine.db.usedMemory} is over ${pct}% of maxmemory`);
+    }
+    return failing;
+  }
+
+  /** The manifest: ours, and in the form of Redis 7's appendonly.aof.manifest. */
+  manifest(): { base: unknown; increment: { firstSeq: number; lastSeq: number }; snapshots: unknown[]; redis: string } {
+    const base = this.aof.manifest.base;
+    const lastSeq = this.aof.lastSeq();
+    const stem = this.engine.config.get("appendfilename");
+    const lines: string[] = [];
+    if (base.kind !== "none") lines.push(`file ${stem}.${base.seq}.base.${base.kind === "rdb" ? "rdb" : "aof"} seq ${base.seq} type b`);
+    lines.push(`file ${stem}.${base.seq + 1}.incr.aof seq ${base.seq + 1} type i`);
+    return {
+      base,
+      increment: { firstSeq: base.seq + 1, lastSeq },
+      snapshots: this.snapshots.snapshots,
+      redis: lines.join("\n") + "\n",
+    };
+  }
+
+  /** Base then increment, as one AOF file that redis-check-aof and redis-server accept. */
+  async aofFile(): Promise<Uint8Array> {
+    this.aof.flush();
+    const parts: Uint8Array[] = [];
+    const base = this.aof.manifest.base;
+    if (base.kind === "aof") for (const p of this.aof.baseRows()) parts.push(p.data);
+    for (const row of this.aof.incrementRows()) parts.push(row.data);
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the dataset with an RDB file. The file is decoded fully before anything changes; the
+   * new dataset is then logged as FLUSHALL plus its rewrite commands in one turn, so it is durable
+   * before this returns (and a later rewrite compacts it).
+   */
+  restore(rdb: Uint8Array): { keys: number } {
+    const staged = new Keyspace(this.engine.clock);
+    loadRdbInto(staged, rdb, { now: this.engine.clock(), checksum: true });
+    const db = this.engine.db;
+    db.clear();
+    const records: string[][] = [["FLUSHALL"]];
+    for (const [key, value] of staged.data) {
+      const at = staged.expires.get(key);
+      db.set(key, value);
+      if (at !== undefined) db.setExpire(key, at);
+      records.push(...rewriteKey(key, value, at));
+    }
+    this.engine.dirty += staged.size + 1;
+    this.engine.writes++;
+    if (this.aof.enabled) {
+      this.aof.append(records);
+      this.aof.flush();
+    }
+    return { keys: staged.size };
+  }
+}

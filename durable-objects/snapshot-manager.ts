@@ -1,0 +1,164 @@
+// RDB snapshots of a shard in R2: BGSAVE as a forkless cut streamed into a multipart upload, the
+// manifest of snapshots in storage (committed only once an upload is complete), retention, save
+// rules, and loading the newest snapshot at start. The RDB bytes come from persistence/rdb.
+
+import type { Engine } from "./engine/engine.js";
+import { KeyspaceCut } from "./persistence/keyspace-cut.js";
+import { RdbWriter } from "./zz-rdb-stub.js";
+import { type R2SnapshotStore, type SnapshotUpload } from "./persistence/r2-snapshot-store.js";
+import { type SaveRule, dueRule, parseSaveRules } from "./persistence/save-rules.js";
+
+/** One complete snapshot, as recorded in the shard's manifest. */
+export interface SnapshotRecord {
+  key: string;
+  size: number;
+  /** The AOF sequence number the snapshot covers (segments up to it are in it). */
+  seq: number;
+  createdMs: number;
+  /** True when written as an AOF base (aux aof-base 1). */
+  aofBase: boolean;
+}
+
+const SNAPSHOTS_KEY = "rdb-snapshots";
+/** Time budget of one slice of the walk, and keys per check of the clock. */
+const SLICE_MS = 4;
+const SLICE_KEYS = 500;
+
+export interface SnapshotHost {
+  clock(): number;
+  kv: SyncKvStorage;
+  transaction<T>(fn: () => T): T;
+  /** Yields to the event loop so requests run between slices. */
+  yieldToRequests(): Promise<void>;
+  /** The AOF's last sequence number, after flushing its buffer (the cut point). */
+  cutSeq(): number;
+  store: R2SnapshotStore | null;
+}
+
+export interface SaveOptions {
+  /** Written as the AOF base (hybrid): aux aof-base 1. */
+  aofBase?: boolean;
+  /** Called inside the manifest transaction once the upload is complete. */
+  onCommitted?: (record: SnapshotRecord) => void;
+}
+
+export class SnapshotManager {
+  snapshots: SnapshotRecord[];
+  inProgress: { startedMs: number; cut: KeyspaceCut } | null = null;
+  lastSaveMs: number;
+  lastOk = true;
+  lastAttemptMs = 0;
+  lastDurationSec = -1;
+  lastCowBytes = 0;
+  saves = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly host: SnapshotHost,
+  ) {
+    this.snapshots = host.kv.get<SnapshotRecord[]>(SNAPSHOTS_KEY) ?? [];
+    const newest = this.snapshots[this.snapshots.length - 1];
+    this.lastSaveMs = newest?.createdMs ?? engine.server.startedAt;
+  }
+
+  get r2(): R2SnapshotStore | null {
+    return this.host.store;
+  }
+
+  get rules(): SaveRule[] {
+    return parseSaveRules(this.engine.config.get("save"));
+  }
+
+  /** A save rule says it is time (serverCron's check). */
+  shouldSave(): boolean {
+    if (this.inProgress || !this.host.store) return false;
+    const s = { dirty: this.engine.dirty, lastSaveMs: this.lastSaveMs, lastAttemptMs: this.lastAttemptMs, lastOk: this.lastOk };
+    return dueRule(this.rules, s, this.host.clock()) !== null;
+  }
+
+  /**
+   * Takes a snapshot: the cut is taken now (synchronously), the walk and upload run in slices.
+   * Resolves once the snapshot is complete and recorded, or rejects (the previous one stays current).
+   */
+  async save(opts: SaveOptions = {}): Promise<SnapshotRecord> {
+    const store = this.host.store;
+    if (!store) throw new Error("no R2 bucket bound for snapshots");
+    if (this.inProgress) throw new Error("Background save already in progress");
+    const startedMs = this.host.clock();
+    const seq = this.host.cutSeq();
+    const dirtyAtCut = this.engine.dirty;
+    const db = this.engine.db;
+    const writer = new RdbWriter({
+      compression: this.engine.config.getBool("rdbcompression"),
+      checksum: this.engine.config.getBool("rdbchecksum"),
+      config: this.engine.config,
+    });
+    writer.header({ ctimeSec: Math.floor(startedMs / 1000), usedMem: db.usedMemory, aofBase: !!opts.aofBase });
+    writer.selectDb(0, db.size, db.expires.size);
+    const cut = new KeyspaceCut(db, (key, value, expireAt) => writer.writeKey(key, value, expireAt));
+    const listener = (key: string) => cut.beforeWrite(key);
+    this.engine.writeListeners.add(listener);
+    this.inProgress = { startedMs, cut };
+    this.lastAttemptMs = startedMs;
+    const stem = this.engine.config.get("dbfilename").replace(/\.rdb$/, "");
+    const key = store.keyFor(stem, startedMs, seq);
+    let upload: SnapshotUpload | null = null;
+    try {
+      upload = await store.startUpload(key, { seq: String(seq), aofBase: opts.aofBase ? "1" : "0" });
+      let done = false;
+      while (!done) {
+        const sliceStart = Date.now();
+        while (!done && Date.now() - sliceStart < SLICE_MS) done = cut.step(SLICE_KEYS);
+        if (done) {
+          this.engine.writeListeners.delete(listener);
+          writer.finish();
+        }
+        const chunk = writer.takeChunk();
+        if (chunk.length > 0) await upload.write(chunk);
+        if (!done) await this.host.yieldToRequests();
+      }
+      const obj = await upload.complete();
+      const record: SnapshotRecord = { key, size: obj.size, seq, createdMs: startedMs, aofBase: !!opts.aofBase };
+      const retain = this.engine.config.getNumber("rdb-retain-snapshots");
+      let dropped: SnapshotRecord[] = [];
+      this.host.transaction(() => {
+        const next = [...this.snapshots, record];
+        dropped = next.slice(0, Math.max(0, next.length - retain));
+        this.snapshots = next.slice(next.length - retain);
+        this.host.kv.put(SNAPSHOTS_KEY, this.snapshots);
+        opts.onCommitted?.(record);
+      });
+      await store.delete(dropped.map((d) => d.key)).catch((e) => console.warn("deleting old snapshots failed:", e));
+      this.engine.dirty -= dirtyAtCut;
+      this.lastSaveMs = startedMs;
+      this.lastOk = true;
+      this.saves++;
+      this.lastCowBytes = cut.copiedBytes;
+      return record;
+    } catch (e) {
+      this.lastOk = false;
+      if (upload) await upload.abort();
+      throw e;
+    } finally {
+      this.engine.writeListeners.delete(listener);
+      this.lastDurationSec = Math.round((this.host.clock() - startedMs) / 1000);
+      this.inProgress = null;
+    }
+  }
+
+  /** INFO persistence, RDB part, with Redis's field names. */
+  info(): [string, string | number][] {
+    const now = this.host.clock();
+    return [
+      ["rdb_changes_since_last_save", this.engine.dirty],
+      ["rdb_bgsave_in_progress", this.inProgress ? 1 : 0],
+      ["rdb_last_save_time", Math.floor(this.lastSaveMs / 1000)],
+      ["rdb_last_bgsave_status", this.lastOk ? "ok" : "err"],
+      ["rdb_last_bgsave_time_sec", this.lastDurationSec],
+      ["rdb_current_bgsave_time_sec", this.inProgress ? Math.round((now - this.inProgress.startedMs) / 1000) : -1],
+      ["rdb_saves", this.saves],
+      ["rdb_last_cow_size", this.inProgress ? this.inProgress.cut.copiedBytes : this.lastCowBytes],
+      ["rdb_snapshots", this.snapshots.length],
+    ];
+  }
+}

@@ -1,0 +1,136 @@
+// The admin API under /admin, behind the admin token only: persistence operations per shard or for
+// all shards, persistence status (text or JSON), manifests, snapshot and AOF downloads, restore from
+// an RDB upload, and /admin/health for monitors.
+
+import { Hono } from "hono";
+import type { Shard } from "../durable-objects/shard.js";
+import { requestToken, tokenEquals } from "./auth.js";
+
+type AppEnv = { Bindings: Env };
+type AdminStub = Pick<
+  Shard,
+  "adminStatus" | "adminBgsave" | "adminBgrewriteaof" | "adminManifest" | "adminAof" | "adminRestore" | "adminSnapshotKey"
+>;
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function shardCount(env: Env): number {
+  return Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
+}
+
+function stub(env: Env, shard: number): AdminStub {
+  return env.SHARD.get(env.SHARD.idFromName(`shard-${shard}`)) as unknown as AdminStub;
+}
+
+/** The shards a request names: ?shard=N, or all of them. */
+function targets(env: Env, url: URL): number[] {
+  const n = shardCount(env);
+  const s = url.searchParams.get("shard");
+  if (s === null || s === "all") return Array.from({ length: n }, (_, i) => i);
+  const i = Number(s);
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new AdminError(400, `ERR no such shard '${s}' (there are ${n})`);
+  return [i];
+}
+
+function oneShard(env: Env, url: URL): number {
+  const t = targets(env, url);
+  if (t.length !== 1) throw new AdminError(400, "ERR this endpoint needs ?shard=N");
+  return t[0];
+}
+
+class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const admin = new Hono<AppEnv>();
+
+admin.onError((err) => {
+  if (err instanceof AdminError) return json({ error: err.message }, err.status);
+  console.error("admin request failed:", err instanceof Error ? err.stack : err);
+  return json({ error: "ERR internal error" }, 500);
+});
+
+admin.use("*", async (c, next) => {
+  const token = requestToken(c.req.raw, new URL(c.req.url));
+  if (!c.env.ADMIN_TOKEN) return json({ error: "WRONGPASS no admin token is configured (wrangler secret put ADMIN_TOKEN)" }, 401);
+  if (token === null || !(await tokenEquals(token, c.env.ADMIN_TOKEN))) {
+    return json({ error: "WRONGPASS invalid or missing admin token" }, 401);
+  }
+  await next();
+});
+
+const perShard = <T>(env: Env, url: URL, f: (s: AdminStub, i: number) => Promise<T>) =>
+  Promise.all(targets(env, url).map(async (i) => ({ shard: i, ...(await f(stub(env, i), i)) })));
+
+admin.get("/health", async (c) => {
+  const url = new URL(c.req.url);
+  const shards = await perShard(c.env, url, async (s) => (await s.adminStatus()).health);
+  const failing = shards.flatMap((s) => s.failing.map((f: string) => `shard ${s.shard}: ${f}`));
+  return json({ ok: failing.length === 0, failing, shards }, failing.length === 0 ? 200 : 503);
+});
+
+admin.get("/info", async (c) => {
+  const url = new URL(c.req.url);
+  const status = await perShard(c.env, url, async (s) => await s.adminStatus());
+  if (url.searchParams.get("format") === "json") return json(status.map(({ shard, fields }) => ({ shard, ...fields })));
+  const text = status.map((s) => `# Shard ${s.shard}\r\n${s.info}`).join("\r\n");
+  return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+});
+
+admin.get("/lastsave", async (c) => {
+  const url = new URL(c.req.url);
+  return json(await perShard(c.env, url, async (s) => ({ lastsave: (await s.adminStatus()).fields.rdb_last_save_time })));
+});
+
+admin.post("/bgsave", async (c) => json(await perShard(c.env, new URL(c.req.url), async (s) => ({ result: await s.adminBgsave() }))));
+
+admin.post("/bgrewriteaof", async (c) =>
+  json(await perShard(c.env, new URL(c.req.url), async (s) => ({ result: await s.adminBgrewriteaof() }))),
+);
+
+admin.get("/manifest", async (c) => {
+  const url = new URL(c.req.url);
+  const shard = oneShard(c.env, url);
+  const m = await stub(c.env, shard).adminManifest();
+  if (url.searchParams.get("format") === "redis") return new Response(m.redis, { headers: { "content-type": "text/plain" } });
+  return json({ shard, ...m });
+});
+
+/** The newest snapshot (or ?key=), streamed from R2. */
+admin.get("/snapshot", async (c) => {
+  const url = new URL(c.req.url);
+  const shard = oneShard(c.env, url);
+  const key = url.searchParams.get("key") ?? (await stub(c.env, shard).adminSnapshotKey());
+  if (!key) throw new AdminError(404, "ERR this shard has no snapshot yet");
+  const obj = await c.env.SNAPSHOTS.get(key);
+  if (!obj) throw new AdminError(404, `ERR snapshot ${key} is missing from R2`);
+  return new Response(obj.body, {
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-length": String(obj.size),
+      "content-disposition": `attachment; filename="${key.split("/").pop()}"`,
+    },
+  });
+});
+
+/** The shard's AOF as one file: its base (RDB preamble or RESP) then the increment. */
+admin.get("/aof", async (c) => {
+  const shard = oneShard(c.env, new URL(c.req.url));
+  const bytes = await stub(c.env, shard).adminAof();
+  return new Response(bytes, {
+    headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="appendonly-${shard}.aof"` },
+  });
+});
+
+/** Replaces the shard's dataset with an uploaded RDB file. */
+admin.post("/restore", async (c) => {
+  const shard = oneShard(c.env, new URL(c.req.url));
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  return json({ shard, ...(await stub(c.env, shard).adminRestore(body)) });
+});
