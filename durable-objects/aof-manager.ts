@@ -3,7 +3,7 @@
 // time. Formats come from persistence/; storage from the SQLite adapter.
 
 import type { Engine } from "./engine/engine.js";
-import { encodeCommands } from "./persistence/aof-stream.js";
+import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof-rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";

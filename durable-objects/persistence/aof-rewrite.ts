@@ -4,7 +4,7 @@
 
 import { formatDouble } from "../engine/bytes.js";
 import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "../engine/types/index.js";
-import { encodeCommand } from "./aof-stream.js";
+import { encodeCommand } from "./resp.js";
 
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD. */
 export const ITEMS_PER_CMD = 64;

@@ -1,19 +1,6 @@
-// AOF records: RESP arrays of bulk strings (the exact bytes Redis writes), and a streaming reader
-// of them that skips `#` annotation lines. The reader takes chunks of any size; `next()` answers
-// null when it needs more bytes and throws on bad format. Byte strings: one char per byte.
-
-/** One command as an AOF record. Lengths count bytes, which are chars here. */
-export function encodeCommand(argv: string[]): string {
-  let out = `*${argv.length}\r\n`;
-  for (const a of argv) out += `$${a.length}\r\n${a}\r\n`;
-  return out;
-}
-
-export function encodeCommands(commands: string[][]): string {
-  let out = "";
-  for (const c of commands) out += encodeCommand(c);
-  return out;
-}
+// A streaming reader of AOF records (RESP arrays of bulk strings, encoded by resp.ts) that skips
+// `#` annotation lines. It takes chunks of any size; `next()` answers null when it needs more
+// bytes and throws on bad format. Byte strings: one char per byte.
 
 export class AofFormatError extends Error {
   readonly code = "AOF_BAD_FORMAT";
