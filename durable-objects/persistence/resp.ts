@@ -161,18 +161,19 @@ export function detach(s: string): string {
   return s.length < 13 ? s : (" " + s).slice(1);
 }
 
-/** Marks a short buffer in the internal readers (-1 is a real value: the null bulk and array). */
-const SHORT = -2;
+/** Marks a short buffer in the internal readers (any finite count, negative ones included, is a value). */
+const SHORT = -Infinity;
 
 /**
  * Reads the decimal count after a `*` or `$` at `pos` (the prefix byte itself is at pos).
- * Returns the value and sets state.end past the CRLF, or SHORT. `allowNegative` admits `-1` only.
+ * Returns the value, which may be negative (the caller decides what it admits), and sets state.end
+ * past the CRLF; or returns SHORT.
  */
-function readCount(buf: string, pos: number, state: ParseState, base: number, what: string, allowNegative: boolean): number {
+function readCount(buf: string, pos: number, state: ParseState, base: number, what: string): number {
   let p = pos + 1;
   const len = buf.length;
   let negative = false;
-  if (p < len && buf.charCodeAt(p) === MINUS && allowNegative) {
+  if (p < len && buf.charCodeAt(p) === MINUS) {
     negative = true;
     p++;
   }
@@ -196,9 +197,8 @@ function readCount(buf: string, pos: number, state: ParseState, base: number, wh
     break;
   }
   if (p === digitsStart) throw new RespError(`Invalid ${what}: no digits`, base + pos);
-  if (negative && value !== 1) throw new RespError(`Invalid ${what}: ${-value}`, base + pos);
   state.end = p + 2;
-  return negative ? -1 : value;
+  return negative ? -value : value;
 }
 
 function stallLine(state: ParseState, lineStart: number, scannedTo: number): number {
@@ -225,11 +225,13 @@ function readBulk(buf: string, pos: number, state: ParseState, base: number, all
   if (prefix !== RespType.Bulk) {
     throw new RespError(`Expected prefix '$', got: '${buf[pos]}'`, base + pos);
   }
-  const len = readCount(buf, pos, state, base, "bulk length", allowNull);
+  const len = readCount(buf, pos, state, base, "bulk length");
   if (len === SHORT) return undefined;
-  if (len === -1) return null;
-  if (len > MAX_BULK_LENGTH) throw new RespError(`Invalid bulk length: ${len}`, base + pos);
+  if (len === -1 && allowNull) return null;
   state.lines++;
+  if (len < 0 || len > MAX_BULK_LENGTH) {
+    throw new RespError(`Expected to read string of ${len} bytes, which is not in the suitable range`, base + pos);
+  }
   const dataStart = state.end;
   const dataEnd = dataStart + len;
   if (dataEnd + 2 > buf.length) {
@@ -262,14 +264,14 @@ export function parseCommandAt(buf: string, pos: number, state: ParseState, base
   if (buf.charCodeAt(pos) !== RespType.Array) {
     throw new RespError(`Expected prefix '*', got: '${buf[pos]}'`, base + pos);
   }
-  const argc = readCount(buf, pos, state, base, "multibulk length", false);
+  const argc = readCount(buf, pos, state, base, "multibulk length");
   if (argc === SHORT) {
     state.need -= pos;
     return null;
   }
   state.lines = 1;
   // Redis's AOF loader refuses an empty command (redis-check-aof lets it through; the server does not).
-  if (argc < 1) throw new RespError("Invalid multibulk length: 0", base + pos);
+  if (argc < 1) throw new RespError(`Invalid multibulk length: ${argc}`, base + pos);
   const argv: string[] = [];
   let p = state.end;
   for (let i = 0; i < argc; i++) {
@@ -324,9 +326,10 @@ function readReply(buf: string, pos: number, state: ParseState, base: number, de
       return readBulk(buf, pos, state, base, true);
     case RespType.Array: {
       if (depth >= MAX_REPLY_DEPTH) throw new RespError("Reply nested too deeply", base + pos);
-      const n = readCount(buf, pos, state, base, "multibulk length", true);
+      const n = readCount(buf, pos, state, base, "multibulk length");
       if (n === SHORT) return undefined;
       if (n === -1) return null;
+      if (n < 0) throw new RespError(`Invalid multibulk length: ${n}`, base + pos);
       const items: Reply[] = [];
       let p = state.end;
       for (let i = 0; i < n; i++) {
