@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { delimiter, join } from "node:path";
-import { binaryToBytes, bytesToBinary, compareBytes, formatDouble } from "../../engine/bytes.js";
+import { binaryToBytes, bytesToBinary, compareBytes, formatDouble, parseDouble } from "../../engine/bytes.js";
 import type { Keyspace } from "../../engine/keyspace.js";
 import { type Reply, isErrorReply } from "../../engine/reply.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
@@ -56,7 +56,11 @@ export async function dumpRedis(client: RespClient): Promise<Map<string, KeyDump
     if (type === "string") value = (await client.call("GET", key)) as string;
     else if (type === "list") value = (await client.call("LRANGE", key, "0", "-1")) as string[];
     else if (type === "set") value = ((await client.call("SMEMBERS", key)) as string[]).sort(compareBytes);
-    else if (type === "zset") value = pairs(await client.call("ZRANGE", key, "0", "-1", "WITHSCORES"));
+    else if (type === "zset") {
+      // Redis 7.0 prints scores with %.17g, later versions with the shortest form: compare values.
+      const entries = pairs(await client.call("ZRANGE", key, "0", "-1", "WITHSCORES"));
+      value = entries.map(([m, s]) => [m, formatDouble(parseDouble(s)!)] as [string, string]);
+    }
     else if (type === "hash") value = pairs(await client.call("HGETALL", key)).sort(byFirst);
     else throw new Error(`unexpected type ${type} for ${key}`);
     out.set(key, { type, value, expireAt });
