@@ -135,6 +135,7 @@ describe("RespCommandParser", () => {
     ["an empty command", "*0\r\n", 0],
     ["a count line with a bare LF", "*1\n$4\r\nPING\r\n", 0],
     ["a count without digits", "*\r\n", 0],
+    ["a count too long to be one, before its line ends", "*1\r\n$" + "9".repeat(16), 4],
   ];
   for (const [what, input, offset] of bad) {
     it(`rejects ${what} with RESP_BAD_FORMAT and its offset`, () => {

@@ -28,10 +28,10 @@ export const enum RespType {
 }
 
 /**
- * Longest `*<n>` or `$<n>` line we wait for. Redis reads AOF lines into a 1024-byte buffer; a count
- * line longer than this is garbage, and saying so early beats waiting for bytes that never help.
+ * Most digits in a `*<n>` or `$<n>` count. No real count comes near it; more digits are garbage,
+ * and saying so at once beats waiting for bytes that can never complete the line.
  */
-export const MAX_COUNT_LINE = 1024;
+export const MAX_COUNT_DIGITS = 15;
 /** Largest bulk length accepted: V8's maximum string length is just under 2^29 on 64-bit. */
 export const MAX_BULK_LENGTH = 2 ** 29 - 24;
 
@@ -185,7 +185,7 @@ function readCount(buf: string, pos: number, state: ParseState, base: number, wh
     if (c >= ZERO && c <= NINE) {
       value = value * 10 + (c - ZERO);
       p++;
-      if (p - pos > MAX_COUNT_LINE) throw new RespError(`Invalid ${what}: line too long`, base + pos);
+      if (p - digitsStart > MAX_COUNT_DIGITS) throw new RespError(`Invalid ${what}: too many digits`, base + pos);
       continue;
     }
     if (c !== CR) {

@@ -193,7 +193,11 @@ export interface AofLoadOptions {
    * preamble fails with AOF_RDB_PREAMBLE and `rdbPreamble` set, for the caller to decode.
    */
   rdbPreamble?: (bytes: string) => number;
-  /** Receives each command, transaction and annotation in file order. */
+  /**
+   * Receives each command, transaction and annotation in file order (an annotation inside a
+   * transaction comes before the transaction, which is delivered at its EXEC). An exception it
+   * throws stops the load and propagates: the item's `start` says where.
+   */
   onItem?: (item: AofItem) => void;
   /** Also return the commands as `records` (transactions as MULTI, …, EXEC). */
   collect?: boolean;
