@@ -7,6 +7,7 @@ import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof-rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
+import { loadRdbInto } from "./zz-rdb-stub.js";
 import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */
@@ -37,6 +38,12 @@ export interface AofHost {
   kv: SyncKvStorage;
 }
 
+/**
+ * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
+ * records it.
+ */
+export type RdbBaseWriter = (commit: (record: { key: string; seq: number; size: number; createdMs: number }) => void) => Promise<unknown>;
+
 interface RewriteState {
   cut: KeyspaceCut;
   rewriter: AofRewriter;
@@ -53,6 +60,10 @@ export class AofManager {
   /** Redis writes SELECT before the first command of each increment and after each restart. */
   private selected = false;
   private rewrite: RewriteState | null = null;
+  /** Absent when no R2 bucket is bound: rewrites then write a RESP base whatever the preamble setting. */
+  private saveRdbBase: RdbBaseWriter | null = null;
+  /** A hybrid rewrite in progress (its base is being written to R2). */
+  rdbRewrite: Promise<void> | null = null;
   /** Rows written since start, per policy accounting (bench: rows per 1,000 writes). */
   rowsWritten = 0;
   lastWriteOk = true;
@@ -73,12 +84,16 @@ export class AofManager {
     this.manifest = host.kv.get<AofManifest>(MANIFEST_KEY) ?? { base: { kind: "none", seq: 0 } };
   }
 
+  setRdbBaseWriter(writer: RdbBaseWriter | null): void {
+    this.saveRdbBase = writer;
+  }
+
   get enabled(): boolean {
     return this.engine.config.getBool("appendonly");
   }
 
   get rewriteInProgress(): boolean {
-    return this.rewrite !== null;
+    return this.rewrite !== null || this.rdbRewrite !== null;
   }
 
   /** The engine's propagation sink: encode now (cheap), write per policy. */
@@ -142,12 +157,22 @@ export class AofManager {
    * Replays base and increment into the engine, pausing every few thousand commands so the shard
    * can run it in slices. Called once, before the shard serves.
    */
-  *recoverSteps(): Generator<ReplayProgress, AofReplayResult> {
+  *recoverSteps(rdbBase?: Uint8Array | null): Generator<ReplayProgress, AofReplayResult> {
     const { base } = this.manifest;
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
       let baseBytes = 0;
+      if (base.kind === "rdb") {
+        if (!rdbBase) return { status: "FAILED", error: `the AOF base ${base.key} is missing from R2`, offset: 0, commands: 0 };
+        try {
+          // An AOF base keeps keys that have expired: the increment may still refer to them.
+          loadRdbInto(this.engine.db, rdbBase, { checksum: true });
+        } catch (e) {
+          return { status: "FAILED", error: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`, offset: 0, commands: 0 };
+        }
+        baseBytes = rdbBase.length;
+      }
       if (base.kind === "aof") {
         const parts = [...this.store.baseParts()];
         if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };
@@ -196,9 +221,10 @@ export class AofManager {
     return this.baseSize() + this.store.sizeAfter(this.manifest.base.seq).bytes + this.bufferBytes;
   }
 
-  /** BGREWRITEAOF: Redis's reply texts. */
+  /** BGREWRITEAOF: Redis's reply texts. With aof-use-rdb-preamble the new base is an RDB in R2. */
   startRewrite(): string {
-    if (this.rewrite) return "Background append only file rewriting already in progress";
+    if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
+    if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
     this.flush();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
@@ -210,6 +236,39 @@ export class AofManager {
     this.selected = false;
     this.rewriteScheduled = false;
     this.host.schedule(() => this.rewriteStep(), 0);
+    return "Background append only file rewriting started";
+  }
+
+  /**
+   * Hybrid rewrite: a forkless RDB snapshot (the cut is taken now) streamed to R2. Once it is
+   * complete, one storage transaction records it as the base and drops the segments it covers;
+   * segments written meanwhile stay as the increment.
+   */
+  private startRdbRewrite(saveRdbBase: RdbBaseWriter): string {
+    const startedMs = this.host.clock();
+    this.selected = false;
+    this.rewriteScheduled = false;
+    this.rdbRewrite = saveRdbBase((record) => {
+      this.store.clearBase();
+      this.store.deleteThrough(record.seq);
+      this.manifest = { base: { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key } };
+      this.host.kv.put(MANIFEST_KEY, this.manifest);
+    })
+      .then(() => {
+        this.lastRewriteTimeSec = Math.round((this.host.clock() - startedMs) / 1000);
+        this.rewrites++;
+        this.baseSizeAtRewrite = this.currentSize();
+        this.lastRewriteOk = true;
+        this.rewriteFailures = 0;
+      })
+      .catch((e) => {
+        console.error("AOF rewrite (RDB base) failed:", e instanceof Error ? e.message : e);
+        this.lastRewriteOk = false;
+        this.rewriteFailures++;
+      })
+      .finally(() => {
+        this.rdbRewrite = null;
+      });
     return "Background append only file rewriting started";
   }
 
@@ -262,7 +321,7 @@ export class AofManager {
 
   /** auto-aof-rewrite-percentage / -min-size: growth of the log since the last rewrite. */
   shouldAutoRewrite(): boolean {
-    if (!this.enabled || this.rewrite) return false;
+    if (!this.enabled || this.rewriteInProgress) return false;
     const pct = this.engine.config.getNumber("auto-aof-rewrite-percentage");
     if (pct === 0) return false;
     const size = this.currentSize();
@@ -275,7 +334,7 @@ export class AofManager {
   info(): [string, string | number][] {
     return [
       ["aof_enabled", this.enabled ? 1 : 0],
-      ["aof_rewrite_in_progress", this.rewrite ? 1 : 0],
+      ["aof_rewrite_in_progress", this.rewriteInProgress ? 1 : 0],
       ["aof_rewrite_scheduled", this.rewriteScheduled ? 1 : 0],
       ["aof_last_rewrite_time_sec", this.lastRewriteTimeSec],
       ["aof_current_rewrite_time_sec", this.rewrite ? Math.round((this.host.clock() - this.rewrite.startedMs) / 1000) : -1],

@@ -68,8 +68,13 @@ export class Shard extends DurableObject<Env> {
         this.aof.flush();
         return this.aof.lastSeq();
       },
+      isProtected: (key) => {
+        const base = this.aof.manifest.base;
+        return base.kind === "rdb" && base.key === key;
+      },
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, `${this.engine.config.get("dir")}/${this.shardName}/`) : null,
     });
+    if (env.SNAPSHOTS) this.aof.setRdbBaseWriter((commit) => this.snapshots.save({ aofBase: true, onCommitted: commit }));
     this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
     this.engine.server.host = {
       save: () => this.startSave(true),
@@ -151,7 +156,9 @@ export class Shard extends DurableObject<Env> {
       await this.loadNewestSnapshot();
       return;
     }
-    const steps = this.aof.recoverSteps();
+    const base = this.aof.manifest.base;
+    const rdbBase = base.kind === "rdb" && this.snapshots.r2 ? await this.snapshots.r2.read(base.key) : null;
+    const steps = this.aof.recoverSteps(rdbBase);
     this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
     const deadline = Date.now() + this.engine.config.getNumber("loading-block-ms");
     for (;;) {

@@ -33,6 +33,8 @@ export interface SnapshotHost {
   /** The AOF's last sequence number, after flushing its buffer (the cut point). */
   cutSeq(): number;
   store: R2SnapshotStore | null;
+  /** True for a snapshot retention must keep (the AOF's current base). */
+  isProtected(key: string): boolean;
 }
 
 export interface SaveOptions {
@@ -122,21 +124,26 @@ export class SnapshotManager {
       const retain = this.engine.config.getNumber("rdb-retain-snapshots");
       let dropped: SnapshotRecord[] = [];
       this.host.transaction(() => {
-        const next = [...this.snapshots, record];
-        dropped = next.slice(0, Math.max(0, next.length - retain));
-        this.snapshots = next.slice(next.length - retain);
-        this.host.kv.put(SNAPSHOTS_KEY, this.snapshots);
         opts.onCommitted?.(record);
+        // Retention keeps the newest N, and never the snapshot that is the AOF's current base.
+        const all = [...this.snapshots, record];
+        const keep = new Set(all.slice(Math.max(0, all.length - retain)).map((r) => r.key));
+        dropped = all.filter((r) => !keep.has(r.key) && !this.host.isProtected(r.key));
+        this.snapshots = all.filter((r) => !dropped.includes(r));
+        this.host.kv.put(SNAPSHOTS_KEY, this.snapshots);
       });
       await store.delete(dropped.map((d) => d.key)).catch((e) => console.warn("deleting old snapshots failed:", e));
-      this.engine.dirty -= dirtyAtCut;
-      this.lastSaveMs = startedMs;
-      this.lastOk = true;
-      this.saves++;
+      if (!opts.aofBase) {
+        // As Redis: changes made during the save still count; BGREWRITEAOF is not a save.
+        this.engine.dirty -= dirtyAtCut;
+        this.lastSaveMs = startedMs;
+        this.lastOk = true;
+        this.saves++;
+      }
       this.lastCowBytes = cut.copiedBytes;
       return record;
     } catch (e) {
-      this.lastOk = false;
+      if (!opts.aofBase) this.lastOk = false;
       if (upload) await upload.abort();
       throw e;
     } finally {
