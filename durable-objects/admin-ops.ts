@@ -3,7 +3,8 @@
 
 import type { AofManager } from "./aof-manager.js";
 import type { Engine } from "./engine/engine.js";
-import { rewriteKey } from "./persistence/aof-rewrite.js";
+import { rewriteKey } from "./persistence/aof/rewrite.js";
+import { encodeCommand } from "./persistence/resp.js";
 import { loadRdbInto } from "./zz-rdb-stub.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
@@ -107,19 +108,17 @@ export class ShardAdmin {
     loadRdbInto(staged, rdb, { now: this.engine.clock(), checksum: true });
     const db = this.engine.db;
     db.clear();
-    const records: string[][] = [["FLUSHALL"]];
+    let records = encodeCommand(["FLUSHALL"]);
     for (const [key, value] of staged.data) {
       const at = staged.expires.get(key);
       db.set(key, value);
       if (at !== undefined) db.setExpire(key, at);
-      records.push(...rewriteKey(key, value, at));
+      records += rewriteKey(key, value, at);
     }
     this.engine.dirty += staged.size + 1;
     this.engine.writes++;
-    if (this.aof.enabled) {
-      this.aof.append(records);
-      this.aof.flush();
-    }
+    this.aof.appendEncoded(records);
+    this.aof.flush();
     return { keys: staged.size };
   }
 }

@@ -5,7 +5,7 @@
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
-import { AofRewriter } from "./persistence/aof-rewrite.js";
+import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { loadRdbInto } from "./zz-rdb-stub.js";
 import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
@@ -20,6 +20,7 @@ export interface AofManifest {
 }
 
 const MANIFEST_KEY = "aof-manifest";
+const SELECT_0 = encodeCommands([["SELECT", "0"]]);
 const EVERYSEC_MS = 1000;
 const NO_POLICY_MS = 30_000;
 /** Buffer sizes that force a write before the timer: bounded memory whatever the write rate. */
@@ -98,12 +99,16 @@ export class AofManager {
 
   /** The engine's propagation sink: encode now (cheap), write per policy. */
   append(commands: string[][]): void {
+    if (this.enabled) this.appendEncoded(encodeCommands(commands));
+  }
+
+  /** Appends records already encoded as RESP (a restore's rewrite output). */
+  appendEncoded(bytes: string): void {
     if (!this.enabled) return;
     if (!this.selected) {
       this.selected = true;
-      commands = [["SELECT", "0"], ...commands];
+      bytes = SELECT_0 + bytes;
     }
-    const bytes = encodeCommands(commands);
     this.buffer.push(bytes);
     this.bufferBytes += bytes.length;
   }

@@ -5,7 +5,8 @@
 
 import type { Engine } from "./engine/engine.js";
 import { isErrorReply } from "./engine/reply.js";
-import { AofFormatError, AofParser } from "./persistence/aof-stream.js";
+import { AofError } from "./persistence/aof/format.js";
+import { type AofItem, AofReader } from "./persistence/aof/loader.js";
 import type { SegmentRow } from "./persistence/sqlite-aof-store.js";
 import { bytesToBinary } from "./engine/bytes.js";
 
@@ -35,14 +36,10 @@ interface RowSpan {
 }
 
 export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Generator<ReplayProgress, AofReplayResult> {
-  const parser = new AofParser();
+  const reader = new AofReader();
   const spans: RowSpan[] = [];
   let total = 0;
   let commands = 0;
-  let pending: string[][] | null = null;
-  /** Offset just before the open MULTI: a truncated transaction is cut here. */
-  let multiStart = 0;
-  let validUpTo = 0;
   let sinceYield = 0;
 
   const where = (offset: number): { seq: number; keep: number } => {
@@ -51,10 +48,13 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
     return { seq: last?.seq ?? 0, keep: last ? last.end - last.start : 0 };
   };
   const failed = (offset: number, error: string): AofReplayResult => ({ status: "FAILED", offset, error, commands });
-  const truncated = (error?: string): AofReplayResult => {
-    const keepAt = pending ? multiStart : validUpTo;
-    return { status: "TRUNCATED", offset: keepAt, error, truncateAt: where(keepAt), commands };
-  };
+  const truncated = (error?: string): AofReplayResult => ({
+    status: "TRUNCATED",
+    offset: reader.validUpTo,
+    error,
+    truncateAt: where(reader.validUpTo),
+    commands,
+  });
 
   // One row of lookahead: a bad checksum is a torn tail only on the last row.
   const it = rows[Symbol.iterator]();
@@ -68,54 +68,35 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
     }
     spans.push({ seq: row.seq, start: total, end: total + row.data.length });
     total += row.data.length;
-    parser.feed(bytesToBinary(row.data));
+    reader.push(bytesToBinary(row.data));
     for (;;) {
-      let argv: string[] | null;
+      let item: AofItem | null;
       try {
-        argv = parser.next();
+        item = reader.next();
       } catch (e) {
-        if (e instanceof AofFormatError) return failed(e.offset, e.message);
+        if (e instanceof AofError) return failed(e.offset, e.reason);
         throw e;
       }
-      if (argv === null) break;
-      if (++sinceYield >= COMMANDS_PER_STEP) {
-        sinceYield = 0;
-        yield { bytes: parser.offset };
-      }
-      const name = argv[0].toLowerCase();
-      if (name === "multi") {
-        if (pending) return failed(parser.offset, "MULTI inside MULTI");
-        multiStart = parser.lastRecordStart;
-        pending = [];
-        continue;
-      }
-      if (name === "exec") {
-        if (!pending) return failed(parser.offset, "EXEC without MULTI");
-        for (const queued of pending) {
-          const err = runOne(engine, queued);
-          if (err) return failed(parser.offset, err);
+      if (item === null) break;
+      if (item.kind === "annotation") continue;
+      const batch = item.kind === "transaction" ? item.commands : [item.argv];
+      for (const argv of batch) {
+        if (argv[0].toLowerCase() === "select") {
+          if (argv[1] !== "0") return failed(item.start, `SELECT ${argv[1]}: only database 0 exists`);
+          continue;
         }
-        commands += pending.length;
-        pending = null;
-        validUpTo = parser.offset;
-        continue;
+        const err = runOne(engine, argv);
+        if (err) return failed(item.start, err);
+        commands++;
       }
-      if (pending) {
-        pending.push(argv);
-        continue;
+      if ((sinceYield += batch.length) >= COMMANDS_PER_STEP) {
+        sinceYield = 0;
+        yield { bytes: reader.offset };
       }
-      if (name === "select") {
-        if (argv[1] !== "0") return failed(parser.offset, `SELECT ${argv[1]}: only database 0 exists`);
-        validUpTo = parser.offset;
-        continue;
-      }
-      const err = runOne(engine, argv);
-      if (err) return failed(parser.offset, err);
-      commands++;
-      validUpTo = parser.offset;
     }
   }
-  if (parser.buffered > 0 || pending) return truncated();
+  const cut = reader.finish();
+  if (cut) return truncated(cut.reason);
   return { status: total === 0 ? "EMPTY" : "OK", offset: total, commands };
 }
 
