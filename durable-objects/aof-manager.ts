@@ -12,6 +12,8 @@ import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-sto
 
 /** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */
 export interface AofManifest {
+  /** AOF turned on at runtime and its first base not written yet: the log is not loadable. */
+  waitingForBase?: boolean;
   base:
     | { kind: "none"; seq: number }
     | { kind: "aof"; seq: number; size: number; createdMs: number }
@@ -87,6 +89,29 @@ export class AofManager {
 
   setRdbBaseWriter(writer: RdbBaseWriter | null): void {
     this.saveRdbBase = writer;
+  }
+
+  /**
+   * CONFIG SET appendonly: turning the AOF off drops the log (it would go stale); turning it on
+   * writes a base first, as Redis does. Until that first rewrite completes the log is not the
+   * dataset's record, so recovery ignores it (the manifest says `waitingForBase`).
+   */
+  switchTo(on: boolean): void {
+    if (!on) {
+      this.buffer = [];
+      this.bufferBytes = 0;
+      this.host.transaction(() => {
+        this.store.deleteThrough(Number.MAX_SAFE_INTEGER);
+        this.store.clearBase();
+        this.store.clearStaging();
+        this.manifest = { base: { kind: "none", seq: 0 } };
+        this.host.kv.put(MANIFEST_KEY, this.manifest);
+      });
+      return;
+    }
+    this.manifest = { ...this.manifest, waitingForBase: true };
+    this.host.kv.put(MANIFEST_KEY, this.manifest);
+    this.startRewrite();
   }
 
   get enabled(): boolean {

@@ -92,7 +92,11 @@ export class Shard extends DurableObject<Env> {
       this.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
-    this.engine.config.onChange = () => ctx.storage.kv.put("config", this.engine.config.all());
+    this.engine.config.onChange = (changes) => {
+      ctx.storage.kv.put("config", this.engine.config.all());
+      const appendonly = changes.find(([name]) => name === "appendonly");
+      if (appendonly) this.aof.switchTo(appendonly[1] === "yes");
+    };
   }
 
   // The admin API's view of this shard (worker/admin.ts); each is one call into ShardAdmin.
@@ -152,8 +156,10 @@ export class Shard extends DurableObject<Env> {
   }
 
   private async recover(): Promise<void> {
-    if (!this.aof.enabled) {
+    if (!this.aof.enabled || this.aof.manifest.waitingForBase) {
       await this.loadNewestSnapshot();
+      // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
+      if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
       return;
     }
     const base = this.aof.manifest.base;

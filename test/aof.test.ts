@@ -305,3 +305,34 @@ describe("loading in slices", () => {
     expect(await one(s, "INFO", "persistence")).toMatch(/loading:0\r\n/);
   });
 });
+
+describe("switching appendonly at runtime", () => {
+  it("turning the AOF on writes a base first; once it is there, the log recovers the dataset", async () => {
+    const name = uniq("switch");
+    let s = shard(name);
+    await config(s, "appendonly", "no");
+    await config(s, "aof-use-rdb-preamble", "no");
+    await exec(s, ["SET", "before", "1"], ["SET", "x", "y"]);
+    expect(await logBytes(s)).toBe("");
+    await config(s, "appendonly", "yes");
+    await config(s, "appendfsync", "always");
+    await one(s, "SET", "after", "2");
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+      expect(i.aof.manifest).toMatchObject({ base: { kind: "aof" } });
+      expect(i.aof.manifest.waitingForBase).toBeUndefined();
+    });
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["GET", "before"], ["GET", "x"], ["GET", "after"])).toEqual(["1", "y", "2"]);
+  });
+
+  it("turning the AOF off drops the log so it can never be replayed stale", async () => {
+    const s = shard();
+    await config(s, "appendfsync", "always");
+    await one(s, "SET", "a", "1");
+    expect(await logBytes(s)).not.toBe("");
+    await config(s, "appendonly", "no");
+    expect(await logBytes(s)).toBe("");
+  });
+});
