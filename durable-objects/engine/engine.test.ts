@@ -97,3 +97,21 @@ describe("dispatcher", () => {
     }
   });
 });
+
+describe("transactions over REST", () => {
+  it("refuses MULTI, EXEC, DISCARD, WATCH and UNWATCH as single commands, as Upstash does", () => {
+    const { run } = testEngine();
+    for (const argv of [["MULTI"], ["EXEC"], ["DISCARD"], ["WATCH", "k"], ["UNWATCH"]]) {
+      expect(run(...argv)).toEqual({
+        error: `ERR Command is not available: '${argv[0]}'. Over REST a transaction is one /multi-exec request`,
+      });
+    }
+  });
+
+  it("refuses them inside a transaction too", () => {
+    const { engine } = testEngine();
+    expect(engine.executeTransaction([["SET", "a", "1"], ["WATCH", "a"]])).toEqual({
+      error: "EXECABORT Transaction discarded because of previous errors. ERR Command not allowed inside a transaction",
+    });
+  });
+});

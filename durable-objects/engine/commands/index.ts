@@ -4,8 +4,9 @@ import type { CommandSpec } from "../command.js";
 import { keyCommands } from "./keys.js";
 import { serverCommands, setCommandCounter } from "./server.js";
 import { stringCommands } from "./strings.js";
+import { transactionCommands } from "./transactions.js";
 
-const families: CommandSpec[][] = [stringCommands, keyCommands, serverCommands];
+const families: CommandSpec[][] = [stringCommands, keyCommands, serverCommands, transactionCommands];
 
 export const COMMANDS = new Map<string, CommandSpec>();
 for (const family of families) {
