@@ -158,3 +158,19 @@ describe("Upstash REST protocol", () => {
     expect(await del.json()).toEqual({ error: "ERR method not allowed" });
   });
 });
+
+describe("Upstash-Response-Format: resp2", () => {
+  it("answers with the raw RESP2 bytes", async () => {
+    const k = uniq("k");
+    const h = { "upstash-response-format": "resp2" };
+    const set = await SELF.fetch("http://localhost/", { method: "POST", headers: { authorization: "Bearer test-token", ...h }, body: JSON.stringify(["SET", k, "v"]) });
+    expect(set.headers.get("content-type")).toBe("application/octet-stream");
+    expect(await set.text()).toBe("+OK\r\n");
+    const pipe = await SELF.fetch("http://localhost/pipeline", {
+      method: "POST",
+      headers: { authorization: "Bearer test-token", ...h },
+      body: JSON.stringify([["GET", k], ["INCR", k], ["MGET", k, "nope"], ["STRLEN", k]]),
+    });
+    expect(await pipe.text()).toBe("$1\r\nv\r\n-ERR value is not an integer or out of range\r\n*2\r\n$1\r\nv\r\n$-1\r\n:1\r\n");
+  });
+});

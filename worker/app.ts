@@ -8,7 +8,8 @@ import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand,
 import { Router, type ShardCaller } from "./router.js";
 import { admin } from "./admin.js";
 import type { Shard } from "../durable-objects/shard.js";
-import { bytesToBinary } from "../durable-objects/engine/bytes.js";
+import { binaryToBytes, bytesToBinary } from "../durable-objects/engine/bytes.js";
+import { encodeReply } from "../durable-objects/persistence/resp.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -39,6 +40,9 @@ function shardCaller(env: Env): ShardCaller {
 
 const json = (body: string, status: number, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { "content-type": "application/json", ...headers } });
+/** Raw RESP2 (Upstash-Response-Format: resp2): the bytes a Redis server would send. */
+const resp2Response = (bytes: string, status: number, headers: Record<string, string>) =>
+  new Response(binaryToBytes(bytes), { status, headers: { "content-type": "application/octet-stream", ...headers } });
 const errorJson = (status: number, message: string) => json(JSON.stringify({ error: message }), status);
 
 async function readBody(req: Request, max: number): Promise<Uint8Array> {
@@ -91,6 +95,7 @@ app.all("*", async (c) => {
   const readonly = access === "readonly";
   const lim = limits(env);
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
+  const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";
   const router = routerFor(env);
   const call = shardCaller(env);
   const path = url.pathname;
@@ -112,8 +117,10 @@ app.all("*", async (c) => {
       replies = result.replies;
       tokens = [result.token];
     }
+    const headers = { "upstash-sync-token": tokens.join(",") };
+    if (resp2) return resp2Response(replies.map(encodeReply).join(""), 200, headers);
     const out = "[" + replies.map((r) => itemJson(r, base64)).join(",") + "]";
-    return json(out, 200, { "upstash-sync-token": tokens.join(",") });
+    return json(out, 200, headers);
   }
 
   let argv: string[];
@@ -133,5 +140,7 @@ app.all("*", async (c) => {
   const { replies, tokens } = await router.pipeline([argv], readonly, call);
   const reply = replies[0];
   const isError = reply !== null && typeof reply === "object" && !Array.isArray(reply) && "error" in reply;
-  return json(itemJson(reply, base64), isError ? 400 : 200, isError ? {} : { "upstash-sync-token": tokens.join(",") });
+  const headers: Record<string, string> = isError ? {} : { "upstash-sync-token": tokens.join(",") };
+  if (resp2) return resp2Response(encodeReply(reply), isError ? 400 : 200, headers);
+  return json(itemJson(reply, base64), isError ? 400 : 200, headers);
 });
