@@ -5,7 +5,7 @@ import type { AofManager } from "./aof-manager.js";
 import type { Engine } from "./engine/engine.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
-import { loadRdbInto } from "./zz-rdb-stub.js";
+import { loadRdbInto } from "./persistence/rdb-codec/index.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
 

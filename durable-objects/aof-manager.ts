@@ -7,7 +7,7 @@ import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { loadRdbInto } from "./zz-rdb-stub.js";
+import { loadRdbInto } from "./persistence/rdb-codec/index.js";
 import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */

@@ -12,7 +12,7 @@ import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
-import { loadRdbInto } from "./zz-rdb-stub.js";
+import { loadRdbInto } from "./persistence/rdb-codec/index.js";
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -34,7 +34,7 @@ export class Shard extends DurableObject<Env> {
   /** The shard's index, from its Durable Object name (`shard-<n>`), for snapshot paths. */
   private readonly shardName: string;
   /** SAVE blocks the shard until its snapshot is stored: the batch's reply waits on this. */
-  private barrier: Promise<unknown> | null = null;
+  private barrier: Promise<Error | null> | null = null;
   /** Added to the wall clock; tests move time with it instead of sleeping. */
   clockOffset = 0;
   /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
@@ -88,7 +88,13 @@ export class Shard extends DurableObject<Env> {
       ...this.aof.info(),
     ]);
     ctx.blockConcurrencyWhile(async () => {
-      await this.recover();
+      // A throw here would reset the object and retry in a loop: refuse to serve instead, saying why.
+      try {
+        await this.recover();
+      } catch (e) {
+        this.loadError = `ERR recovery failed: ${e instanceof Error ? e.message : e}`;
+        console.error(this.loadError);
+      }
       this.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
@@ -146,11 +152,19 @@ export class Shard extends DurableObject<Env> {
       if (blocking) throw new RedisError("ERR Background save already in progress");
       return "Background save already in progress";
     }
-    const saving = this.snapshots.save();
+    // SAVE blocks the shard: the walk runs without yielding, and no other event runs until it is
+    // stored. It must start inside blockConcurrencyWhile, or its own I/O would wait behind the block.
     if (blocking) {
-      this.barrier = this.ctx.blockConcurrencyWhile(() => saving);
+      // A rejection inside blockConcurrencyWhile would reset the object: the failure is returned instead.
+      this.barrier = this.ctx.blockConcurrencyWhile(() =>
+        this.snapshots.save({ blocking }).then(
+          () => null,
+          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        ),
+      );
       return "OK";
     }
+    const saving = this.snapshots.save();
     saving.catch((e) => console.error("Background saving error:", e instanceof Error ? e.message : e));
     return "Background saving started";
   }
@@ -250,11 +264,12 @@ export class Shard extends DurableObject<Env> {
       if (this.barrier) {
         const barrier = this.barrier;
         this.barrier = null;
-        await barrier.catch((e) => {
-          const err = errorReply(`ERR ${e instanceof Error ? e.message : e}`);
+        const failure = await barrier;
+        if (failure && Array.isArray(replies)) {
           // The SAVE in this batch answers the failure instead of OK.
-          if (Array.isArray(replies)) replies = replies.map((r, i) => (batch[i][0].toLowerCase() === "save" ? err : r));
-        });
+          const err = errorReply(`ERR ${failure.message}`);
+          replies = replies.map((r, i) => (batch[i][0].toLowerCase() === "save" ? err : r));
+        }
       }
     } catch (e) {
       // A failed AOF write under `always` must not be acknowledged: the batch answers an error.

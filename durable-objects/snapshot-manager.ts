@@ -4,7 +4,7 @@
 
 import type { Engine } from "./engine/engine.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { RdbWriter } from "./zz-rdb-stub.js";
+import { RdbWriter } from "./persistence/rdb-codec/index.js";
 import { type R2SnapshotStore, type SnapshotUpload } from "./persistence/r2-snapshot-store.js";
 import { type SaveRule, dueRule, parseSaveRules } from "./persistence/save-rules.js";
 
@@ -38,6 +38,8 @@ export interface SnapshotHost {
 }
 
 export interface SaveOptions {
+  /** SAVE: walk the keyspace without yielding (timers cannot run while the shard is blocked). */
+  blocking?: boolean;
   /** Written as the AOF base (hybrid): aux aof-base 1. */
   aofBase?: boolean;
   /** Called inside the manifest transaction once the upload is complete. */
@@ -117,7 +119,7 @@ export class SnapshotManager {
         }
         const chunk = writer.takeChunk();
         if (chunk.length > 0) await upload.write(chunk);
-        if (!done) await this.host.yieldToRequests();
+        if (!done && !opts.blocking) await this.host.yieldToRequests();
       }
       const obj = await upload.complete();
       const record: SnapshotRecord = { key, size: obj.size, seq, createdMs: startedMs, aofBase: !!opts.aofBase };
