@@ -51,6 +51,18 @@ export function lzfCompress(input: Uint8Array, maxLen = input.length - 1): Uint8
   let op = 1; // room for the first literal-run control byte
   let lit = 0;
   const limit = maxLen;
+  /** Copies one byte into the current literal run, closing the run at 32 bytes; false when out of room. */
+  const literal = (): boolean => {
+    if (op >= limit) return false;
+    lit++;
+    out[op++] = input[ip++];
+    if (lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1;
+      lit = 0;
+      op++;
+    }
+    return true;
+  };
   const hash = (p: number) => Math.imul((input[p] << 16) | (input[p + 1] << 8) | input[p + 2], 2654435761) >>> shift;
   while (ip < n - 2) {
     const h = hash(ip);
@@ -81,27 +93,9 @@ export function lzfCompress(input: Uint8Array, maxLen = input.length - 1): Uint8
       // Index the positions inside the match (cheaply: the last two).
       table[hash(ip - 2)] = ip - 2;
       table[hash(ip - 1)] = ip - 1;
-    } else {
-      if (op >= limit) return null;
-      lit++;
-      out[op++] = input[ip++];
-      if (lit === MAX_LIT) {
-        out[op - lit - 1] = lit - 1;
-        lit = 0;
-        op++;
-      }
-    }
+    } else if (!literal()) return null;
   }
-  while (ip < n) {
-    if (op >= limit) return null;
-    lit++;
-    out[op++] = input[ip++];
-    if (lit === MAX_LIT) {
-      out[op - lit - 1] = lit - 1;
-      lit = 0;
-      op++;
-    }
-  }
+  while (ip < n) if (!literal()) return null;
   if (lit) out[op - lit - 1] = lit - 1;
   else op--; // drop the unused control byte
   if (op > limit) return null;
