@@ -199,19 +199,19 @@ export class RdbWriter {
   }
 
   private list(key: string, l: RedisList): void {
-    // Nodes of at most 8 KB (list-max-listpack-size -2), as Redis's quicklist would cut them.
+    // Nodes of at most 8 KB (list-max-listpack-size -2), cut where Redis's quicklist cuts them: a
+    // node takes another element while its bytes + the element's length + 8 stay within 8192.
     const nodes: string[][] = [];
     let node: string[] = [];
     let bytes = 7;
     for (const e of l.values()) {
-      const size = listpackEntrySize(e);
-      if (node.length > 0 && bytes + size > LIST_NODE_BYTES) {
+      if (node.length > 0 && bytes + e.length + 8 > LIST_NODE_BYTES) {
         nodes.push(node);
         node = [];
         bytes = 7;
       }
       node.push(e);
-      bytes += size;
+      bytes += listpackEntrySize(e);
     }
     if (node.length) nodes.push(node);
     this.u8(RdbType.LIST_QUICKLIST_2);

@@ -30,27 +30,38 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | n
   return op === outLen ? out : null;
 }
 
-const MAX_HLOG = 14;
-/** One hash table reused by every call (the compressor is synchronous), sized to the input. */
-const TABLE = new Int32Array(1 << MAX_HLOG);
+const HLOG = 16;
+const HSIZE = 1 << HLOG;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 const MAX_LIT = 1 << 5;
+/**
+ * One hash table reused by every call (the compressor is synchronous). A slot is valid only when
+ * its stamp is the current call's, so nothing needs clearing between calls.
+ */
+const TABLE = new Int32Array(HSIZE);
+const STAMPS = new Uint32Array(HSIZE);
+let generation = 0;
 
-/** Compresses; null when the result would not be smaller than `maxLen` bytes. */
+/**
+ * Compresses as liblzf 3.6 does in Redis's build (HLOG 16, VERY_FAST): the same rolling hash and
+ * the same choices, so our RDB strings are no larger than Redis's. Null when the result would not
+ * fit in `maxLen` bytes.
+ */
 export function lzfCompress(input: Uint8Array, maxLen = input.length - 1): Uint8Array | null {
   const n = input.length;
   if (n < 4) return null;
+  if (++generation === 0xffffffff) {
+    STAMPS.fill(0);
+    generation = 1;
+  }
+  const gen = generation;
   const out = new Uint8Array(Math.max(maxLen, 0) + 64);
-  // Small inputs get a small table: clearing 16K slots per short string would dominate.
-  let hlog = 8;
-  while (hlog < MAX_HLOG && 1 << hlog < n) hlog++;
-  const table = TABLE.subarray(0, 1 << hlog).fill(-1);
-  const shift = 32 - hlog;
+  const limit = maxLen;
   let ip = 0;
   let op = 1; // room for the first literal-run control byte
   let lit = 0;
-  const limit = maxLen;
+  const slotOf = (h: number) => ((h >>> 8) - Math.imul(h, 5)) & (HSIZE - 1);
   /** Copies one byte into the current literal run, closing the run at 32 bytes; false when out of room. */
   const literal = (): boolean => {
     if (op >= limit) return false;
@@ -63,22 +74,25 @@ export function lzfCompress(input: Uint8Array, maxLen = input.length - 1): Uint8
     }
     return true;
   };
-  const hash = (p: number) => Math.imul((input[p] << 16) | (input[p + 1] << 8) | input[p + 2], 2654435761) >>> shift;
+  let hval = (input[0] << 8) | input[1];
   while (ip < n - 2) {
-    const h = hash(ip);
-    const ref = table[h];
-    table[h] = ip;
+    hval = ((hval << 8) | input[ip + 2]) >>> 0;
+    const slot = slotOf(hval);
+    const ref = STAMPS[slot] === gen ? TABLE[slot] : -1;
+    TABLE[slot] = ip;
+    STAMPS[slot] = gen;
     const off = ip - ref - 1;
-    if (ref >= 0 && off < MAX_OFF && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
+    // liblzf never refers to the first byte (its `ref > in_data`).
+    if (ref > 0 && off < MAX_OFF && input[ref + 2] === input[ip + 2] && input[ref] === input[ip] && input[ref + 1] === input[ip + 1]) {
       let len = 2;
       const maxlen = Math.min(n - ip - len, MAX_REF);
-      do len++;
-      while (len < maxlen && input[ref + len] === input[ip + len]);
-      // Close the pending literal run.
+      if (op - (lit ? 0 : 1) + 3 + 1 >= limit) return null;
+      // Close the pending literal run (or take back its unused control byte).
       if (lit) out[op - lit - 1] = lit - 1;
       else op--;
+      do len++;
+      while (len < maxlen && input[ref + len] === input[ip + len]);
       len -= 2;
-      if (op + 3 + 1 >= limit) return null;
       ip++;
       if (len < 7) out[op++] = (off >> 8) + (len << 5);
       else {
@@ -87,12 +101,19 @@ export function lzfCompress(input: Uint8Array, maxLen = input.length - 1): Uint8
       }
       out[op++] = off & 0xff;
       lit = 0;
-      op++; // next literal-run control byte
+      op++;
       ip += len + 1;
       if (ip >= n - 2) break;
-      // Index the positions inside the match (cheaply: the last two).
-      table[hash(ip - 2)] = ip - 2;
-      table[hash(ip - 1)] = ip - 1;
+      // Index the last two positions of the match, as VERY_FAST does.
+      ip -= 2;
+      hval = (input[ip] << 8) | input[ip + 1];
+      for (let k = 0; k < 2; k++) {
+        hval = ((hval << 8) | input[ip + 2]) >>> 0;
+        const sl = slotOf(hval);
+        TABLE[sl] = ip;
+        STAMPS[sl] = gen;
+        ip++;
+      }
     } else if (!literal()) return null;
   }
   while (ip < n) if (!literal()) return null;
