@@ -1,0 +1,11 @@
+// What the Node-side benchmarks use, bundled by esbuild into bench/.build/lib.mjs.
+export { Engine } from "../durable-objects/engine/engine.js";
+export { Keyspace } from "../durable-objects/engine/keyspace.js";
+export { RedisHash, RedisList, RedisSet, RedisZSet } from "../durable-objects/engine/types/index.js";
+export { encodeRdb, loadRdbInto, RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";
+export { KeyspaceCut } from "../durable-objects/persistence/keyspace-cut.js";
+export { AofRewriter } from "../durable-objects/persistence/aof/rewrite.js";
+export { encodeCommands } from "../durable-objects/persistence/resp.js";
+export { replayAof } from "../durable-objects/aof-replay.js";
+export { binaryToBytes } from "../durable-objects/engine/bytes.js";
+export { findBinary, startRedis } from "../durable-objects/persistence/testing/redis.js";

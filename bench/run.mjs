@@ -1,0 +1,53 @@
+// `npm run bench`: builds the worker, runs each section, prints tables, and writes BENCHMARKS.md
+// from what it printed. Figures are ratios against references measured in the same run (a floor
+// worker, a real redis-server), because the machine is shared and noisy.
+import { execFileSync, execSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { httpBench } from "./http.mjs";
+
+const started = Date.now();
+const sections = [];
+const report = {
+  table(title, header, rows, note) {
+    const widths = header.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i] ?? "").length)));
+    const line = (cells) => "| " + cells.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
+    const text = [`### ${title}`, "", line(header), "| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |", ...rows.map(line)];
+    if (note) text.push("", note);
+    console.log("\n" + text.join("\n"));
+    sections.push(text.join("\n"));
+  },
+  note(title, text) {
+    console.log(`\n### ${title}\n\n${text}`);
+    sections.push(`### ${title}\n\n${text}`);
+  },
+};
+
+console.log("building the worker (npm run build)…");
+execSync("npm run build --silent", { stdio: ["ignore", "ignore", "inherit"] });
+console.log("bundling the engine and persistence for Node…");
+execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "--platform=node", "--outfile=bench/.build/lib.mjs", "--log-level=warning"], {
+  stdio: "inherit",
+});
+
+// These import the bundle built just above.
+const { engineBench } = await import("./engine.mjs");
+const { persistenceBench } = await import("./persistence.mjs");
+
+await httpBench(report);
+await engineBench(report);
+await persistenceBench(report);
+
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const md = `# Benchmarks
+
+Printed by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}; the whole run took ${seconds} s.
+The machine is shared and noisy, so each figure stands beside a reference measured in the same run:
+the **floor** worker (a fetch handler that forwards the body to one Durable Object over RPC and returns a
+constant: one Durable Object hop, no logic), or a real **redis-server** from Debian's packages.
+
+${sections.join("\n\n")}
+`;
+writeFileSync("BENCHMARKS.md", md);
+console.log(`\nwrote BENCHMARKS.md (${seconds} s)`);
