@@ -66,6 +66,22 @@ export class Keyspace {
     if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
   }
 
+  /**
+   * Adds a key while loading a dataset (no hooks: nothing else sees the keyspace yet). False when
+   * the key was already there, which a loader treats as a corrupt file.
+   */
+  load(key: string, value: Value, expireAt: number | undefined): boolean {
+    const size = this.data.size;
+    this.data.set(key, value);
+    if (this.data.size === size) return false;
+    this.usedMemory += keyCost(key) + valueMemory(value);
+    if (expireAt !== undefined) {
+      this.expires.set(key, expireAt);
+      this.usedMemory += 24;
+    }
+    return true;
+  }
+
   /** Deletes a key; returns true when it existed (expired or not). */
   delete(key: string): boolean {
     const old = this.data.get(key);

@@ -47,8 +47,8 @@ describe("RDB decoder on Redis 7.0.15's own files", () => {
       const got: Record<string, unknown[]> = {};
       const result = decodeRdb(
         fixture(name),
-        (e) => {
-          (got[e.db] ??= []).push({ key: e.key, type: typeName(e.value), value: shape(e.value), expire_at_ms: e.expireAt ?? null });
+        (db, key, value, expireAt) => {
+          (got[db] ??= []).push({ key, type: typeName(value), value: shape(value), expire_at_ms: expireAt ?? null });
         },
         { checksum: true },
       );

@@ -12,14 +12,6 @@ import { Container, Opcode, RDB_MAX_READ_VERSION, RdbType, StringEncoding } from
 import { RdbError } from "./errors.js";
 import { lzfDecompress } from "./lzf.js";
 
-export interface RdbEntry {
-  db: number;
-  key: string;
-  value: Value;
-  /** Absolute expiry in ms. */
-  expireAt?: number;
-}
-
 export interface DecodeOptions {
   /** Verify the CRC-64 trailer (a stored 0 means "not computed" and is accepted). */
   checksum?: boolean;
@@ -34,11 +26,7 @@ export interface DecodeResult {
 }
 
 const latin1 = (b: Uint8Array, start: number, end: number): string => {
-  if (end - start < 64) {
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-    return s;
-  }
+  if (end - start < 4096) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
   let s = "";
   for (let i = start; i < end; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
   return s;
@@ -63,41 +51,47 @@ class Reader {
     this.pos += n;
     return out;
   }
-  /** LEN; `special` is set when the byte announces a string encoding instead. */
-  len(): { n: number; special: boolean } {
+  /** Set by len(): the byte announced a special string encoding (its kind is the returned number). */
+  special = false;
+  /** LEN (no object per call: a load reads millions of them). */
+  len(): number {
     const at = this.pos;
     const c = this.u8();
     const kind = c >> 6;
-    if (kind === 0) return { n: c & 0x3f, special: false };
-    if (kind === 1) return { n: ((c & 0x3f) << 8) | this.u8(), special: false };
-    if (kind === 3) return { n: c & 0x3f, special: true };
+    this.special = false;
+    if (kind === 0) return c & 0x3f;
+    if (kind === 1) return ((c & 0x3f) << 8) | this.u8();
+    if (kind === 3) {
+      this.special = true;
+      return c & 0x3f;
+    }
     if (c === 0x80) {
       this.need(4);
       const n = this.dv.getUint32(this.pos, false);
       this.pos += 4;
-      return { n, special: false };
+      return n;
     }
     if (c === 0x81) {
       this.need(8);
       const n = this.dv.getBigUint64(this.pos, false);
       this.pos += 8;
       if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError("RDB_BAD_LENGTH", "length too large", at);
-      return { n: Number(n), special: false };
+      return Number(n);
     }
     throw new RdbError("RDB_BAD_LENGTH", `unknown length encoding 0x${c.toString(16)}`, at);
   }
   count(): number {
     const at = this.pos;
-    const l = this.len();
-    if (l.special) throw new RdbError("RDB_BAD_LENGTH", "a string encoding where a length was expected", at);
-    return l.n;
+    const n = this.len();
+    if (this.special) throw new RdbError("RDB_BAD_LENGTH", "a string encoding where a length was expected", at);
+    return n;
   }
   /** STR as raw bytes. */
   stringBytes(): Uint8Array {
     const at = this.pos;
-    const l = this.len();
-    if (!l.special) return this.bytes(l.n);
-    switch (l.n) {
+    const n = this.len();
+    if (!this.special) return this.bytes(n);
+    switch (n) {
       case StringEncoding.INT8:
         return ascii(String(this.dv.getInt8((this.need(1), this.pos++))));
       case StringEncoding.INT16: {
@@ -121,10 +115,20 @@ class Reader {
         return out;
       }
       default:
-        throw new RdbError("RDB_BAD_LENGTH", `unknown string encoding ${l.n}`, at);
+        throw new RdbError("RDB_BAD_LENGTH", `unknown string encoding ${n}`, at);
     }
   }
   string(): string {
+    // Raw strings, the common case, are read straight from the file's bytes.
+    const save = this.pos;
+    const n = this.len();
+    if (!this.special) {
+      this.need(n);
+      const s = latin1(this.b, this.pos, this.pos + n);
+      this.pos += n;
+      return s;
+    }
+    this.pos = save;
     const b = this.stringBytes();
     return latin1(b, 0, b.length);
   }
@@ -293,7 +297,10 @@ function isEmpty(v: Value): boolean {
 }
 
 /** Walks an RDB file, calling onEntry for every key. */
-export function decodeRdb(bytes: Uint8Array, onEntry: (e: RdbEntry) => void, opts: DecodeOptions = {}): DecodeResult {
+/** Called for every key: positional arguments, so a million keys allocate no entry objects. */
+export type OnKey = (db: number, key: string, value: Value, expireAt: number | undefined) => void;
+
+export function decodeRdb(bytes: Uint8Array, onKey: OnKey, opts: DecodeOptions = {}): DecodeResult {
   const r = new Reader(bytes);
   const magic = latin1(r.bytes(Math.min(5, bytes.length)), 0, Math.min(5, bytes.length));
   if (magic !== "REDIS") throw new RdbError("RDB_BAD_MAGIC", "not an RDB file (no REDIS signature)", 0);
@@ -379,7 +386,7 @@ export function decodeRdb(bytes: Uint8Array, onEntry: (e: RdbEntry) => void, opt
       warnings.push(`skipped empty key '${key}'`);
       continue;
     }
-    onEntry(e === undefined ? { db, key, value } : { db, key, value, expireAt: e });
+    onKey(db, key, value, e);
   }
 }
 
@@ -394,15 +401,13 @@ export function loadRdbInto(ks: Keyspace, bytes: Uint8Array, opts: LoadOptions =
   let expired = 0;
   const result = decodeRdb(
     bytes,
-    (e) => {
-      if (e.db !== 0) throw new RdbError("RDB_BAD_VALUE", `database ${e.db} is not supported (only 0)`, 0);
-      if (opts.now !== undefined && e.expireAt !== undefined && e.expireAt <= opts.now) {
+    (db, key, value, expireAt) => {
+      if (db !== 0) throw new RdbError("RDB_BAD_VALUE", `database ${db} is not supported (only 0)`, 0);
+      if (opts.now !== undefined && expireAt !== undefined && expireAt <= opts.now) {
         expired++;
         return;
       }
-      if (ks.data.has(e.key)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${e.key}'`, 0);
-      ks.set(e.key, e.value);
-      if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt);
+      if (!ks.load(key, value, expireAt)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${key}'`, 0);
       keys++;
     },
     opts,
