@@ -9,6 +9,7 @@ import { RedisError, noPermission, oom, unknownCommand, wrongArity } from "./err
 import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
+import { noteEncoding } from "./encoding.js";
 
 export interface EngineOptions {
   /** Wall clock in ms; tests inject one. */
@@ -161,8 +162,9 @@ export class Engine {
     const isWrite = spec.flags.includes("write");
     // Collections change in place: measure the keys this write names before and after.
     let tracked: [string, { memoryUsage(): number }, number][] | null = null;
-    if (isWrite) {
-      for (const pos of keyPositions(spec, argv)) {
+    const keys = isWrite ? keyPositions(spec, argv) : null;
+    if (keys) {
+      for (const pos of keys) {
         const key = argv[pos];
         db.hooks.beforeWrite(key);
         const v = db.data.get(key);
@@ -193,6 +195,12 @@ export class Engine {
       }
     }
     if (tracked) for (const [, v, before] of tracked) db.usedMemory += v.memoryUsage() - before;
+    if (keys && ctx.dirty > 0) {
+      for (const pos of keys) {
+        const v = db.data.get(argv[pos]);
+        if (v !== undefined && typeof v !== "string") noteEncoding(v, this.config);
+      }
+    }
     this.server.commandsProcessed++;
     if (ctx.dirty > 0) {
       this.dirty += ctx.dirty;

@@ -5,8 +5,27 @@ import { keyCommands } from "./keys.js";
 import { serverCommands, setCommandCounter } from "./server.js";
 import { stringCommands } from "./strings.js";
 import { transactionCommands } from "./transactions.js";
+import { hashCommands } from "./hashes.js";
+import { setCommands } from "./sets.js";
+import { listCommands } from "./lists.js";
+import { zsetCommands } from "./zsets.js";
+import { hyperloglogCommands } from "./hyperloglog.js";
+import { bitCommands } from "./bits.js";
+import { sortCommands } from "./sort.js";
 
-const families: CommandSpec[][] = [stringCommands, keyCommands, serverCommands, transactionCommands];
+const families: CommandSpec[][] = [
+  stringCommands,
+  keyCommands,
+  serverCommands,
+  transactionCommands,
+  hashCommands,
+  setCommands,
+  listCommands,
+  zsetCommands,
+  hyperloglogCommands,
+  bitCommands,
+  sortCommands,
+];
 
 export const COMMANDS = new Map<string, CommandSpec>();
 for (const family of families) {

@@ -194,11 +194,13 @@ function cloneValue(v: Value): Value {
   if (v instanceof RedisHash) {
     const h = new RedisHash();
     for (const [f, x] of v.entries()) h.set(f, x);
+    h.bigEncoding = v.bigEncoding;
     return h;
   }
   if (v instanceof RedisSet) {
     const s = new RedisSet();
     for (const m of v.values()) s.add(m);
+    s.bigEncoding = v.bigEncoding;
     return s;
   }
   if (v instanceof RedisList) {
@@ -208,6 +210,7 @@ function cloneValue(v: Value): Value {
   }
   const z = new RedisZSet();
   for (const [m, s] of (v as RedisZSet).entries()) z.add(m, s);
+  z.bigEncoding = (v as RedisZSet).bigEncoding;
   return z;
 }
 

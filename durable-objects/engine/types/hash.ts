@@ -7,6 +7,8 @@ export class RedisHash {
   private bytes = 64;
   /** Set once the collection has outgrown its compact encoding (Redis never converts back). */
   bigEncoding = false;
+  /** Longest field or value ever stored (hash-max-listpack-value is checked against it). */
+  maxLen = 0;
 
   get size(): number {
     return this.map.size;
@@ -20,6 +22,8 @@ export class RedisHash {
   /** Sets a field; returns true when the field is new. */
   set(field: string, value: string): boolean {
     const old = this.map.get(field);
+    if (field.length > this.maxLen) this.maxLen = field.length;
+    if (value.length > this.maxLen) this.maxLen = value.length;
     if (old === undefined) {
       this.bytes += MAP_ENTRY + stringCost(field) + stringCost(value);
       this.map.set(field, value);

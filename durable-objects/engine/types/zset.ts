@@ -8,6 +8,8 @@ export class RedisZSet {
   private bytes = 64;
   /** Set once the collection has outgrown its compact encoding (Redis never converts back). */
   bigEncoding = false;
+  /** Longest member ever stored (zset-max-listpack-value is checked against it). */
+  maxLen = 0;
 
   get size(): number {
     return this.scores.size;
@@ -18,6 +20,7 @@ export class RedisZSet {
   /** Adds or updates a member; returns true when it is new. */
   add(member: string, score: number): boolean {
     const isNew = !this.scores.has(member);
+    if (member.length > this.maxLen) this.maxLen = member.length;
     this.scores.set(member, score);
     if (isNew) this.bytes += MAP_ENTRY + stringCost(member) + 16;
     return isNew;

@@ -1,0 +1,5 @@
+// Bit commands (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD) and LCS.
+
+import type { CommandSpec } from "../command.js";
+
+export const bitCommands: CommandSpec[] = [];

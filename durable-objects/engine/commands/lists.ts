@@ -1,0 +1,5 @@
+// List commands (LPUSH, LRANGE, …).
+
+import type { CommandSpec } from "../command.js";
+
+export const listCommands: CommandSpec[] = [];

@@ -1,0 +1,5 @@
+// Sorted set commands (ZADD, ZRANGE, …).
+
+import type { CommandSpec } from "../command.js";
+
+export const zsetCommands: CommandSpec[] = [];
