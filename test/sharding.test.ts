@@ -39,6 +39,20 @@ describe("with four shards", () => {
     expect((await cmd("UNLINK", keys[2], keys[3])).body).toEqual({ result: 2 });
   });
 
+  it("refuses SORT BY/GET patterns that may name keys in other slots, as Redis Cluster does", async () => {
+    const k = uniq("sortme");
+    expect(await cmd("SORT", k, "BY", "w_*")).toMatchObject({
+      status: 400,
+      body: { error: "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots." },
+    });
+    expect(await cmd("SORT", k, "GET", "#", "GET", "h_*->f")).toMatchObject({
+      status: 400,
+      body: { error: "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots." },
+    });
+    const tag = uniq("t");
+    expect(await cmd("SORT", `{${tag}}:l`, "BY", `{${tag}}:w_*`, "GET", "#", "GET", `{${tag}}:h_*->f`)).toMatchObject({ status: 200, body: { result: [] } });
+  });
+
   it("answers other cross-slot commands with CROSSSLOT", async () => {
     const [a, b] = spreadKeys(uniq("cross"));
     expect(await cmd("RENAME", a, b)).toMatchObject({

@@ -6,7 +6,24 @@ import { arityOk, keyPositions } from "../durable-objects/engine/command.js";
 import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, OK, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
-import { keySlot, slotShard } from "./slots.js";
+import { sortKeyPatterns } from "../durable-objects/engine/commands/sort.js";
+import { keySlot, patternSlot, slotShard } from "./slots.js";
+
+/**
+ * SORT's BY and GET patterns name keys the command table cannot list. With several shards they are
+ * refused, as Redis Cluster refuses them, unless their {tag} puts every key they form in the sorted key's slot.
+ */
+function sortPatternError(argv: string[]): ErrorReply | null {
+  const name = argv[0].toLowerCase();
+  if (name !== "sort" && name !== "sort_ro") return null;
+  const slot = keySlot(argv[1]);
+  for (const { option, pattern } of sortKeyPatterns(argv)) {
+    if (patternSlot(pattern) !== slot) {
+      return errorReply(`ERR ${option} option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.`);
+    }
+  }
+  return null;
+}
 
 /** What a shard answers for a batch. A refused transaction is one error. */
 export interface ShardResult {
@@ -70,6 +87,8 @@ export class Router {
     if (spec.flags.includes("fanout")) return name === "scan" ? this.planScan(argv) : this.planFanout(name, argv);
     const positions = keyPositions(spec, argv);
     if (positions.length === 0) return single(0);
+    const patternError = sortPatternError(argv);
+    if (patternError) return { parts: [], merge: () => patternError };
     const shardOf = positions.map((p) => this.shardOfKey(argv[p]));
     if (shardOf.every((s) => s === shardOf[0])) {
       // Same shard is not enough for a multi-key command: Redis Cluster requires one slot.
@@ -148,6 +167,8 @@ export class Router {
       const spec = COMMANDS.get(argv[0].toLowerCase());
       if (!spec || !arityOk(spec, argv.length)) continue;
       if (spec.flags.includes("fanout")) return errorReply(crossSlot().message);
+      const patternError = sortPatternError(argv);
+      if (patternError) return patternError;
       for (const p of keyPositions(spec, argv)) {
         const s = keySlot(argv[p]);
         if (slot >= 0 && s !== slot) return errorReply(crossSlot().message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc16, keySlot, slotShard } from "./slots.js";
+import { crc16, keySlot, patternSlot, slotShard } from "./slots.js";
 
 describe("hash slots", () => {
   it("computes CRC16-XMODEM as Redis Cluster does", () => {
@@ -22,5 +22,13 @@ describe("hash slots", () => {
     expect(slotShard(4096, 4)).toBe(1);
     expect(slotShard(16383, 4)).toBe(3);
     expect(slotShard(16383, 1)).toBe(0);
+  });
+  it("finds the slot of a SORT pattern only when a hash tag comes before any wildcard", () => {
+    expect(patternSlot("{user1}:w_*")).toBe(keySlot("user1"));
+    expect(patternSlot("{user1}:h_*->field")).toBe(keySlot("user1"));
+    expect(patternSlot("w_*")).toBe(-1);
+    expect(patternSlot("w_*{user1}")).toBe(-1);
+    expect(patternSlot("{}*{user1}")).toBe(-1);
+    expect(patternSlot("\\{a}*")).toBe(-1);
   });
 });

@@ -34,3 +34,18 @@ export function keySlot(key: string): number {
 export function slotShard(slot: number, shards: number): number {
   return Math.floor((slot * shards) / SLOTS);
 }
+
+/**
+ * The slot every key a pattern can form hashes to, or -1 when that depends on what fills it in:
+ * a non-empty {tag} must come before any `*`, `?`, `[` or escape (as Redis Cluster decides for SORT).
+ */
+export function patternSlot(pattern: string): number {
+  let open = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "*" || c === "?" || c === "[" || c === "\\") return -1;
+    if (open < 0 && c === "{") open = i;
+    else if (open >= 0 && c === "}") return i === open + 1 ? -1 : crc16(pattern, open + 1, i) & (SLOTS - 1);
+  }
+  return -1;
+}

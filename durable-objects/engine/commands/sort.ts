@@ -1,5 +1,229 @@
-// SORT and SORT_RO over lists, sets and sorted sets.
+// SORT and SORT_RO over lists, sets and sorted sets, as Redis 7 sorts: numeric by default (strtod of
+// each element or of its BY weight, ties broken bytewise), ALPHA bytewise, BY/GET patterns with `*`
+// and `->field`, LIMIT, STORE into a list.
 
-import type { CommandSpec } from "../command.js";
+import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { RedisError, syntaxError, wrongType } from "../errors.js";
+import type { Reply } from "../reply.js";
+import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
+import { intArg, opt } from "./args.js";
 
-export const sortCommands: CommandSpec[] = [];
+export interface SortOptions {
+  desc: boolean;
+  alpha: boolean;
+  limitStart: number;
+  limitCount: number;
+  /** The BY pattern, when given. */
+  by?: string;
+  /** A BY pattern without `*` means "do not sort". */
+  dontSort: boolean;
+  get: string[];
+  store?: string;
+}
+
+/** Parses SORT's options after the key; STORE only when the command may write. */
+export function parseSortOptions(args: string[], readonly: boolean): SortOptions {
+  const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, dontSort: false, get: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = opt(args[i]);
+    const left = args.length - i - 1;
+    if (a === "ASC") o.desc = false;
+    else if (a === "DESC") o.desc = true;
+    else if (a === "ALPHA") o.alpha = true;
+    else if (a === "LIMIT" && left >= 2) {
+      o.limitStart = intArg(args[i + 1]);
+      o.limitCount = intArg(args[i + 2]);
+      i += 2;
+    } else if (a === "STORE" && left >= 1 && !readonly) o.store = args[++i];
+    else if (a === "BY" && left >= 1) {
+      o.by = args[++i];
+      o.dontSort = !o.by.includes("*");
+    } else if (a === "GET" && left >= 1) o.get.push(args[++i]);
+    else throw syntaxError();
+  }
+  return o;
+}
+
+/**
+ * The patterns that name other keys (BY with `*`, GET other than `#`). With several shards the
+ * router refuses them unless they hash to the sorted key's slot, as Redis Cluster does.
+ */
+export function sortKeyPatterns(argv: string[]): { option: "BY" | "GET"; pattern: string }[] {
+  const out: { option: "BY" | "GET"; pattern: string }[] = [];
+  for (let i = 2; i < argv.length - 1; i++) {
+    const a = opt(argv[i]);
+    if (a === "LIMIT") i += 2;
+    else if (a === "STORE") i++;
+    else if (a === "BY") {
+      if (argv[i + 1].includes("*")) out.push({ option: "BY", pattern: argv[i + 1] });
+      i++;
+    } else if (a === "GET") {
+      if (argv[i + 1] !== "#") out.push({ option: "GET", pattern: argv[i + 1] });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The value a BY/GET pattern names for an element: a string key, or a hash field with `->`. */
+function lookupByPattern(ctx: CommandContext, pattern: string, element: string): string | null {
+  if (pattern === "#") return element;
+  const star = pattern.indexOf("*");
+  if (star < 0) return null;
+  const arrow = pattern.indexOf("->", star + 1);
+  const hasField = arrow >= 0 && arrow + 2 < pattern.length;
+  const key = pattern.slice(0, star) + element + pattern.slice(star + 1, hasField ? arrow : pattern.length);
+  const v = ctx.db.get(key);
+  if (v === undefined) return null;
+  if (hasField) return v instanceof RedisHash ? (v.get(pattern.slice(arrow + 2)) ?? null) : null;
+  return typeof v === "string" ? v : null;
+}
+
+// strtod's grammar: optional leading space, sign, then decimal (with exponent), hex, inf/infinity or nan.
+const STRTOD_FULL = /^[ \t\n\v\f\r]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?|inf(?:inity)?|nan)$/i;
+
+/** A weight as SORT reads it with strtod: null when the whole string is not a number (or NaN/overflow). */
+export function sortWeight(s: string): number | null {
+  if (s === "") return 0; // strtod converts nothing and stops at the terminator: no error, 0
+  if (!STRTOD_FULL.test(s)) return null;
+  const t = s.trim().toLowerCase();
+  const sign = t.startsWith("-") ? -1 : 1;
+  const body = t.replace(/^[+-]/, "");
+  let n: number;
+  if (body.startsWith("inf")) n = Infinity;
+  else if (body === "nan") return null;
+  else if (body.startsWith("0x")) n = parseHexFloat(body.slice(2));
+  else {
+    n = Number(body);
+    if (!Number.isFinite(n)) return null; // ERANGE
+  }
+  return sign * n;
+}
+
+function parseHexFloat(s: string): number {
+  const [mant, exp] = s.split("p");
+  const [intPart, frac = ""] = mant.split(".");
+  let n = intPart ? parseInt(intPart, 16) : 0;
+  for (let i = 0; i < frac.length; i++) n += parseInt(frac[i], 16) / 16 ** (i + 1);
+  return n * 2 ** (exp ? parseInt(exp, 10) : 0);
+}
+
+const bytewise = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+interface SortItem {
+  element: string;
+  score: number;
+  /** The BY value in ALPHA mode; null when the pattern named nothing. */
+  by: string | null;
+}
+
+function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Reply {
+  const o = parseSortOptions(argv.slice(2), readonly);
+  const v = ctx.db.get(argv[1]);
+  if (v !== undefined && !(v instanceof RedisList || v instanceof RedisSet || v instanceof RedisZSet)) throw wrongType();
+  let dontSort = o.dontSort;
+  let alpha = o.alpha;
+  let by = o.by;
+  // A set has no order of its own: when the result is stored it must be deterministic, so it is sorted.
+  if (dontSort && v instanceof RedisSet && o.store !== undefined) {
+    dontSort = false;
+    alpha = true;
+    by = undefined;
+  }
+  // Redis converts a sorted set to its skiplist encoding for SORT, for good.
+  if (v instanceof RedisZSet) v.bigEncoding = true;
+
+  let elements: string[];
+  if (v === undefined) elements = [];
+  else if (v instanceof RedisList) elements = [...v.values()];
+  else if (v instanceof RedisSet) elements = [...v.values()];
+  else elements = v.entries().map(([m]) => m);
+  const len = elements.length;
+
+  let start = Math.min(Math.max(o.limitStart, 0), len);
+  const count = Math.min(Math.max(o.limitCount, -1), len);
+  let end = count < 0 ? len - 1 : start + count - 1;
+  if (start >= len) {
+    start = len - 1;
+    end = len - 2;
+  }
+  if (end >= len) end = len - 1;
+
+  let ordered: string[];
+  if (dontSort) {
+    // Lists and sorted sets keep their own order, read from the other end for DESC.
+    ordered = o.desc && !(v instanceof RedisSet) ? elements.reverse() : elements;
+  } else {
+    let conversionError = false;
+    const items: SortItem[] = elements.map((element) => {
+      const item: SortItem = { element, score: 0, by: null };
+      const weight = by !== undefined ? lookupByPattern(ctx, by, element) : element;
+      if (weight === null) return item;
+      if (alpha) {
+        if (by !== undefined) item.by = weight;
+      } else {
+        const n = sortWeight(weight);
+        if (n === null) conversionError = true;
+        else item.score = n;
+      }
+      return item;
+    });
+    if (conversionError) throw new RedisError("ERR One or more scores can't be converted into double");
+    const sign = o.desc ? -1 : 1;
+    let compare: (a: SortItem, b: SortItem) => number;
+    if (!alpha) compare = (a, b) => sign * (a.score > b.score ? 1 : a.score < b.score ? -1 : bytewise(a.element, b.element));
+    else if (by !== undefined) {
+      compare = (a, b) => {
+        if (a.by === null || b.by === null) return sign * (a.by === b.by ? 0 : a.by === null ? -1 : 1);
+        return sign * bytewise(a.by, b.by);
+      };
+    } else compare = (a, b) => sign * bytewise(a.element, b.element);
+    ordered = items.sort(compare).map((i) => i.element);
+  }
+
+  const out: (string | null)[] = [];
+  for (let j = start; j <= end; j++) {
+    if (o.get.length === 0) out.push(ordered[j]);
+    for (const pattern of o.get) {
+      const got = lookupByPattern(ctx, pattern, ordered[j]);
+      out.push(got === null && o.store !== undefined ? "" : got);
+    }
+  }
+  if (o.store === undefined) return out;
+  if (out.length > 0) {
+    const list = new RedisList();
+    for (const e of out) list.pushBack(e as string);
+    ctx.db.set(o.store, list);
+    ctx.dirty += out.length;
+  } else if (ctx.db.get(o.store) !== undefined && ctx.db.delete(o.store)) {
+    ctx.dirty++;
+  }
+  return out.length;
+}
+
+/** SORT key [BY pattern] [LIMIT offset count] [GET pattern …] [ASC|DESC] [ALPHA] [STORE destination] */
+function sort(ctx: CommandContext, argv: string[]): Reply {
+  return sortGeneric(ctx, argv, false);
+}
+
+/** SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern …] [ASC|DESC] [ALPHA] */
+function sortRo(ctx: CommandContext, argv: string[]): Reply {
+  return sortGeneric(ctx, argv, true);
+}
+
+/** The sorted key and, with STORE, the destination. */
+function sortKeys(argv: string[]): number[] {
+  const keys = [1];
+  for (let i = 2; i < argv.length; i++) {
+    const a = opt(argv[i]);
+    if (a === "LIMIT") i += 2;
+    else if (a === "BY" || a === "GET") i++;
+    else if (a === "STORE" && i + 1 < argv.length) keys.push(++i);
+  }
+  return keys;
+}
+
+export const sortCommands: CommandSpec[] = [
+  command("sort", -2, ["write", "denyoom"], sortKeys, sort),
+  command("sort_ro", -2, ["readonly"], [1, 1, 1], sortRo),
+];
