@@ -30,6 +30,17 @@ describe("dispatcher", () => {
     expect(log).toEqual([["SET", "k", "v", "PXAT", String(clock.ms + 10_000)]]);
   });
 
+  it("propagates EXPIRE as PEXPIREAT with an absolute time, keeping its NX/XX/GT/LT word as Redis does", () => {
+    const t = testEngine();
+    t.run("SET", "k", "v");
+    expect(t.run("EXPIRE", "k", "100", "NX")).toBe(1);
+    expect(t.run("PEXPIRE", "k", "200000", "gt")).toBe(1);
+    expect(t.log.slice(1)).toEqual([
+      ["PEXPIREAT", "k", String(t.clock.ms + 100_000), "NX"],
+      ["PEXPIREAT", "k", String(t.clock.ms + 200_000), "gt"],
+    ]);
+  });
+
   it("propagates nothing for a command that changed nothing", () => {
     const { run, log } = testEngine();
     run("GET", "k");

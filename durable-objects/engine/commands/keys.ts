@@ -72,7 +72,8 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
     ctx.rewrite(["DEL", key]);
   } else {
     ctx.db.setExpire(key, whenMs);
-    ctx.rewrite(["PEXPIREAT", key, String(whenMs)]);
+    // Redis rewrites only the name and the time: the NX/XX/GT/LT words stay in the record.
+    ctx.rewrite(["PEXPIREAT", key, String(whenMs), ...argv.slice(3)]);
   }
   ctx.dirty++;
   return 1;
