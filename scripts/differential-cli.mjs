@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Runs the differential test (scripts/differential.ts) for any seeds and counts and prints every
+// mismatch with the history of the keys involved. Bundles the TypeScript with esbuild first.
+//
+//   node scripts/differential-cli.mjs [--seed 7 | --seeds 1-20 | --seeds 1,5,9] [--count 10000]
+//        [--profile default|small|both] [--limit 50] [--no-history] [--family zsets] [--mutation 0.03]
+//        [--kinds reply,state,encoding,final,replay] [--coverage]
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+
+function parseSeeds(text) {
+  const out = [];
+  for (const part of text.split(",")) {
+    const m = /^(\d+)-(\d+)$/.exec(part);
+    if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) out.push(s);
+    else out.push(Number(part));
+  }
+  return out;
+}
+
+const seeds = parseSeeds(option("seeds", option("seed", "1")));
+const count = Number(option("count", "10000"));
+const profileArg = option("profile", "both");
+const profiles = profileArg === "both" ? ["default", "small"] : [profileArg];
+const limit = Number(option("limit", "50"));
+const family = option("family", null);
+const mutationRate = Number(option("mutation", "0.03"));
+const kinds = option("kinds", null)?.split(",");
+
+const dir = mkdtempSync(join(tmpdir(), "differential-cli-"));
+const out = join(dir, "differential.mjs");
+execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], {
+  stdio: "inherit",
+});
+const d = await import(pathToFileURL(out).href);
+rmSync(dir, { recursive: true, force: true });
+
+const ref = await d.startReference();
+if (!ref) {
+  console.error("redis-server not found on PATH (apt-get install -y redis-server)");
+  process.exit(2);
+}
+console.log(`reference: redis-server ${ref.version}`);
+let failed = 0;
+try {
+  for (const seed of seeds) {
+    for (const profile of profiles) {
+      const result = await d.runDifferential(ref.conn, { seed, count, profile, mutationRate });
+      if (family) result.mismatches = result.mismatches.filter((m) => m.family === family);
+      if (kinds) result.mismatches = result.mismatches.filter((m) => kinds.includes(m.kind));
+      if (result.mismatches.length > 0) failed++;
+      console.log(d.formatResult(result, { limit, history: !flag("no-history") }));
+      if (flag("coverage")) console.log(d.formatCoverage(result));
+      console.log("");
+    }
+  }
+} finally {
+  await ref.stop();
+}
+console.log(`${seeds.length * profiles.length} runs, ${failed} with mismatches`);
+process.exit(failed > 0 ? 1 : 0);
