@@ -97,8 +97,9 @@ const REL_MS = ["100000000", "2500000000", "7000000000"];
 /** Absolute expiries in 2096: EXPIREAT/PEXPIREAT and EXAT/PXAT are exact on both sides. */
 const ABS_SECONDS = ["4000000000", "4000001000", "4000002000", "4000005000"];
 const ABS_MS = ["4000000000000", "4000000500123", "4000001000000", "4000003000999"];
-/** Times in the past or bad ones: the immediate-delete and error paths. */
-const PAST = ["1", "0", "-5", "100"];
+/** Times already past (the immediate-delete path): relative ones ≤ 0, absolute ones in 1970. */
+const PAST_REL = ["0", "-5", "-1000"];
+const PAST_ABS = ["1", "0", "-5", "100"];
 
 /** Seeded choices; every generator draws only from it, so a seed names one command stream. */
 export class Gen {
@@ -382,16 +383,16 @@ export const GENERATORS: CommandGen[] = [
   }),
   c("keys", "expire", 1.5, (g, n) => {
     const r = g.rnd();
-    const t = r < 0.7 ? g.pick(REL_SECONDS) : r < 0.85 ? g.pick(PAST) : g.pick(["abc", "9223372036854775807", "-9223372036854775808", "1.5"]);
+    const t = r < 0.7 ? g.pick(REL_SECONDS) : r < 0.85 ? g.pick(PAST_REL) : g.pick(["abc", "9223372036854775807", "-9223372036854775808", "1.5"]);
     return [n, g.key(), t, ...(g.chance(0.3) ? [g.word(g.pick(["NX", "XX"]))] : g.chance(0.03) ? ["GT", "LT"] : [])];
   }),
-  c("keys", "pexpire", 1, (g, n) => [n, g.key(), g.chance(0.8) ? g.pick(REL_MS) : g.pick(PAST), ...(g.chance(0.3) ? [g.word(g.pick(["NX", "XX"]))] : [])]),
+  c("keys", "pexpire", 1, (g, n) => [n, g.key(), g.chance(0.8) ? g.pick(REL_MS) : g.pick(PAST_REL), ...(g.chance(0.3) ? [g.word(g.pick(["NX", "XX"]))] : [])]),
   c("keys", "expireat", 1, (g, n) => {
-    const t = g.chance(0.85) ? g.pick(ABS_SECONDS) : g.pick(PAST);
+    const t = g.chance(0.85) ? g.pick(ABS_SECONDS) : g.pick(PAST_ABS);
     const o = g.chance(0.5) ? [g.word(g.pick(["NX", "XX", "GT", "LT"]))] : g.chance(0.05) ? [g.pick(["NX", "GT"]), g.pick(["XX", "LT", "BOGUS"])] : [];
     return [n, g.key(), t, ...o];
   }),
-  c("keys", "pexpireat", 1, (g, n) => [n, g.key(), g.chance(0.85) ? g.pick(ABS_MS) : g.pick(PAST), ...(g.chance(0.5) ? [g.word(g.pick(["NX", "XX", "GT", "LT"]))] : [])]),
+  c("keys", "pexpireat", 1, (g, n) => [n, g.key(), g.chance(0.85) ? g.pick(ABS_MS) : g.pick(PAST_ABS), ...(g.chance(0.5) ? [g.word(g.pick(["NX", "XX", "GT", "LT"]))] : [])]),
   c("keys", "ttl", 1, (g, n) => [n, g.key()]),
   c("keys", "pttl", 1, (g, n) => [n, g.key()]),
   c("keys", "expiretime", 1, (g, n) => [n, g.key()]),
@@ -777,7 +778,7 @@ export function ourKeyState(engine: Engine, key: string, now: number): KeyState 
   const v = peek(engine, key, now);
   if (v === undefined) return NONE;
   const expireAt = engine.db.getExpire(key) ?? null;
-  const encoding = objectEncoding(v, engine.config);
+  const encoding = (typeof v === "string" ? engine.db.stringEncodings.get(key) : undefined) ?? objectEncoding(v, engine.config);
   if (typeof v === "string") return { type: "string", value: show(v), encoding, expireAt };
   if (v instanceof RedisList) return { type: "list", value: show([...v.values()]), encoding, expireAt };
   if (v instanceof RedisSet) return { type: "set", value: show([...v.values()].sort(byBytes)), encoding, expireAt };

@@ -20,6 +20,12 @@ export class Keyspace {
   usedMemory = 0;
   /** While loading (AOF replay) nothing expires on access, so replay reproduces the log exactly. */
   loading = false;
+  /**
+   * String keys whose OBJECT ENCODING is not the one their value implies: "raw" for strings changed
+   * in place (APPEND, SETRANGE, SETBIT, BITFIELD, BITOP, PFADD, …), "embstr" for INCRBYFLOAT's
+   * results (never "int"). Storing a new value or deleting the key forgets the mark.
+   */
+  stringEncodings = new Map<string, "raw" | "embstr">();
   hooks: KeyspaceHooks = noHooks;
 
   constructor(private readonly clock: () => number) {}
@@ -63,6 +69,7 @@ export class Keyspace {
     else this.usedMemory -= valueMemory(old);
     this.usedMemory += valueMemory(value);
     this.data.set(key, value);
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
   }
 
@@ -89,6 +96,7 @@ export class Keyspace {
     this.hooks.beforeWrite(key);
     this.usedMemory -= keyCost(key) + valueMemory(old);
     this.data.delete(key);
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     if (this.expires.delete(key)) this.usedMemory -= 24;
     return true;
   }
@@ -115,6 +123,7 @@ export class Keyspace {
   clear(): void {
     this.data = new Map();
     this.expires = new Map();
+    this.stringEncodings = new Map();
     this.usedMemory = 0;
   }
 

@@ -1,7 +1,7 @@
 // Generic key commands: existence, deletion, expiry, renaming, iteration, introspection.
 
 import { type CommandContext, type CommandSpec, command } from "../command.js";
-import { RedisError, invalidExpire, noSuchKey, notInteger, syntaxError } from "../errors.js";
+import { RedisError, invalidExpire, noSuchKey, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
 import { OK, type Reply, status } from "../reply.js";
 import { type Value, RedisHash, RedisList, RedisSet, RedisZSet, typeName } from "../types/index.js";
@@ -9,6 +9,7 @@ import { intArg, opt } from "./args.js";
 import { parseInt64 } from "../bytes.js";
 import { ScanCursors } from "../scan.js";
 import { objectEncoding } from "../encoding.js";
+import { expireMs, msReply, msText } from "./strings.js";
 
 /** DEL key [key …] / UNLINK */
 function del(ctx: CommandContext, argv: string[]): Reply {
@@ -40,8 +41,6 @@ function type(ctx: CommandContext, argv: string[]): Reply {
 function expire(ctx: CommandContext, argv: string[]): Reply {
   const name = argv[0].toLowerCase();
   const key = argv[1];
-  const n = parseInt64(argv[2]);
-  if (n === null) throw notInteger();
   let nx = false, xx = false, gt = false, lt = false;
   for (let i = 3; i < argv.length; i++) {
     const a = opt(argv[i]);
@@ -53,6 +52,9 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
   }
   if (nx && (xx || gt || lt)) throw new RedisError("ERR NX and XX, GT or LT options at the same time are not compatible");
   if (gt && lt) throw new RedisError("ERR GT and LT options at the same time are not compatible");
+  // The options are checked before the time, as Redis does.
+  const n = parseInt64(argv[2]);
+  if (n === null) throw notInteger();
   const seconds = name === "expire" || name === "expireat";
   const relative = name === "expire" || name === "pexpire";
   let when = seconds ? n * 1000n : n;
@@ -63,7 +65,7 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
   const current = ctx.db.getExpire(key);
   if (nx && current !== undefined) return 0;
   if (xx && current === undefined) return 0;
-  const whenMs = Number(when);
+  const whenMs = expireMs(when);
   // A key with no TTL counts as an infinite TTL for GT and LT.
   if (gt && (current === undefined || whenMs <= current)) return 0;
   if (lt && current !== undefined && whenMs >= current) return 0;
@@ -73,7 +75,7 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
   } else {
     ctx.db.setExpire(key, whenMs);
     // Redis rewrites only the name and the time: the NX/XX/GT/LT words stay in the record.
-    ctx.rewrite(["PEXPIREAT", key, String(whenMs), ...argv.slice(3)]);
+    ctx.rewrite(["PEXPIREAT", key, msText(whenMs), ...argv.slice(3)]);
   }
   ctx.dirty++;
   return 1;
@@ -89,11 +91,11 @@ function ttl(ctx: CommandContext, argv: string[]): Reply {
     case "ttl":
       return Math.max(0, Math.floor((at - ctx.now + 500) / 1000));
     case "pttl":
-      return Math.max(0, at - ctx.now);
+      return msReply(Math.max(0, at - ctx.now));
     case "expiretime":
       return Math.floor(at / 1000);
     default:
-      return at;
+      return msReply(at);
   }
 }
 
@@ -224,8 +226,10 @@ function rename(ctx: CommandContext, argv: string[]): Reply {
   if (src === dst) return nx ? 0 : OK;
   if (nx && ctx.db.has(dst)) return 0;
   const at = ctx.db.getExpire(src);
+  const encoding = ctx.db.stringEncodings.get(src);
   ctx.db.delete(src);
   ctx.db.set(dst, v);
+  if (encoding) ctx.db.stringEncodings.set(dst, encoding);
   if (at !== undefined) ctx.db.setExpire(dst, at);
   ctx.dirty++;
   return nx ? 1 : OK;
@@ -251,34 +255,61 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
     ctx.db.delete(dst);
   }
   ctx.db.set(dst, cloneValue(v));
+  // Redis duplicates a string object in its encoding (raw stays raw).
+  const encoding = ctx.db.stringEncodings.get(src);
+  if (encoding) ctx.db.stringEncodings.set(dst, encoding);
   const at = ctx.db.getExpire(src);
   if (at !== undefined) ctx.db.setExpire(dst, at);
   ctx.dirty++;
   return 1;
 }
 
-/** OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP key */
+/** OBJECT's subcommands and their arities (each is checked as Redis checks a subcommand's). */
+const OBJECT_SUBCOMMANDS = new Map([
+  ["encoding", 3],
+  ["freq", 3],
+  ["idletime", 3],
+  ["refcount", 3],
+  ["help", 2],
+]);
+
+const OBJECT_HELP = [
+  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ENCODING <key>",
+  "    Return the kind of internal representation used in order to store the value",
+  "    associated with a <key>.",
+  "FREQ <key>",
+  "    Return the access frequency index of the <key>. The returned integer is",
+  "    proportional to the logarithm of the recent access frequency of the key.",
+  "IDLETIME <key>",
+  "    Return the idle time of the <key>, that is the approximated number of",
+  "    seconds elapsed since the last access to the key.",
+  "REFCOUNT <key>",
+  "    Return the number of references of the value associated with the specified",
+  "    <key>.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** The encoding OBJECT ENCODING reports: a string's may depend on how it was made (APPEND → raw). */
+export function encodingOf(ctx: CommandContext, key: string, v: Value): string {
+  if (typeof v === "string") {
+    const made = ctx.db.stringEncodings.get(key);
+    if (made) return made;
+  }
+  return objectEncoding(v, ctx.config);
+}
+
+/** OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key | OBJECT HELP */
 function object(ctx: CommandContext, argv: string[]): Reply {
   const sub = argv[1].toLowerCase();
-  if (sub === "help") {
-    return [
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ENCODING <key>",
-      "    Return the kind of internal representation used in order to store the value",
-      "    associated with a <key>.",
-      "FREQ <key>",
-      "IDLETIME <key>",
-      "REFCOUNT <key>",
-      "HELP",
-      "    Print this help.",
-    ];
-  }
-  if (argv.length !== 3 || !["encoding", "freq", "idletime", "refcount"].includes(sub)) {
-    throw new RedisError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try OBJECT HELP.`);
-  }
+  const arity = OBJECT_SUBCOMMANDS.get(sub);
+  if (arity === undefined) throw unknownSubcommand(argv[1], "OBJECT");
+  if (argv.length !== arity) throw wrongArity(`object|${sub}`);
+  if (sub === "help") return OBJECT_HELP;
   const v = ctx.db.get(argv[2]);
   if (v === undefined) return null;
-  if (sub === "encoding") return objectEncoding(v, ctx.config);
+  if (sub === "encoding") return encodingOf(ctx, argv[2], v);
   if (sub === "freq") {
     throw new RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
   }

@@ -1,8 +1,9 @@
 // String commands. Values are byte strings; integers are parsed as Redis's string2ll does.
 
-import { formatLongDouble, isInt64, parseDouble, parseInt64 } from "../bytes.js";
+import { isInt64, parseInt64 } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
-import { RedisError, invalidExpire, notFloat, notInteger, overflow, stringTooLong, syntaxError } from "../errors.js";
+import { RedisError, invalidExpire, notInteger, overflow, stringTooLong, syntaxError } from "../errors.js";
+import { incrByFloat } from "../long-double.js";
 import { OK, type Reply } from "../reply.js";
 import { getString, intArg, opt } from "./args.js";
 
@@ -20,24 +21,75 @@ export interface SetOptions {
   expireAt?: number;
 }
 
-/** Parses SET's options after key and value. Exported for its own tests. */
-export function parseSetOptions(args: string[], now: number, cmd = "set"): SetOptions {
-  const o: SetOptions = { get: false, keepTtl: false };
-  let unit: string | undefined;
+type ExpireUnit = "EX" | "PX" | "EXAT" | "PXAT";
+
+/** SET's and GETEX's options, checked for syntax only (numbers are read afterwards, as Redis does). */
+interface ExtendedOptions {
+  nx: boolean;
+  xx: boolean;
+  get: boolean;
+  keepTtl: boolean;
+  persist: boolean;
+  unit?: ExpireUnit;
+  /** The expiry argument as sent (a repeated EX keeps the last). */
+  expire?: string;
+}
+
+/**
+ * Redis's parseExtendedStringArgumentsOrReply: NX/XX/GET/KEEPTTL only for SET, PERSIST only for
+ * GETEX; a word may repeat (NX NX, EX 1 EX 2: the last wins) but not contradict another.
+ */
+function parseExtended(args: string[], forSet: boolean): ExtendedOptions {
+  const o: ExtendedOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false };
   for (let i = 0; i < args.length; i++) {
     const a = opt(args[i]);
     const hasNext = i + 1 < args.length;
-    if ((a === "NX" || a === "XX") && !o.condition) o.condition = a;
-    else if (a === "GET" && !o.get) o.get = true;
-    else if (a === "KEEPTTL" && !unit && !o.keepTtl) o.keepTtl = true;
-    else if ((a === "EX" || a === "PX" || a === "EXAT" || a === "PXAT") && !unit && !o.keepTtl && hasNext) {
-      unit = a;
-      const n = parseInt64(args[++i]);
-      if (n === null) throw notInteger();
-      o.expireAt = absoluteExpire(a, n, now, cmd);
+    if (a === "NX" && forSet && !o.xx) o.nx = true;
+    else if (a === "XX" && forSet && !o.nx) o.xx = true;
+    else if (a === "GET" && forSet) o.get = true;
+    else if (a === "KEEPTTL" && forSet && !o.persist && !o.unit) o.keepTtl = true;
+    else if (a === "PERSIST" && !forSet && !o.unit && !o.keepTtl) o.persist = true;
+    else if ((a === "EX" || a === "PX" || a === "EXAT" || a === "PXAT") && !o.keepTtl && !o.persist && (!o.unit || o.unit === a) && hasNext) {
+      o.unit = a;
+      o.expire = args[++i];
     } else throw syntaxError();
   }
   return o;
+}
+
+/** The expiry argument as an absolute time, with Redis's errors (getExpireMillisecondsOrReply). */
+function expireArg(unit: ExpireUnit, text: string, now: number, cmd: string): number {
+  const n = parseInt64(text);
+  if (n === null) throw notInteger();
+  return absoluteExpire(unit, n, now, cmd);
+}
+
+/** Parses SET's options after key and value. Exported for its own tests. */
+export function parseSetOptions(args: string[], now: number, cmd = "set"): SetOptions {
+  const x = parseExtended(args, true);
+  const o: SetOptions = { get: x.get, keepTtl: x.keepTtl };
+  if (x.nx) o.condition = "NX";
+  if (x.xx) o.condition = "XX";
+  if (x.unit) o.expireAt = expireArg(x.unit, x.expire!, now, cmd);
+  return o;
+}
+
+/** Largest double below 2^63: expiries beyond 2^53 ms (the year 287,396) are kept to the nearest double. */
+const MAX_EXPIRE_MS = 9223372036854774784;
+
+/** An absolute expiry in ms as the keyspace keeps it, from Redis's int64 milliseconds. */
+export function expireMs(ms: bigint): number {
+  return Math.min(Number(ms), MAX_EXPIRE_MS);
+}
+
+/** An expiry in ms as an integer text (String() would print 9223372036854774784 as "9223372036854775000"). */
+export function msText(ms: number): string {
+  return Number.isSafeInteger(ms) ? String(ms) : BigInt(ms).toString();
+}
+
+/** An expiry in ms as an integer reply (a bigint beyond 2^53, so its digits are exact). */
+export function msReply(ms: number): number | bigint {
+  return Number.isSafeInteger(ms) ? ms : BigInt(ms);
 }
 
 /** Turns EX/PX/EXAT/PXAT n into an absolute ms time, with Redis's range checks. */
@@ -45,8 +97,8 @@ export function absoluteExpire(unit: string, n: bigint, now: number, cmd: string
   if (n <= 0n) throw invalidExpire(cmd);
   const ms = unit === "EX" || unit === "EXAT" ? n * 1000n : n;
   const abs = unit === "EX" || unit === "PX" ? ms + BigInt(now) : ms;
-  if (!isInt64(ms) || !isInt64(abs) || abs > 9007199254740991n) throw invalidExpire(cmd);
-  return Number(abs);
+  if (!isInt64(ms) || !isInt64(abs)) throw invalidExpire(cmd);
+  return expireMs(abs);
 }
 
 /** SET, SETNX, SETEX, PSETEX share this: store, apply expiry, propagate with an absolute PXAT. */
@@ -60,7 +112,7 @@ function setGeneric(ctx: CommandContext, key: string, value: string, o: SetOptio
   ctx.db.set(key, value, o.keepTtl);
   if (o.expireAt !== undefined) {
     ctx.db.setExpire(key, o.expireAt);
-    ctx.rewrite(["SET", key, value, "PXAT", String(o.expireAt)]);
+    ctx.rewrite(["SET", key, value, "PXAT", msText(o.expireAt)]);
   } else {
     ctx.rewrite(o.keepTtl ? ["SET", key, value, "KEEPTTL"] : ["SET", key, value]);
   }
@@ -112,32 +164,23 @@ function getdel(ctx: CommandContext, argv: string[]): Reply {
   return old;
 }
 
-/** GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST] */
+/** GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]: a missing key answers nil before the time is read. */
 function getex(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1];
-  let expireAt: number | undefined;
-  let persist = false;
-  for (let i = 2; i < argv.length; i++) {
-    const a = opt(argv[i]);
-    if ((a === "EX" || a === "PX" || a === "EXAT" || a === "PXAT") && expireAt === undefined && !persist && i + 1 < argv.length) {
-      const n = parseInt64(argv[++i]);
-      if (n === null) throw notInteger();
-      expireAt = absoluteExpire(a, n, ctx.now, "getex");
-    } else if (a === "PERSIST" && expireAt === undefined && !persist) persist = true;
-    else throw syntaxError();
-  }
+  const o = parseExtended(argv.slice(2), false);
   const value = getString(ctx, key);
   if (value === undefined) return null;
-  if (expireAt !== undefined) {
+  if (o.unit) {
+    const expireAt = expireArg(o.unit, o.expire!, ctx.now, "getex");
     if (expireAt <= ctx.now && !ctx.loading) {
       ctx.db.delete(key);
       ctx.rewrite(["DEL", key]);
     } else {
       ctx.db.setExpire(key, expireAt);
-      ctx.rewrite(["PEXPIREAT", key, String(expireAt)]);
+      ctx.rewrite(["PEXPIREAT", key, msText(expireAt)]);
     }
     ctx.dirty++;
-  } else if (persist && ctx.db.removeExpire(key)) {
+  } else if (o.persist && ctx.db.removeExpire(key)) {
     ctx.rewrite(["PERSIST", key]);
     ctx.dirty++;
   }
@@ -173,6 +216,8 @@ function append(ctx: CommandContext, argv: string[]): Reply {
   const next = (old ?? "") + argv[2];
   checkStringLength(ctx, next.length);
   ctx.db.set(argv[1], next, true);
+  // Redis appends in place to a "raw" string, whatever its length; a new key is encoded as SET's.
+  if (old !== undefined) ctx.db.stringEncodings.set(argv[1], "raw");
   ctx.dirty++;
   return next.length;
 }
@@ -205,16 +250,15 @@ function incrDecr(ctx: CommandContext, argv: string[]): Reply {
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
 
-/** INCRBYFLOAT key increment: propagated as SET … KEEPTTL so replay needs no float arithmetic. */
+/**
+ * INCRBYFLOAT key increment: long double arithmetic as Redis's, propagated as SET … KEEPTTL so replay
+ * needs no float arithmetic.
+ */
 function incrbyfloat(ctx: CommandContext, argv: string[]): Reply {
-  const old = getString(ctx, argv[1]);
-  const cur = old === undefined ? 0 : parseDouble(old);
-  const by = parseDouble(argv[2]);
-  if (cur === null || by === null || !Number.isFinite(cur) || !Number.isFinite(by)) throw notFloat();
-  const next = cur + by;
-  if (!Number.isFinite(next)) throw new RedisError("ERR increment would produce NaN or Infinity");
-  const s = formatLongDouble(next);
+  const s = incrByFloat(getString(ctx, argv[1]), argv[2]);
   ctx.db.set(argv[1], s, true);
+  // A new string object from the formatted number: never int-encoded.
+  ctx.db.stringEncodings.set(argv[1], s.length <= 44 ? "embstr" : "raw");
   ctx.rewrite(["SET", argv[1], s, "KEEPTTL"]);
   ctx.dirty++;
   return s;
@@ -249,6 +293,7 @@ function setrange(ctx: CommandContext, argv: string[]): Reply {
   const padded = cur.length < offset ? cur + "\0".repeat(offset - cur.length) : cur;
   const next = padded.slice(0, offset) + value + padded.slice(offset + value.length);
   ctx.db.set(argv[1], next, true);
+  ctx.db.stringEncodings.set(argv[1], "raw");
   ctx.dirty++;
   return next.length;
 }
