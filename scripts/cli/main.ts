@@ -1,0 +1,80 @@
+// The `durable-redis` operations CLI: integrity checks of RDB and AOF files, and backup, restore,
+// export, status and a shell against a deployment's admin and REST APIs. Entry: bin.mjs → main().
+
+import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
+import { CliError, EXIT, UsageError, integer, parse } from "./args.js";
+
+const HELP = `Usage: durable-redis <command> [options]
+
+Files (no server needed):
+  check-rdb FILE                      check an RDB file as redis-check-rdb does, with a summary
+  check-aof [--fix] [--truncate-to-timestamp T] FILE|DIR
+                                      check (and repair) an AOF file or appendonlydir as redis-check-aof does
+
+A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
+  export --out dump.rdb               one RDB of the whole dataset, merged from every shard
+  backup [--out DIR]                  snapshot every shard into a dated .tar.gz with a manifest
+  restore BACKUP.tar.gz               replace the dataset with a backup's
+  restore --rdb dump.rdb              replace the dataset with a Redis dump, split by hash slot
+  info [--watch]                      persistence status of every shard
+  health [--watch]                    the health checks; exit status 1 when one fails
+  cli [CMD ARG...]                    a redis-cli-like shell over the REST API (DURABLE_REDIS_TOKEN)
+
+Run 'durable-redis <command> --help' for a command's options.
+Exit status: 0 success, 1 failure (a check failed, an error reply), 2 usage error, 3 server unreachable or token refused.`;
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: Io = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+};
+
+type Command = { help: string; run(argv: string[], io: Io): Promise<number> | number };
+
+const COMMANDS: Record<string, Command> = {
+  "check-rdb": {
+    help: CHECK_RDB_HELP,
+    run(argv, io) {
+      const { values, positionals } = parse("check-rdb", argv, { "max-version": { type: "string" }, quiet: { type: "boolean", short: "q" } }, { min: 1, max: 1 });
+      const maxVersion = integer("check-rdb", "max-version", values["max-version"], 10);
+      return runCheckRdb(positionals[0], { maxVersion, quiet: values.quiet === true }, io.out);
+    },
+  },
+};
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(HELP);
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`durable-redis: unknown command '${name}'. Run 'durable-redis --help' for the list.`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    // `cli` passes everything after the command through; only a leading --help is its own.
+    if (name !== "cli" || rest[0] === "--help" || rest[0] === "-h") {
+      io.out(command.help);
+      return EXIT.OK;
+    }
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`durable-redis ${e.command}: ${e.message}. Run 'durable-redis ${e.command} --help' for usage.`);
+      return EXIT.USAGE;
+    }
+    if (e instanceof CliError) {
+      io.err(`durable-redis ${name}: ${e.message}`);
+      return e.code;
+    }
+    throw e;
+  }
+}
