@@ -48,6 +48,9 @@ describe("HLL bytes", () => {
     expect(patternLength("a")).toEqual({ index: 12711, count: 2 });
     expect(patternLength("abc")).toEqual({ index: 9474, count: 1 });
     expect(patternLength("abcdefghi")).toEqual({ index: 6903, count: 1 });
+    // Rare elements (found by brute force) whose run is longer than a sparse VAL holds.
+    expect(patternLength("hll:0918160738")).toEqual({ index: 8598, count: 36 });
+    expect(patternLength("hll:6587865382")).toEqual({ index: 1832, count: 33 });
   });
 
   it("an empty HLL is a sparse header and one XZERO of 16384 registers", () => {
@@ -124,6 +127,15 @@ describe("PFADD", () => {
     expect(t.run("STRLEN", "h")).toBe(HLL_DENSE_SIZE);
     expect(t.run("GETRANGE", "h", "4", "4")).toBe("\0");
     expectReplayMatches(t);
+  });
+
+  it("PFADD of an element whose run is above 32 turns a sparse HLL dense", () => {
+    const t = testEngine();
+    t.run("PFADD", "h", "a", "b");
+    expect(t.run("STRLEN", "h")).toBeLessThan(100);
+    expect(t.run("PFADD", "h", "hll:0918160738")).toBe(1);
+    expect(t.run("STRLEN", "h")).toBe(HLL_DENSE_SIZE);
+    expect(t.run("PFCOUNT", "h")).toBe(3);
   });
 
   it("PFADD keeps the key's TTL", () => {

@@ -77,9 +77,14 @@ function pfcount(ctx: CommandContext, argv: string[]): Reply {
     return cardinalityReply(estimate(rawHistogram(max)));
   }
   const key = argv[1];
-  const hll = getHll(ctx, key);
-  if (!hll) return 0;
-  if (hll.cacheValid()) return cardinalityReply(hll.cachedCardinality());
+  const v = ctx.db.get(key);
+  if (v === undefined) return 0;
+  if (typeof v !== "string") throw wrongType();
+  if (!Hll.isHll(v)) throw notHll();
+  // The common read: a fresh cache, answered without copying the value.
+  const cached = Hll.freshCardinality(v);
+  if (cached !== null) return cardinalityReply(cached);
+  const hll = Hll.parse(v)!;
   const { histo, valid } = hll.histogram();
   if (!valid) throw corruptHll();
   const card = estimate(histo);

@@ -231,14 +231,28 @@ export class Hll {
    * A sparse value is not checked further here; its runs are checked where they are read.
    */
   static parse(s: string): Hll | null {
-    if (s.length < HLL_HDR_SIZE || !s.startsWith("HYLL")) return null;
+    if (!Hll.isHll(s)) return null;
     const encoding = s.charCodeAt(4);
-    if (encoding > HLL_MAX_ENCODING) return null;
-    if (encoding === HLL_DENSE && s.length !== HLL_DENSE_SIZE) return null;
     // One spare byte past the dense registers (Redis's sds terminator), room for sparse growth.
     const buf = new Uint8Array(encoding === HLL_DENSE ? HLL_DENSE_SIZE + 1 : s.length + 64);
     buf.set(binaryToBytes(s));
     return new Hll(buf, s.length);
+  }
+
+  /** Whether a string passes parse()'s checks, without copying it. */
+  static isHll(s: string): boolean {
+    if (s.length < HLL_HDR_SIZE || !s.startsWith("HYLL")) return false;
+    const encoding = s.charCodeAt(4);
+    if (encoding > HLL_MAX_ENCODING) return false;
+    return encoding !== HLL_DENSE || s.length === HLL_DENSE_SIZE;
+  }
+
+  /** The cached cardinality of an HLL string when the cache is fresh, else null; no copy. */
+  static freshCardinality(s: string): bigint | null {
+    if ((s.charCodeAt(15) & 0x80) !== 0) return null;
+    let card = 0n;
+    for (let i = 15; i >= 8; i--) card = (card << 8n) | BigInt(s.charCodeAt(i));
+    return card;
   }
 
   toString(): string {
@@ -254,16 +268,6 @@ export class Hll {
   }
 
   // ---- The cached cardinality ----
-
-  cacheValid(): boolean {
-    return (this.buf[15] & 0x80) === 0;
-  }
-
-  cachedCardinality(): bigint {
-    let card = 0n;
-    for (let i = 15; i >= 8; i--) card = (card << 8n) | BigInt(this.buf[i]);
-    return card;
-  }
 
   setCachedCardinality(card: bigint): void {
     for (let i = 8; i < 16; i++) {
