@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../engine.js";
 import { type TestEngine, testEngine } from "../testing.js";
 import { RedisList } from "../types/index.js";
+import { bitOffsetArg, parseBitfield, parseLcsOptions } from "./bits.js";
 
 const WRONGTYPE = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
 const SYNTAX = { error: "ERR syntax error" };
@@ -52,6 +53,12 @@ describe("SETBIT", () => {
     expect(t.run("SETBIT", "k", 8 * 1024 * 1024, 1)).toEqual(BIT_OFFSET);
     expect(t.run("SETBIT", "k", 8 * 1024 * 1024 - 1, 1)).toBe(0);
     expect(t.run("STRLEN", "k")).toBe(1024 * 1024);
+  });
+
+  it("does not limit offsets while replaying the log, as Redis trusts its AOF", () => {
+    const e = new Engine({ config: { "proto-max-bulk-len": "1mb" } });
+    expect(e.replay(["SETBIT", "k", String(8 * 1024 * 1024), "1"])).toBe(0);
+    expect(e.execute(["STRLEN", "k"])).toBe(1024 * 1024 + 1);
   });
 
   it("refuses a bit other than 0 or 1", () => {
@@ -332,6 +339,37 @@ describe("BITOP", () => {
       ["BITOP", "XOR", "d", "a", "a"],
     ]);
     expect(replayed(t.log)).toEqual(t.engine.db.data);
+  });
+});
+
+describe("parseBitfield", () => {
+  it("turns operations into typed fields, each carrying the overflow policy in force", () => {
+    const argv = ["BITFIELD", "k", "get", "i5", "#2", "OVERFLOW", "sat", "SET", "u63", "7", "-1", "overflow", "FAIL", "incrby", "i64", "0", "9"];
+    expect(parseBitfield(argv, false, 512 * 1024 * 1024)).toEqual([
+      { op: "GET", signed: true, bits: 5, offset: 10, value: 0n, overflow: "WRAP" },
+      { op: "SET", signed: false, bits: 63, offset: 7, value: -1n, overflow: "SAT" },
+      { op: "INCRBY", signed: true, bits: 64, offset: 0, value: 9n, overflow: "FAIL" },
+    ]);
+  });
+
+  it("refuses writes only when read-only, and offsets at or past the limit in bytes", () => {
+    expect(() => parseBitfield(["BITFIELD_RO", "k", "SET", "u8", "0", "1"], true, 100)).toThrow(
+      "ERR BITFIELD_RO only supports the GET subcommand",
+    );
+    expect(parseBitfield(["BITFIELD_RO", "k", "GET", "u8", "799"], true, 100)).toHaveLength(1);
+    expect(() => parseBitfield(["BITFIELD", "k", "GET", "u8", "800"], false, 100)).toThrow(BIT_OFFSET.error);
+    expect(bitOffsetArg("#3", Infinity, 16)).toBe(48);
+    expect(() => bitOffsetArg("#3", Infinity)).toThrow(BIT_OFFSET.error);
+  });
+});
+
+describe("parseLcsOptions", () => {
+  it("reads LEN, IDX, MINMATCHLEN and WITHMATCHLEN in any case and order", () => {
+    expect(parseLcsOptions([])).toEqual({ len: false, idx: false, minMatchLen: 0, withMatchLen: false });
+    expect(parseLcsOptions(["withmatchlen", "MinMatchLen", "3", "idx"])).toEqual({
+      len: false, idx: true, minMatchLen: 3, withMatchLen: true,
+    });
+    expect(parseLcsOptions(["MINMATCHLEN", "-2", "LEN"]).minMatchLen).toBe(0);
   });
 });
 

@@ -35,17 +35,23 @@ const byteAt = (s: string, i: number): number => (i < s.length ? s.charCodeAt(i)
 const intReply = (n: bigint): number | bigint => (n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n);
 
 /**
- * A bit offset argument, as Redis's getBitOffsetFromArgument: int64, not negative, its byte below
- * min(512 MB, proto-max-bulk-len) (not checked while replaying, as Redis trusts its AOF). With
- * `fieldBits`, "#N" means N fields of that width (C's wrapping multiply included).
+ * The byte limit for bit offsets: min(512 MB, proto-max-bulk-len), none while replaying (Redis trusts
+ * its AOF client).
  */
-export function bitOffsetArg(ctx: CommandContext, arg: string, fieldBits = 0): number {
+function offsetLimit(ctx: CommandContext): number {
+  return ctx.loading ? Infinity : Math.min(MAX_STRING, ctx.config.getNumber("proto-max-bulk-len"));
+}
+
+/**
+ * A bit offset argument, as Redis's getBitOffsetFromArgument: int64, not negative, its byte below
+ * `limit`. With `fieldBits`, "#N" means N fields of that width (C's wrapping multiply included).
+ */
+export function bitOffsetArg(arg: string, limit: number, fieldBits = 0): number {
   const hash = fieldBits > 0 && arg.charCodeAt(0) === 35; // '#'
   let n = parseInt64(hash ? arg.slice(1) : arg);
   if (n === null) throw bitOffsetError();
   if (hash) n = BigInt.asIntN(64, n * BigInt(fieldBits));
-  const limit = Math.min(MAX_STRING, ctx.config.getNumber("proto-max-bulk-len"));
-  if (n < 0n || (!ctx.loading && n >> 3n >= BigInt(limit))) throw bitOffsetError();
+  if (n < 0n || Number(n >> 3n) >= limit) throw bitOffsetError();
   return Number(n);
 }
 
@@ -120,7 +126,7 @@ function unitArg(s: string): boolean {
 /** SETBIT key offset value */
 function setbit(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1];
-  const offset = bitOffsetArg(ctx, argv[2]);
+  const offset = bitOffsetArg(argv[2], offsetLimit(ctx));
   const on = parseInt64(argv[3]);
   if (on !== 0n && on !== 1n) throw bitValueError();
   const old = getString(ctx, key);
@@ -141,7 +147,7 @@ function setbit(ctx: CommandContext, argv: string[]): Reply {
 
 /** GETBIT key offset */
 function getbit(ctx: CommandContext, argv: string[]): Reply {
-  const offset = bitOffsetArg(ctx, argv[2]);
+  const offset = bitOffsetArg(argv[2], offsetLimit(ctx));
   const s = getString(ctx, argv[1]) ?? "";
   return byteAt(s, Math.floor(offset / 8)) & (0x80 >> offset % 8) ? 1 : 0;
 }
@@ -255,8 +261,8 @@ function fieldType(s: string): { signed: boolean; bits: number } {
   return { signed, bits: Number(n) };
 }
 
-/** Parses BITFIELD's operations, with Redis's checks in Redis's order. Exported for its own tests. */
-export function parseBitfield(ctx: CommandContext, argv: string[], readonly: boolean): FieldOp[] {
+/** Parses BITFIELD's operations (argv from the key on) with Redis's checks in Redis's order. */
+export function parseBitfield(argv: string[], readonly: boolean, limit: number): FieldOp[] {
   const ops: FieldOp[] = [];
   let overflow: Overflow = "WRAP";
   let writes = false;
@@ -272,7 +278,7 @@ export function parseBitfield(ctx: CommandContext, argv: string[], readonly: boo
     }
     if (!((word === "GET" && rest >= 2) || ((word === "SET" || word === "INCRBY") && rest >= 3))) throw syntaxError();
     const { signed, bits } = fieldType(argv[i + 1]);
-    const offset = bitOffsetArg(ctx, argv[i + 2], bits);
+    const offset = bitOffsetArg(argv[i + 2], limit, bits);
     let value = 0n;
     if (word !== "GET") {
       value = int64(argv[i + 3]);
@@ -355,7 +361,7 @@ class ByteEditor {
 /** BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment] [OVERFLOW WRAP|SAT|FAIL] … */
 function bitfieldGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Reply {
   const key = argv[1];
-  const ops = parseBitfield(ctx, argv, readonly);
+  const ops = parseBitfield(argv, readonly, offsetLimit(ctx));
   let highest = -1;
   for (const o of ops) if (o.op !== "GET") highest = Math.max(highest, o.offset + o.bits - 1);
   const old = getString(ctx, key);
@@ -409,7 +415,7 @@ export interface LcsOptions {
   withMatchLen: boolean;
 }
 
-/** Parses LCS's options after the two keys. Exported for its own tests. */
+/** Parses LCS's options after the two keys. */
 export function parseLcsOptions(args: string[]): LcsOptions {
   const o: LcsOptions = { len: false, idx: false, minMatchLen: 0, withMatchLen: false };
   for (let i = 0; i < args.length; i++) {
