@@ -101,6 +101,26 @@ describe("SETBIT", () => {
   });
 });
 
+describe("OBJECT ENCODING after bit writes", () => {
+  it("is raw after SETBIT (even one that changed nothing), a BITFIELD write (even a refused one) and BITOP", () => {
+    const t = testEngine();
+    const encoding = (k: string) => t.run("OBJECT", "ENCODING", k);
+    t.run("SET", "k", "123");
+    t.run("SETBIT", "k", 0, 0);
+    expect(encoding("k")).toEqual("raw");
+    t.run("SETBIT", "n", 1, 1);
+    expect(encoding("n")).toEqual("raw");
+    t.run("SET", "b", "12");
+    t.run("BITFIELD", "b", "GET", "u8", 0);
+    expect(encoding("b")).toEqual("int");
+    t.run("BITFIELD", "b", "OVERFLOW", "FAIL", "SET", "u8", 0, 1000);
+    expect(encoding("b")).toEqual("raw");
+    t.run("SET", "f", "12");
+    t.run("BITOP", "AND", "f", "f");
+    expect(encoding("f")).toEqual("raw");
+  });
+});
+
 describe("GETBIT", () => {
   it("reads bits most significant first, and zero past the end or on a missing key", () => {
     const t = testEngine();

@@ -142,6 +142,8 @@ function setbit(ctx: CommandContext, argv: string[]): Reply {
     ctx.db.set(key, s.slice(0, byte) + String.fromCharCode(next) + s.slice(byte + 1), true);
     ctx.dirty++;
   }
+  // Redis unshares the value for writing either way, so it is "raw" from now on.
+  ctx.db.stringEncodings.set(key, "raw");
   return was;
 }
 
@@ -235,6 +237,7 @@ function bitop(ctx: CommandContext, argv: string[]): Reply {
     }
   }
   ctx.db.set(dest, bytesToBinary(out));
+  ctx.db.stringEncodings.set(dest, "raw");
   ctx.dirty++;
   return maxLen;
 }
@@ -402,6 +405,7 @@ function bitfieldGeneric(ctx: CommandContext, argv: string[], readonly: boolean)
     ctx.db.set(key, editor.result(), true);
     ctx.dirty += changes;
   }
+  if (highest >= 0) ctx.db.stringEncodings.set(key, "raw");
   return replies;
 }
 
