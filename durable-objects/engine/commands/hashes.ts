@@ -1,5 +1,238 @@
-// Hash commands (HSET, HGET, …).
+// Hash commands (HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN, …). Fields keep insertion order, which
+// is the order Redis's listpack encoding replies in; a hashtable's order is unspecified anyway.
 
-import type { CommandSpec } from "../command.js";
+import { formatLongDouble, isInt64, parseDouble, parseInt64 } from "../bytes.js";
+import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { noteEncoding } from "../encoding.js";
+import { RedisError, notFloat, overflow, syntaxError, wrongArity } from "../errors.js";
+import { globMatch } from "../glob.js";
+import { OK, type Reply } from "../reply.js";
+import { RedisHash } from "../types/index.js";
+import { deleteIfEmpty, getHash, int64Arg, opt } from "./args.js";
+import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
-export const hashCommands: CommandSpec[] = [];
+const LONG_MAX = 9223372036854775807n;
+
+/**
+ * Redis's getRangeLongFromObjectOrReply: an integer in [min, max], with its two error texts (or one
+ * given text for both). A bigint, as counts near the int64 limits are compared exactly.
+ */
+export function rangeArg(s: string, min: bigint, max: bigint, message?: string): bigint {
+  const n = parseInt64(s);
+  if (n === null) throw new RedisError(message ?? "ERR value is not an integer or out of range");
+  if (n < min || n > max) throw new RedisError(message ?? `ERR value is out of range, value must between ${min} and ${max}`);
+  return n;
+}
+
+/** The hash at key, created (not yet stored) when missing; `isNew` says whether to store it. */
+function hashForWrite(ctx: CommandContext, key: string): { h: RedisHash; isNew: boolean } {
+  const h = getHash(ctx, key);
+  return h ? { h, isNew: false } : { h: new RedisHash(), isNew: true };
+}
+
+/** Whether the hash is still listpack-encoded (small hashes are scanned in one step, as Redis does). */
+function isListpack(ctx: CommandContext, h: RedisHash): boolean {
+  noteEncoding(h, ctx.config);
+  return !h.bigEncoding;
+}
+
+/** HSET key field value [field value …] / HMSET: every pair counts as a change, as in Redis. */
+function hset(ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length % 2 !== 0) throw wrongArity(argv[0]);
+  const { h, isNew } = hashForWrite(ctx, argv[1]);
+  let added = 0;
+  for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1])) added++;
+  if (isNew) ctx.db.set(argv[1], h);
+  ctx.dirty += (argv.length - 2) / 2;
+  return argv[0].toLowerCase() === "hmset" ? OK : added;
+}
+
+/** HSETNX key field value */
+function hsetnx(ctx: CommandContext, argv: string[]): Reply {
+  const { h, isNew } = hashForWrite(ctx, argv[1]);
+  if (h.has(argv[2])) return 0;
+  h.set(argv[2], argv[3]);
+  if (isNew) ctx.db.set(argv[1], h);
+  ctx.dirty++;
+  return 1;
+}
+
+/** HGET key field */
+function hget(ctx: CommandContext, argv: string[]): Reply {
+  return getHash(ctx, argv[1])?.get(argv[2]) ?? null;
+}
+
+/** HMGET key field [field …] */
+function hmget(ctx: CommandContext, argv: string[]): Reply {
+  const h = getHash(ctx, argv[1]);
+  const out: (string | null)[] = [];
+  for (let i = 2; i < argv.length; i++) out.push(h?.get(argv[i]) ?? null);
+  return out;
+}
+
+/** HGETALL key / HKEYS key / HVALS key */
+function hgetall(ctx: CommandContext, argv: string[]): Reply {
+  const h = getHash(ctx, argv[1]);
+  if (!h) return [];
+  const name = argv[0].toLowerCase();
+  const out: string[] = [];
+  for (const [f, v] of h.entries()) {
+    if (name !== "hvals") out.push(f);
+    if (name !== "hkeys") out.push(v);
+  }
+  return out;
+}
+
+/** HDEL key field [field …] */
+function hdel(ctx: CommandContext, argv: string[]): Reply {
+  const h = getHash(ctx, argv[1]);
+  if (!h) return 0;
+  let deleted = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (h.delete(argv[i])) {
+      deleted++;
+      if (deleteIfEmpty(ctx, argv[1], h)) break;
+    }
+  }
+  ctx.dirty += deleted;
+  return deleted;
+}
+
+/** HLEN key */
+function hlen(ctx: CommandContext, argv: string[]): Reply {
+  return getHash(ctx, argv[1])?.size ?? 0;
+}
+
+/** HEXISTS key field */
+function hexists(ctx: CommandContext, argv: string[]): Reply {
+  return getHash(ctx, argv[1])?.has(argv[2]) ? 1 : 0;
+}
+
+/** HSTRLEN key field */
+function hstrlen(ctx: CommandContext, argv: string[]): Reply {
+  return getHash(ctx, argv[1])?.get(argv[2])?.length ?? 0;
+}
+
+/** HINCRBY key field increment */
+function hincrby(ctx: CommandContext, argv: string[]): Reply {
+  const by = int64Arg(argv[3]);
+  const { h, isNew } = hashForWrite(ctx, argv[1]);
+  const old = h.get(argv[2]);
+  const cur = old === undefined ? 0n : parseInt64(old);
+  if (cur === null) throw new RedisError("ERR hash value is not an integer");
+  const next = cur + by;
+  if (!isInt64(next)) throw overflow();
+  h.set(argv[2], next.toString());
+  if (isNew) ctx.db.set(argv[1], h);
+  ctx.dirty++;
+  return Number.isSafeInteger(Number(next)) ? Number(next) : next;
+}
+
+/** HINCRBYFLOAT key field increment: propagated as HSET key field <new value>, so replay does no float maths. */
+function hincrbyfloat(ctx: CommandContext, argv: string[]): Reply {
+  const by = parseDouble(argv[3]);
+  if (by === null) throw notFloat();
+  if (!Number.isFinite(by)) throw new RedisError("ERR value is NaN or Infinity");
+  const { h, isNew } = hashForWrite(ctx, argv[1]);
+  const old = h.get(argv[2]);
+  const cur = old === undefined ? 0 : parseDouble(old);
+  if (cur === null) throw new RedisError("ERR hash value is not a float");
+  const next = cur + by;
+  if (!Number.isFinite(next)) throw new RedisError("ERR increment would produce NaN or Infinity");
+  const s = formatLongDouble(next);
+  h.set(argv[2], s);
+  if (isNew) ctx.db.set(argv[1], h);
+  ctx.rewrite(["HSET", argv[1], argv[2], s]);
+  ctx.dirty++;
+  return s;
+}
+
+/** Picks `count` distinct indexes of `n` in random order (a partial Fisher–Yates shuffle). */
+export function sampleIndexes(n: number, count: number, random: () => number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  idx.length = count;
+  return idx;
+}
+
+/**
+ * HRANDFIELD key [count [WITHVALUES]]: a positive count gives distinct fields (the whole hash, in
+ * order, when count ≥ size); a negative count may repeat fields.
+ */
+function hrandfield(ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length === 2) {
+    const h = getHash(ctx, argv[1]);
+    if (!h) return null;
+    const target = Math.floor(ctx.random() * h.size);
+    let i = 0;
+    for (const f of h.map.keys()) if (i++ === target) return f;
+    return null;
+  }
+  const n = rangeArg(argv[2], -LONG_MAX, LONG_MAX);
+  if (argv.length > 4 || (argv.length === 4 && opt(argv[3]) !== "WITHVALUES")) throw syntaxError();
+  const withValues = argv.length === 4;
+  // Field and value make two reply items each, so the count must stay within half the range.
+  if (withValues && (n < -LONG_MAX / 2n || n > LONG_MAX / 2n)) throw new RedisError("ERR value is out of range");
+  const count = Number(n);
+  const h = getHash(ctx, argv[1]);
+  if (!h || count === 0) return [];
+  const out: string[] = [];
+  const push = (f: string, v: string) => {
+    out.push(f);
+    if (withValues) out.push(v);
+  };
+  if (count > 0 && count >= h.size) {
+    for (const [f, v] of h.entries()) push(f, v);
+    return out;
+  }
+  const entries = [...h.entries()];
+  if (count < 0) {
+    for (let i = 0; i < -count; i++) {
+      const [f, v] = entries[Math.floor(ctx.random() * entries.length)];
+      push(f, v);
+    }
+    return out;
+  }
+  for (const i of sampleIndexes(entries.length, count, ctx.random)) push(entries[i][0], entries[i][1]);
+  return out;
+}
+
+/** HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack hash comes back whole, in one step. */
+function hscan(ctx: CommandContext, argv: string[]): Reply {
+  const cursor = parseCursor(argv[2]);
+  const h = getHash(ctx, argv[1]);
+  if (!h) return ["0", []];
+  const o = parseScanOptions(argv, 3, false);
+  let next = "0";
+  let found: Iterable<[string, string]>;
+  if (isListpack(ctx, h)) found = h.entries();
+  else [next, found] = scanStep(h, () => h.entries(), cursor, o.count);
+  const out: string[] = [];
+  const all = o.match === undefined || o.match === "*";
+  for (const [f, v] of found) if (all || globMatch(o.match!, f)) out.push(f, v);
+  return [next, out];
+}
+
+export const hashCommands: CommandSpec[] = [
+  command("hset", -4, ["write", "denyoom", "fast"], [1, 1, 1], hset),
+  command("hmset", -4, ["write", "denyoom", "fast"], [1, 1, 1], hset),
+  command("hsetnx", 4, ["write", "denyoom", "fast"], [1, 1, 1], hsetnx),
+  command("hget", 3, ["readonly", "fast"], [1, 1, 1], hget),
+  command("hmget", -3, ["readonly", "fast"], [1, 1, 1], hmget),
+  command("hgetall", 2, ["readonly"], [1, 1, 1], hgetall),
+  command("hkeys", 2, ["readonly"], [1, 1, 1], hgetall),
+  command("hvals", 2, ["readonly"], [1, 1, 1], hgetall),
+  command("hdel", -3, ["write", "fast"], [1, 1, 1], hdel),
+  command("hlen", 2, ["readonly", "fast"], [1, 1, 1], hlen),
+  command("hexists", 3, ["readonly", "fast"], [1, 1, 1], hexists),
+  command("hstrlen", 3, ["readonly", "fast"], [1, 1, 1], hstrlen),
+  command("hincrby", 4, ["write", "denyoom", "fast"], [1, 1, 1], hincrby),
+  command("hincrbyfloat", 4, ["write", "denyoom", "fast"], [1, 1, 1], hincrbyfloat),
+  command("hrandfield", -2, ["readonly"], [1, 1, 1], hrandfield),
+  command("hscan", -3, ["readonly"], [1, 1, 1], hscan),
+];
