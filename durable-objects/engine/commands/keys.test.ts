@@ -70,3 +70,19 @@ describe("RENAME and COPY", () => {
     expect(t.run("OBJECT", "ENCODING", "v")).toBe("embstr");
   });
 });
+
+describe("SCAN", () => {
+  it("reads its cursor as strtoul does: empty is 0, a sign is allowed, spaces and 2^64 are not", () => {
+    const t = testEngine();
+    t.run("SET", "a", "1");
+    expect(t.run("SCAN", "")).toEqual(["0", ["a"]]);
+    expect(t.run("SCAN", "+0")).toEqual(["0", ["a"]]);
+    expect(t.run("SCAN", "007")).toEqual(["0", ["a"]]);
+    for (const bad of ["-", "+", " 0", "abc", "1.5", "18446744073709551616"]) {
+      expect(t.run("SCAN", bad)).toEqual({ error: "ERR invalid cursor" });
+    }
+    // Beyond any position of ours: the iteration is over.
+    expect(t.run("SCAN", "18446744073709551615")).toEqual(["0", []]);
+    expect(t.run("SCAN", "-1")).toEqual(["0", []]);
+  });
+});

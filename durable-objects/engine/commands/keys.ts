@@ -148,9 +148,21 @@ export function parseScanOptions(argv: string[], start: number, allowType: boole
   return o;
 }
 
+const CURSOR = /^([+-]?)(\d*)$/;
+const ULONG_MAX = 2n ** 64n - 1n;
+
+/**
+ * A cursor as Redis reads it with strtoul: an optional sign, digits ("" is 0), no spaces, at most
+ * 2^64-1; a negative one wraps around. Ours are positions, so an unknown cursor resumes by position.
+ */
 export function parseCursor(s: string): number {
-  if (!/^\d+$/.test(s) || s.length > 19) throw new RedisError("ERR invalid cursor");
-  return Number(s);
+  const m = CURSOR.exec(s);
+  if (!m || (m[1] !== "" && m[2] === "") || m[2].length > 30) throw new RedisError("ERR invalid cursor");
+  if (m[2] === "") return 0;
+  let n = BigInt(m[2]);
+  if (n > ULONG_MAX) throw new RedisError("ERR invalid cursor");
+  if (m[1] === "-" && n !== 0n) n = ULONG_MAX + 1n - n;
+  return Number(n);
 }
 
 /** Runs one cursor step over any collection; shared by the SCAN family. */
