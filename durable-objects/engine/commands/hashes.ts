@@ -1,17 +1,19 @@
 // Hash commands (HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN, …). Fields keep insertion order, which
 // is the order Redis's listpack encoding replies in; a hashtable's order is unspecified anyway.
 
-import { formatLongDouble, isInt64, parseDouble, parseInt64 } from "../bytes.js";
+import { isInt64, parseInt64 } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { noteEncoding } from "../encoding.js";
-import { RedisError, notFloat, overflow, syntaxError, wrongArity } from "../errors.js";
+import { RedisError, nanOrInfinity, notFloat, overflow, syntaxError, wrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
+import { type LongDouble, addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../long-double.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisHash } from "../types/index.js";
 import { deleteIfEmpty, getHash, int64Arg, opt } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 const LONG_MAX = 9223372036854775807n;
+const ZERO: LongDouble = { kind: "finite", negative: false, significand: 0n, exponent: 0 };
 
 /**
  * Redis's getRangeLongFromObjectOrReply: an integer in [min, max], with its two error texts (or one
@@ -128,18 +130,21 @@ function hincrby(ctx: CommandContext, argv: string[]): Reply {
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
 
-/** HINCRBYFLOAT key field increment: propagated as HSET key field <new value>, so replay does no float maths. */
+/**
+ * HINCRBYFLOAT key field increment: long double arithmetic as Redis's, propagated as HSET key field
+ * <new value> so replay does no float maths.
+ */
 function hincrbyfloat(ctx: CommandContext, argv: string[]): Reply {
-  const by = parseDouble(argv[3]);
+  const by = parseLongDouble(argv[3]);
   if (by === null) throw notFloat();
-  if (!Number.isFinite(by)) throw new RedisError("ERR value is NaN or Infinity");
+  if (by.kind === "inf") throw new RedisError("ERR value is NaN or Infinity");
   const { h, isNew } = hashForWrite(ctx, argv[1]);
   const old = h.get(argv[2]);
-  const cur = old === undefined ? 0 : parseDouble(old);
+  const cur = old === undefined ? ZERO : parseLongDouble(old);
   if (cur === null) throw new RedisError("ERR hash value is not a float");
-  const next = cur + by;
-  if (!Number.isFinite(next)) throw new RedisError("ERR increment would produce NaN or Infinity");
-  const s = formatLongDouble(next);
+  const sum = addLongDouble(cur, by);
+  if (sum === null) throw nanOrInfinity();
+  const s = formatLongDoubleHuman(sum);
   h.set(argv[2], s);
   if (isNew) ctx.db.set(argv[1], h);
   ctx.rewrite(["HSET", argv[1], argv[2], s]);
