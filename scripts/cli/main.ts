@@ -3,6 +3,8 @@
 
 import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
 import { CliError, EXIT, UsageError, integer, parse } from "./args.js";
+import { CHECK_AOF_HELP, runCheckAof } from "./check-aof.js";
+import { type Io, stdio } from "./io.js";
 
 const HELP = `Usage: durable-redis <command> [options]
 
@@ -23,15 +25,6 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
 Run 'durable-redis <command> --help' for a command's options.
 Exit status: 0 success, 1 failure (a check failed, an error reply), 2 usage error, 3 server unreachable or token refused.`;
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const stdio: Io = {
-  out: (l) => process.stdout.write(l + "\n"),
-  err: (l) => process.stderr.write(l + "\n"),
-};
 
 type Command = { help: string; run(argv: string[], io: Io): Promise<number> | number };
 
@@ -42,6 +35,29 @@ const COMMANDS: Record<string, Command> = {
       const { values, positionals } = parse("check-rdb", argv, { "max-version": { type: "string" }, quiet: { type: "boolean", short: "q" } }, { min: 1, max: 1 });
       const maxVersion = integer("check-rdb", "max-version", values["max-version"], 10);
       return runCheckRdb(positionals[0], { maxVersion, quiet: values.quiet === true }, io.out);
+    },
+  },
+  "check-aof": {
+    help: CHECK_AOF_HELP,
+    async run(argv, io) {
+      const { values, positionals } = parse(
+        "check-aof",
+        argv,
+        { fix: { type: "boolean" }, "truncate-to-timestamp": { type: "string" }, yes: { type: "boolean", short: "y" } },
+        { min: 1, max: 1 },
+      );
+      const ts = values["truncate-to-timestamp"] as string | undefined;
+      if (values.fix && ts !== undefined) throw new UsageError("--fix and --truncate-to-timestamp do not go together", "check-aof");
+      if (ts !== undefined && !/^-?\d+$/.test(ts)) throw new UsageError(`invalid timestamp '${ts}' (Unix seconds)`, "check-aof");
+      const confirm = async () => {
+        if (values.yes) {
+          io.out("y");
+          return true;
+        }
+        const answer = await io.readLine();
+        return answer !== null && /^y/i.test(answer);
+      };
+      return runCheckAof(positionals[0], { fix: values.fix === true, toTimestamp: ts === undefined ? 0 : Number(ts), confirm }, io);
     },
   },
 };
