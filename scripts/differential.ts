@@ -57,7 +57,7 @@ export function familyOf(name: string): Family {
 
 type Kind = "string" | "hash" | "set" | "intset" | "list" | "zset" | "hll" | "bits";
 
-/** 20 keys, each with the type its commands favour (others use it too, for WRONGTYPE paths). */
+/** 20 keys, each with the type its commands favour (others use it now and then, for WRONGTYPE paths). */
 const KEY_KINDS: [string, Kind][] = [
   ["k0", "string"], ["k1", "string"], ["k2", "hash"], ["k3", "hash"], ["k4", "intset"], ["k5", "set"],
   ["k6", "list"], ["k7", "list"], ["k8", "zset"], ["k9", "zset"], ["k10", "hll"], ["k11", "hll"],
@@ -124,7 +124,7 @@ export class Gen {
   }
   /** A key, mostly one favouring this kind of value. */
   key(...kinds: Kind[]): string {
-    if (kinds.length > 0 && this.chance(0.75)) {
+    if (kinds.length > 0 && this.chance(0.88)) {
       const fit = KEY_KINDS.filter(([, k]) => kinds.includes(k));
       if (fit.length > 0) return this.pick(fit)[0];
     }
@@ -373,7 +373,7 @@ export const GENERATORS: CommandGen[] = [
   }),
 
   // keys
-  c("keys", "del", 3, (g, n) => [n, ...g.keys(1, 3)]),
+  c("keys", "del", 5, (g, n) => [n, ...g.keys(1, 3)]),
   c("keys", "unlink", 1, (g, n) => [n, ...g.keys(1, 3)]),
   c("keys", "exists", 2, (g, n) => [n, ...g.keys(1, 3)]),
   c("keys", "touch", 0.5, (g, n) => [n, ...g.keys(1, 3)]),
@@ -873,17 +873,21 @@ const asInt = (r: Reply): number | null => (typeof r === "number" ? r : typeof r
  * Describes a random reply by what is specified about it (nil, one member, n distinct members, n
  * members with repeats), or says why it is invalid against the value the key held before.
  */
-function randomShape(name: string, argv: string[], reply: Reply, pre: Value | undefined, liveKeys: string[]): string {
+/** What a random command may answer from: member → its value (hash value, formatted score) or "" for sets. */
+function universeOf(pre: Value | undefined): Map<string, string> {
+  const universe = new Map<string, string>();
+  if (pre instanceof RedisSet) for (const m of pre.values()) universe.set(m, "");
+  else if (pre instanceof RedisHash) for (const [f, v] of pre.entries()) universe.set(f, v);
+  else if (pre instanceof RedisZSet) for (const [m, s] of pre.entries()) universe.set(m, formatDouble(s));
+  return universe;
+}
+
+function randomShape(name: string, argv: string[], reply: Reply, pre: Value | undefined, universe: Map<string, string>, liveKeys: string[]): string {
   if (isErrorReply(reply)) return show(reply);
   if (name === "randomkey") {
     if (liveKeys.length === 0) return reply === null ? "nil" : `invalid: ${show(reply)} from an empty keyspace`;
     return typeof reply === "string" && liveKeys.includes(reply) ? "an existing key" : `invalid: ${show(reply)} is not a key`;
   }
-  // The universe of answers: member → its value (hash value, formatted score) or "" for sets.
-  const universe = new Map<string, string>();
-  if (pre instanceof RedisSet) for (const m of pre.values()) universe.set(m, "");
-  else if (pre instanceof RedisHash) for (const [f, v] of pre.entries()) universe.set(f, v);
-  else if (pre instanceof RedisZSet) for (const [m, s] of pre.entries()) universe.set(m, formatDouble(s));
   const withValues = argv.length >= 4;
   if (argv.length === 2) {
     if (pre === undefined) return reply === null ? "nil" : `invalid: ${show(reply)} from a missing key`;
@@ -944,8 +948,21 @@ function sortOptions(argv: string[]): SortOptions {
  * ALPHA with a BY pattern, whose equal weights compare as 0 in an unstable sort. Then the result is
  * compared as a multiset of its GET tuples, or only by length when LIMIT picks an arbitrary part.
  */
-function compareSort(argv: string[], ours: Reply, theirs: Reply, pre: Value | undefined): Verdict {
+function compareSort(argv: string[], ours: Reply, theirs: Reply, pre: Value | undefined, preBig: boolean): Verdict {
   const o = sortOptions(argv);
+  // The same errno bug from inside SORT: converting a listpack zset to a skiplist parses its scores
+  // with strtod, and a subnormal one leaves ERANGE for the elements' own parsing. Not emulated.
+  const subnormal = (s: number) => s !== 0 && Math.abs(s) < 2.2250738585072014e-308;
+  if (
+    isErrorReply(theirs) &&
+    theirs.error === "ERR One or more scores can't be converted into double" &&
+    !isErrorReply(ours) &&
+    pre instanceof RedisZSet &&
+    !preBig &&
+    pre.entries().some(([, s]) => subnormal(s))
+  ) {
+    return { equal: true, ours: show(ours), theirs: show(theirs), note: "Redis's stale errno in SORT of a listpack zset with a subnormal score" };
+  }
   const unordered = (o.dontsort && pre instanceof RedisSet && !o.store) || (o.alpha && o.byPattern && !o.store);
   if (!unordered || isErrorReply(ours) || isErrorReply(theirs) || !Array.isArray(ours) || !Array.isArray(theirs)) {
     return exact(ours, theirs);
@@ -1172,9 +1189,16 @@ export async function runDifferential(conn: Connection, opts: DiffOptions): Prom
       const expired = [...engine.db.expires.keys()].filter((k) => engine.db.isExpired(k, Date.now()));
       if (expired.length > 0) await both(index, ["EXISTS", ...expired]);
     }
+    // Redis's SORT tests errno after strtod without clearing it first (sort.c), so an ERANGE left by
+    // any earlier command on this connection (ZADD … -1e-400) fails it spuriously. A float parsed by
+    // getDoubleFromObject (which clears errno) resets it; nothing else is touched.
+    if (name === "sort" || name === "sort_ro") await conn.call("ZUNION", "1", "__differential_errno__", "WEIGHTS", "1");
     const t0 = Date.now();
     const pre = argv.length > 1 ? peek(engine, argv[1], t0) : undefined;
     const preKeys = name === "randomkey" ? liveKeys() : [];
+    // Taken before the command: SPOP changes the very object `pre` refers to (SORT its encoding).
+    const universe = RANDOM.has(name) ? universeOf(pre) : new Map<string, string>();
+    const preBig = pre instanceof RedisHash || pre instanceof RedisSet || pre instanceof RedisZSet ? pre.bigEncoding : false;
     const internalBefore = internal.length;
 
     let ours: Reply;
@@ -1189,12 +1213,12 @@ export async function runDifferential(conn: Connection, opts: DiffOptions): Prom
 
     let v: Verdict;
     if (UNORDERED.has(name)) v = exact(ours, theirs, sortStrings, "unordered reply: compared sorted");
-    else if (HASH_LISTINGS.has(name) && pre instanceof RedisHash && pre.bigEncoding) {
+    else if (HASH_LISTINGS.has(name) && pre instanceof RedisHash && preBig) {
       v = exact(ours, theirs, name === "hgetall" ? (r) => sortGroups(r, 2) : sortStrings, "hashtable-encoded hash: compared sorted");
     } else if (SCANS.has(name)) v = exact(ours, theirs, (r) => r, "SCAN family: full iterations compared as sets");
     else if (RANDOM.has(name)) {
-      const a = randomShape(name, argv, ours, pre, preKeys);
-      const b = randomShape(name, argv, theirs, pre, preKeys);
+      const a = randomShape(name, argv, ours, pre, universe, preKeys);
+      const b = randomShape(name, argv, theirs, pre, universe, preKeys);
       v = { equal: a === b && !a.startsWith("invalid"), ours: `${show(ours)} → ${a}`, theirs: `${show(theirs)} → ${b}`, note: "random reply: validity compared" };
     } else if (TTLS.has(name)) {
       const x = asInt(ours);
@@ -1202,7 +1226,7 @@ export async function runDifferential(conn: Connection, opts: DiffOptions): Prom
       const tol = TTLS.get(name)!;
       const equal = x !== null && y !== null ? (x < 0 || y < 0 ? x === y : Math.abs(x - y) <= tol) : show(ours) === show(theirs);
       v = { equal, ours: show(ours), theirs: show(theirs), note: `TTL replies compared within ${tol}` };
-    } else if (name === "sort" || name === "sort_ro") v = compareSort(argv, ours, theirs, pre);
+    } else if (name === "sort" || name === "sort_ro") v = compareSort(argv, ours, theirs, pre, preBig);
     else v = exact(ours, theirs);
 
     if (internal.length > internalBefore) {
