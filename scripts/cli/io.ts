@@ -8,6 +8,8 @@ export interface Io {
   write(text: string): void;
   /** A line of progress or an error (stderr). */
   err(line: string): void;
+  /** Text on stderr without a newline (a progress bar redrawn in place). */
+  errWrite(text: string): void;
   /** True when stderr is a terminal: progress may redraw one line. */
   errIsTty: boolean;
   /** The next line of stdin, or null at its end. */
@@ -20,6 +22,7 @@ export const stdio: Io = {
   out: (l) => void process.stdout.write(l + "\n"),
   write: (t) => void process.stdout.write(t),
   err: (l) => void process.stderr.write(l + "\n"),
+  errWrite: (t) => void process.stderr.write(t),
   errIsTty: process.stderr.isTTY === true,
   async readLine() {
     if (!stdinLines) {

@@ -2,7 +2,8 @@
 // export, status and a shell against a deployment's admin and REST APIs. Entry: bin.mjs → main().
 
 import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
-import { CliError, EXIT, UsageError, integer, parse } from "./args.js";
+import { CONNECTION_OPTIONS, CliError, EXIT, UsageError, connection, integer, parse, seconds } from "./args.js";
+import { EXPORT_HELP, runExport } from "./export.js";
 import { CHECK_AOF_HELP, runCheckAof } from "./check-aof.js";
 import { type Io, stdio } from "./io.js";
 
@@ -58,6 +59,15 @@ const COMMANDS: Record<string, Command> = {
         return answer !== null && /^y/i.test(answer);
       };
       return runCheckAof(positionals[0], { fix: values.fix === true, toTimestamp: ts === undefined ? 0 : Number(ts), confirm }, io);
+    },
+  },
+  export: {
+    help: EXPORT_HELP,
+    run(argv, io) {
+      const { values } = parse("export", argv, { ...CONNECTION_OPTIONS, out: { type: "string", short: "o" } }, { min: 0, max: 0 });
+      if (!values.out) throw new UsageError("--out FILE is required", "export");
+      const conn = connection("export", values, process.env, "admin");
+      return runExport(conn, values.out as string, seconds("export", "timeout", values.timeout, 300) * 1000, values.quiet === true, io);
     },
   },
 };

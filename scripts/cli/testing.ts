@@ -83,6 +83,8 @@ export async function startWorker(shards: number, state: string): Promise<Worker
       compatibilityFlags: ["nodejs_compat"],
       modules: true,
       scriptPath: script,
+      // Module names are paths relative to this root; the default (the working directory) cannot reach a temporary directory.
+      modulesRoot: state,
       durableObjects: { SHARD: { className: "Shard", useSQLite: true } },
       r2Buckets: ["SNAPSHOTS"],
       durableObjectsPersist: join(state, "do"),

@@ -1,0 +1,128 @@
+// The admin API seen from the CLI: JSON calls, downloads and uploads with progress, and errors in one
+// line that a script can act on (the exit status says whether the server was reachable). The token
+// travels only in the Authorization header; no message ever includes it.
+
+import { CliError, type Connection, EXIT } from "./args.js";
+import type { Progress } from "./progress.js";
+
+export interface ShardInfo {
+  shard: number;
+  [field: string]: string | number;
+}
+
+export interface SnapshotRecord {
+  key: string;
+  size: number;
+  seq: number;
+  createdMs: number;
+  aofBase: boolean;
+}
+
+export interface ShardManifest {
+  shard: number;
+  base: { kind: string; seq: number; key?: string };
+  increment: { firstSeq: number; lastSeq: number };
+  snapshots: SnapshotRecord[];
+  redis: string;
+}
+
+export interface Health {
+  ok: boolean;
+  failing: string[];
+  shards: { shard: number; failing: string[] }[];
+}
+
+export class AdminClient {
+  constructor(
+    readonly conn: Connection,
+    /** Longest a single request may take. */
+    private readonly requestTimeoutMs = 120_000,
+  ) {}
+
+  /** One call; a status outside 2xx (and `accept`) becomes a CliError carrying the server's error text. */
+  private async request(method: string, path: string, query: Record<string, string | number> = {}, body?: Uint8Array, accept: number[] = []): Promise<Response> {
+    const url = new URL(this.conn.url + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${this.conn.token}`, ...(body ? { "content-type": "application/octet-stream" } : {}) },
+        body,
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const why = (e as Error).name === "TimeoutError" ? `no answer within ${this.requestTimeoutMs / 1000} s` : (cause?.code ?? cause?.message ?? (e as Error).message);
+      throw new CliError(`cannot reach ${this.conn.url} (${why})`, EXIT.UNREACHABLE);
+    }
+    if (res.ok || accept.includes(res.status)) return res;
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // Not JSON (a proxy's page): keep the text.
+    }
+    message = message.slice(0, 300);
+    if (res.status === 401 || res.status === 403) {
+      throw new CliError(`${this.conn.url} refused the admin token (HTTP ${res.status}: ${message})`, EXIT.UNREACHABLE);
+    }
+    throw new CliError(`${method} ${path}${url.search}: HTTP ${res.status}: ${message}`);
+  }
+
+  async json<T>(method: string, path: string, query?: Record<string, string | number>): Promise<T> {
+    const res = await this.request(method, path, query);
+    return (await res.json()) as T;
+  }
+
+  /** A download, read in chunks so progress can show. */
+  async download(path: string, query: Record<string, string | number>, progress?: Progress, label = path): Promise<Uint8Array> {
+    const res = await this.request("GET", path, query);
+    const total = Number(res.headers.get("content-length")) || 0;
+    const chunks: Uint8Array[] = [];
+    let got = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      got += value.length;
+      progress?.bytes(label, got, total);
+    }
+    if (total && got !== total) throw new CliError(`${label}: the download stopped at ${got} of ${total} bytes`);
+    const out = new Uint8Array(got);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    progress?.done(label, got);
+    return out;
+  }
+
+  async upload<T>(path: string, query: Record<string, string | number>, body: Uint8Array): Promise<T> {
+    const res = await this.request("POST", path, query, body);
+    return (await res.json()) as T;
+  }
+
+  /** The number of shards, from the deployment itself. */
+  async shardCount(): Promise<number> {
+    const all = await this.json<{ shard: number }[]>("GET", "/admin/lastsave");
+    return all.length;
+  }
+
+  info(): Promise<ShardInfo[]> {
+    return this.json<ShardInfo[]>("GET", "/admin/info", { format: "json" });
+  }
+
+  manifest(shard: number): Promise<ShardManifest> {
+    return this.json<ShardManifest>("GET", "/admin/manifest", { shard });
+  }
+
+  /** The health checks (/admin/health answers 503, with the same body, when one fails). */
+  async health(): Promise<Health> {
+    const res = await this.request("GET", "/admin/health", {}, undefined, [503]);
+    return (await res.json()) as Health;
+  }
+}
