@@ -105,6 +105,16 @@ describe("SET", () => {
   });
 });
 
+describe("SET KEEPTTL", () => {
+  it("keeps nothing of a key already past its expiry: the new key has no TTL", () => {
+    const t = testEngine();
+    expect(t.run("SET", "k", "v", "PXAT", "1")).toEqual({ status: "OK" });
+    expect(t.run("SET", "k", "w", "KEEPTTL")).toEqual({ status: "OK" });
+    expect(t.run("TTL", "k")).toBe(-1);
+    expect(t.run("GET", "k")).toBe("w");
+  });
+});
+
 describe("GETEX", () => {
   it("answers nil for a missing key before reading the expiry", () => {
     const t = testEngine();

@@ -105,7 +105,8 @@ export function absoluteExpire(unit: string, n: bigint, now: number, cmd: string
 function setGeneric(ctx: CommandContext, key: string, value: string, o: SetOptions): Reply {
   checkStringLength(ctx, value.length);
   const old = o.get ? getString(ctx, key) : undefined;
-  const exists = o.get ? old !== undefined : o.condition ? ctx.db.has(key) : false;
+  // The lookup also removes a key past its expiry, so KEEPTTL keeps nothing of it (Redis's lookupKeyWrite).
+  const exists = o.get ? old !== undefined : ctx.db.has(key);
   if ((o.condition === "NX" && exists) || (o.condition === "XX" && !exists)) {
     return o.get ? (old ?? null) : null;
   }
