@@ -57,3 +57,27 @@ export function deleteIfEmpty(ctx: CommandContext, key: string, v: { size?: numb
   }
   return false;
 }
+
+/**
+ * Redis's getRangeLongFromObjectOrReply: an integer in [min, max], with its two error texts (or one
+ * given text for both). A bigint, as counts near the int64 limits are compared exactly.
+ */
+export function rangeArg(s: string, min: bigint, max: bigint, message?: string): bigint {
+  const n = parseInt64(s);
+  if (n === null) throw new RedisError(message ?? "ERR value is not an integer or out of range");
+  if (n < min || n > max) throw new RedisError(message ?? `ERR value is out of range, value must between ${min} and ${max}`);
+  return n;
+}
+
+/** Picks `count` distinct indexes of `n` in random order (a partial Fisher–Yates shuffle). */
+export function sampleIndexes(n: number, count: number, random: () => number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  idx.length = count;
+  return idx;
+}

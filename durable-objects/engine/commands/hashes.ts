@@ -9,22 +9,11 @@ import { globMatch } from "../glob.js";
 import { type LongDouble, addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../long-double.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisHash } from "../types/index.js";
-import { deleteIfEmpty, getHash, int64Arg, opt } from "./args.js";
+import { deleteIfEmpty, getHash, int64Arg, opt, rangeArg, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 const LONG_MAX = 9223372036854775807n;
 const ZERO: LongDouble = { kind: "finite", negative: false, significand: 0n, exponent: 0 };
-
-/**
- * Redis's getRangeLongFromObjectOrReply: an integer in [min, max], with its two error texts (or one
- * given text for both). A bigint, as counts near the int64 limits are compared exactly.
- */
-export function rangeArg(s: string, min: bigint, max: bigint, message?: string): bigint {
-  const n = parseInt64(s);
-  if (n === null) throw new RedisError(message ?? "ERR value is not an integer or out of range");
-  if (n < min || n > max) throw new RedisError(message ?? `ERR value is out of range, value must between ${min} and ${max}`);
-  return n;
-}
 
 /** The hash at key, created (not yet stored) when missing; `isNew` says whether to store it. */
 function hashForWrite(ctx: CommandContext, key: string): { h: RedisHash; isNew: boolean } {
@@ -150,19 +139,6 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): Reply {
   ctx.rewrite(["HSET", argv[1], argv[2], s]);
   ctx.dirty++;
   return s;
-}
-
-/** Picks `count` distinct indexes of `n` in random order (a partial Fisher–Yates shuffle). */
-export function sampleIndexes(n: number, count: number, random: () => number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  idx.length = count;
-  return idx;
 }
 
 /**

@@ -7,8 +7,7 @@ import { RedisError, syntaxError } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet } from "../types/index.js";
-import { deleteIfEmpty, getSet, opt } from "./args.js";
-import { rangeArg, sampleIndexes } from "./hashes.js";
+import { deleteIfEmpty, getSet, opt, rangeArg, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 const LONG_MAX = 9223372036854775807n;
