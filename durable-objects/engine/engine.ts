@@ -162,13 +162,21 @@ export class Engine {
     const isWrite = spec.flags.includes("write");
     // Collections change in place: measure the keys this write names before and after.
     let tracked: [string, { memoryUsage(): number }, number][] | null = null;
+    let seen: Set<string> | null = null;
     const keys = isWrite ? keyPositions(spec, argv) : null;
     if (keys) {
       for (const pos of keys) {
         const key = argv[pos];
         db.hooks.beforeWrite(key);
         const v = db.data.get(key);
-        if (v !== undefined && typeof v !== "string") (tracked ??= []).push([key, v, v.memoryUsage()]);
+        if (v !== undefined && typeof v !== "string") {
+          // A key named twice (LMOVE l l, LMPOP 2 a a) is measured once, or its change would count twice.
+          if (keys.length > 1) {
+            if ((seen ??= new Set()).has(key)) continue;
+            seen.add(key);
+          }
+          (tracked ??= []).push([key, v, v.memoryUsage()]);
+        }
       }
     }
     let rewritten: string[][] | null = null;
