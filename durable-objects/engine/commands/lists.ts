@@ -96,7 +96,7 @@ export function parseTimeout(s: string): number {
   }
   const ms = seconds * 1000;
   if (!(ms < 2 ** 63) || Math.trunc(ms) < 0) throw timeoutNegative();
-  return Math.trunc(ms);
+  return Math.trunc(ms) + 0; // + 0 turns -0 into 0
 }
 
 // ---- Push and pop ------------------------------------------------------------------------------
@@ -269,7 +269,9 @@ function lpos(ctx: CommandContext, argv: string[]): Reply {
   const len = list.length;
   const want = o.count === undefined ? 1 : o.count === 0 ? Infinity : o.count;
   const scan = o.maxlen === 0 ? len : Math.min(o.maxlen, len);
-  let skip = Math.abs(o.rank) - 1;
+  // Redis negates a negative rank in place, so LLONG_MIN stays negative and every match qualifies:
+  // it behaves as -1.
+  let skip = o.rank === -(2 ** 63) ? 0 : Math.abs(o.rank) - 1;
   const found: number[] = [];
   for (let n = 0; n < scan && found.length < want; n++) {
     const i = o.rank > 0 ? n : len - 1 - n;

@@ -19,6 +19,11 @@ export class RedisList {
     return this.len;
   }
 
+  /** Slots in the ring buffer (a power of two, at least 8); memoryUsage charges each. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Re-lays the elements from slot 0 in a buffer of the given capacity (a power of two ≥ len). */
   private resize(capacity: number): void {
     const next: (string | undefined)[] = new Array(capacity);
