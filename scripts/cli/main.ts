@@ -4,6 +4,8 @@
 import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
 import { CONNECTION_OPTIONS, CliError, EXIT, UsageError, connection, integer, parse, seconds } from "./args.js";
 import { EXPORT_HELP, runExport } from "./export.js";
+import { BACKUP_HELP, runBackup } from "./backup.js";
+import { RESTORE_HELP, runRestore } from "./restore.js";
 import { CHECK_AOF_HELP, runCheckAof } from "./check-aof.js";
 import { type Io, stdio } from "./io.js";
 
@@ -68,6 +70,41 @@ const COMMANDS: Record<string, Command> = {
       if (!values.out) throw new UsageError("--out FILE is required", "export");
       const conn = connection("export", values, process.env, "admin");
       return runExport(conn, values.out as string, seconds("export", "timeout", values.timeout, 300) * 1000, values.quiet === true, io);
+    },
+  },
+  backup: {
+    help: BACKUP_HELP,
+    run(argv, io) {
+      const { values } = parse("backup", argv, { ...CONNECTION_OPTIONS, out: { type: "string", short: "o" } }, { min: 0, max: 0 });
+      const conn = connection("backup", values, process.env, "admin");
+      return runBackup(conn, (values.out as string | undefined) ?? ".", seconds("backup", "timeout", values.timeout, 300) * 1000, values.quiet === true, io);
+    },
+  },
+  restore: {
+    help: RESTORE_HELP,
+    run(argv, io) {
+      const { values, positionals } = parse(
+        "restore",
+        argv,
+        { ...CONNECTION_OPTIONS, rdb: { type: "string" }, db: { type: "string" }, "skip-unsupported": { type: "boolean" }, yes: { type: "boolean", short: "y" } },
+        { min: 0, max: 1 },
+      );
+      const rdb = values.rdb as string | undefined;
+      if (rdb === undefined && positionals.length === 0) throw new UsageError("give a backup archive, or --rdb FILE", "restore");
+      if (rdb !== undefined && positionals.length > 0) throw new UsageError("give a backup archive or --rdb FILE, not both", "restore");
+      const conn = connection("restore", values, process.env, "admin");
+      return runRestore(
+        conn,
+        {
+          backup: positionals[0],
+          rdb,
+          db: integer("restore", "db", values.db, 0),
+          skipUnsupported: values["skip-unsupported"] === true,
+          yes: values.yes === true,
+          quiet: values.quiet === true,
+        },
+        io,
+      );
     },
   },
 };

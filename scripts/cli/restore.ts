@@ -1,0 +1,99 @@
+// `durable-redis restore BACKUP.tar.gz` and `restore --rdb dump.rdb`: replace the deployment's whole
+// dataset. The keys are split by hash slot onto the deployment's shards (so a backup restores onto any
+// number of shards, and a real Redis's dump imports), and each shard is replaced by its part.
+
+import { readFileSync } from "node:fs";
+import { AdminClient } from "./admin-client.js";
+import { CliError, type Connection } from "./args.js";
+import { readBackup } from "./backup.js";
+import type { Io } from "./io.js";
+import { Progress, formatBytes } from "./progress.js";
+import { type RdbSource, splitByShard } from "./split.js";
+
+export const RESTORE_HELP = `Usage: durable-redis restore BACKUP.tar.gz [options]
+       durable-redis restore --rdb FILE [options]
+
+Replaces the deployment's whole dataset: every shard is emptied and given the keys that hash to its
+slots. BACKUP.tar.gz is an archive made by 'durable-redis backup' (its checksums are verified first;
+it restores onto any number of shards). --rdb takes an RDB file, such as a real Redis's dump.rdb
+(versions up to 12, Redis 7.4): keys already expired are left out, as Redis does when loading.
+Nothing is sent until the whole input has been read and decoded.
+
+Options:
+  --rdb FILE           restore an RDB file instead of a backup archive
+  --db N               the database of the RDB file to take (default 0; durable-redis has one)
+  --skip-unsupported   leave out streams and module values instead of refusing the file
+  -y, --yes            do not ask before replacing the dataset (needed when stdin is not a terminal)
+  --url URL            the deployment (or DURABLE_REDIS_URL)
+  --token TOKEN        the admin token (or DURABLE_REDIS_ADMIN_TOKEN)
+  -q, --quiet          no progress on stderr
+  -h, --help           this help
+
+Exit status: 0 restored, 1 failed or declined (nothing was changed unless a shard's upload failed,
+which is reported), 2 usage error, 3 server unreachable or token refused.`;
+
+export interface RestoreOptions {
+  backup?: string;
+  rdb?: string;
+  db: number;
+  skipUnsupported: boolean;
+  yes: boolean;
+  quiet: boolean;
+}
+
+export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io): Promise<number> {
+  const progress = new Progress(io, opts.quiet);
+  let sources: RdbSource[];
+  let what: string;
+  if (opts.rdb) {
+    try {
+      sources = [{ name: opts.rdb, bytes: readFileSync(opts.rdb) }];
+    } catch (e) {
+      throw new CliError(`cannot read ${opts.rdb}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    }
+    what = opts.rdb;
+  } else {
+    const { manifest, snapshots } = readBackup(opts.backup!);
+    progress.step(`${opts.backup}: backup of ${manifest.server} at ${manifest.createdAt}, ${manifest.shards} shards, ${manifest.keys} keys; checksums verified`);
+    sources = snapshots;
+    what = opts.backup!;
+  }
+  const client = new AdminClient(conn);
+  const shards = await client.shardCount();
+  const split = splitByShard(sources, { shards, db: opts.db, now: Date.now(), skipUnsupported: opts.skipUnsupported });
+  const left: string[] = [];
+  if (split.otherDbs) left.push(`${split.otherDbs} keys of other databases`);
+  if (split.expired) left.push(`${split.expired} already expired`);
+  if (split.unsupported) left.push(`${split.unsupported} streams or module values`);
+  if (split.functions) left.push(`${split.functions} function libraries`);
+  progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
+
+  if (!opts.yes) {
+    io.err(`This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`);
+    io.errWrite("Continue? [y/N]: ");
+    const answer = await io.readLine();
+    if (answer === null || !/^y/i.test(answer)) {
+      io.err("Aborted: nothing was changed.");
+      return 1;
+    }
+  }
+
+  const done: number[] = [];
+  for (let s = 0; s < shards; s++) {
+    let result: { keys: number };
+    try {
+      result = await client.upload<{ keys: number }>("/admin/restore", { shard: s }, split.files[s]);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const state = done.length ? `shards ${done.join(", ")} were restored, the others were not` : "no shard was changed";
+      throw new CliError(`restoring shard ${s} failed: ${msg}; ${state}. Run the restore again.`, e instanceof CliError ? e.code : 1);
+    }
+    if (result.keys !== split.keysPerShard[s]) {
+      throw new CliError(`shard ${s} took ${result.keys} keys of ${split.keysPerShard[s]} (keys expiring during the restore are dropped by the shard); run the restore again`);
+    }
+    done.push(s);
+    progress.step(`shard ${s}: ${result.keys} keys restored (${formatBytes(split.files[s].length)})`);
+  }
+  io.out(`restored ${split.keys} keys onto ${shards} shard${shards === 1 ? "" : "s"}: ${split.keysPerShard.map((k, i) => `shard ${i} ${k}`).join(", ")}`);
+  return 0;
+}
