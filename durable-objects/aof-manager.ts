@@ -85,6 +85,8 @@ export class AofManager {
     private readonly host: AofHost,
   ) {
     this.manifest = host.kv.get<AofManifest>(MANIFEST_KEY) ?? { base: { kind: "none", seq: 0 } };
+    // Logs written before the floor existed: new rows must still number after the base.
+    if (this.manifest.base.seq > store.lastSeq()) store.raiseFloor(this.manifest.base.seq);
   }
 
   setRdbBaseWriter(writer: RdbBaseWriter | null): void {

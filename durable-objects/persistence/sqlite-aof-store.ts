@@ -21,11 +21,23 @@ export class SqliteAofStore {
       seq INTEGER PRIMARY KEY, data BLOB NOT NULL, crc INTEGER NOT NULL, created_ms INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS aof_base (part INTEGER PRIMARY KEY, data BLOB NOT NULL, crc INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS aof_base_staging (part INTEGER PRIMARY KEY, data BLOB NOT NULL, crc INTEGER NOT NULL)`);
+    // The highest sequence number ever deleted: numbers are never reused, even once every row is
+    // gone, because a base records the last number it covers and replay skips everything up to it.
+    sql.exec(`CREATE TABLE IF NOT EXISTS aof_seq_floor (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL)`);
   }
 
+  /** The last sequence number used: the newest row's, or the highest ever deleted. */
   lastSeq(): number {
-    const row = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM aof_segments").one();
+    const row = this.sql
+      .exec<{ s: number | null }>("SELECT MAX(s) AS s FROM (SELECT MAX(seq) AS s FROM aof_segments UNION ALL SELECT seq FROM aof_seq_floor)")
+      .one();
     return row.s ?? 0;
+  }
+
+  /** Makes sure sequence numbers continue after `seq` (e.g. a base's), whatever rows remain. */
+  raiseFloor(seq: number): void {
+    if (seq <= 0) return;
+    this.sql.exec("INSERT INTO aof_seq_floor (id, seq) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)", seq);
   }
 
   /** Appends bytes (a byte string) as one or more rows; returns the last sequence number used. */
@@ -60,6 +72,8 @@ export class SqliteAofStore {
   }
 
   deleteThrough(seq: number): void {
+    const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM aof_segments WHERE seq <= ?", seq).one().s;
+    if (last !== null) this.raiseFloor(last);
     this.sql.exec("DELETE FROM aof_segments WHERE seq <= ?", seq);
   }
 

@@ -1,0 +1,215 @@
+// A hybrid AOF rewrite (RDB base streamed to R2, then one storage transaction that records it and
+// drops the segments it covers) crashed in each of its phases, and failing R2 writes. Whatever the
+// phase, recovery gives back every acknowledged write. "Crash" is abortAllDurableObjects().
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
+import type { Shard, ShardResult } from "../durable-objects/shard.js";
+import { uniq } from "./helpers.js";
+
+type Stub = DurableObjectStub<Shard>;
+const shard = (name: string): Stub => env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
+
+async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
+  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
+  return r.replies as unknown[];
+}
+const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
+
+type Phase = "before-upload" | "mid-upload" | "before-commit";
+const never = () => new Promise<never>(() => {});
+
+/** Makes the shard's next R2 upload stop forever at a phase, and mark the instance when it gets there. */
+async function stallUploadAt(s: Stub, phase: Phase): Promise<void> {
+  await runInDurableObject(s, (i: Shard) => {
+    const mark = i as unknown as { stalledAt?: Phase };
+    const store = i.snapshots.r2!;
+    const start = store.startUpload.bind(store);
+    store.startUpload = async (key, meta) => {
+      if (phase === "before-upload") {
+        mark.stalledAt = phase;
+        return never();
+      }
+      const upload: SnapshotUpload = await start(key, meta);
+      const write = upload.write.bind(upload);
+      const complete = upload.complete.bind(upload);
+      upload.write = async (chunk) => {
+        await write(chunk);
+        if (phase === "mid-upload") {
+          mark.stalledAt = phase;
+          await never();
+        }
+      };
+      upload.complete = async () => {
+        const obj = await complete();
+        if (phase === "before-commit") {
+          mark.stalledAt = phase;
+          await never();
+        }
+        return obj;
+      };
+      return upload;
+    };
+  });
+}
+
+/** Yields inside the shard (no sleeping) until it has reached the stalled phase. */
+async function reached(s: Stub, phase: Phase): Promise<void> {
+  const outcome = await runInDurableObject(s, async (i: Shard) => {
+    const mark = i as unknown as { stalledAt?: Phase };
+    while (mark.stalledAt !== phase) {
+      if (!i.aof.rewriteInProgress) return "ended";
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return "reached";
+  });
+  if (outcome !== "reached") throw new Error(`the rewrite ended before ${phase}: ${await one(s, "INFO", "persistence")}`);
+}
+
+/** Every key and value: the acknowledged dataset to compare after recovery. */
+const snapshotOf = (s: Stub) =>
+  runInDurableObject(s, (i: Shard) => [...i.engine.db.data].map(([k, v]) => [k, v] as [string, unknown]).sort());
+
+async function fill(s: Stub, n: number): Promise<void> {
+  for (let b = 0; b < n; b += 1000) {
+    await exec(s, ...Array.from({ length: Math.min(1000, n - b) }, (_, i) => ["SET", `k${b + i}`, `value-${b + i}-`.padEnd(60, "x")]));
+  }
+}
+
+describe("hybrid rewrite crashed in each phase", () => {
+  for (const phase of ["before-upload", "mid-upload", "before-commit"] as const) {
+    it(`a crash ${phase.replace("-", " ")} keeps the old base and log, and loses no acknowledged write`, async () => {
+      const name = uniq(`rw-${phase}`);
+      let s = shard(name);
+      await one(s, "CONFIG", "SET", "appendfsync", "always");
+      await fill(s, 20_000);
+      const manifestBefore = await runInDurableObject(s, (i: Shard) => i.aof.manifest);
+      await stallUploadAt(s, phase);
+      expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+      await reached(s, phase);
+      // Writes acknowledged while the rewrite is stuck belong to the log either way.
+      expect(await exec(s, ["SET", "during", "1"], ["DEL", "k0"], ["INCR", "k-counter"])).toEqual([{ status: "OK" }, 1, 1]);
+      const before = await snapshotOf(s);
+      await abortAllDurableObjects();
+      s = shard(name);
+      expect(await one(s, "DBSIZE")).toBe(20_001);
+      expect(await snapshotOf(s)).toEqual(before);
+      expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest)).toEqual(manifestBefore);
+      // The next rewrite, in the new instance, completes and recovery uses it.
+      await one(s, "BGREWRITEAOF");
+      await runInDurableObject(s, async (i: Shard) => {
+        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+      });
+      expect((await runInDurableObject(s, (i: Shard) => i.aof.manifest)).base.kind).toBe("rdb");
+      await one(s, "SET", "after", "2");
+      const final = await snapshotOf(s);
+      await abortAllDurableObjects();
+      s = shard(name);
+      expect(await snapshotOf(s)).toEqual(final);
+    });
+  }
+
+  it("a crash after the commit recovers from the new base plus the writes after it", async () => {
+    const name = uniq("rw-after-commit");
+    let s = shard(name);
+    await one(s, "CONFIG", "SET", "appendfsync", "always");
+    await fill(s, 5000);
+    await one(s, "BGREWRITEAOF");
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    const rows = await runInDurableObject(s, (i: Shard) => [...i.aof.incrementRows()].length);
+    expect(rows).toBe(0);
+    await exec(s, ["SET", "after", "1"], ["DEL", "k1"]);
+    const before = await snapshotOf(s);
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(await snapshotOf(s)).toEqual(before);
+  });
+});
+
+describe("sequence numbers after a rewrite", () => {
+  for (const preamble of ["yes", "no"]) {
+    it(`writes after a rewrite that dropped every segment survive a crash (aof-use-rdb-preamble ${preamble})`, async () => {
+      // Regression: with every row deleted, numbering restarted at 1, under the base's own number,
+      // and recovery skipped the new rows as already covered by the base.
+      const name = uniq(`rw-seq-${preamble}`);
+      let s = shard(name);
+      await one(s, "CONFIG", "SET", "appendfsync", "always");
+      await one(s, "CONFIG", "SET", "aof-use-rdb-preamble", preamble);
+      await exec(s, ...Array.from({ length: 100 }, (_, i) => ["SET", `k${i}`, "v"]));
+      await one(s, "BGREWRITEAOF");
+      await runInDurableObject(s, async (i: Shard) => {
+        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+      });
+      const base = await runInDurableObject(s, (i: Shard) => i.aof.manifest.base);
+      expect(base.kind).toBe(preamble === "yes" ? "rdb" : "aof");
+      expect(await runInDurableObject(s, (i: Shard) => [...i.aof.incrementRows()].length)).toBe(0);
+      await one(s, "SET", "after", "2");
+      expect(await runInDurableObject(s, (i: Shard) => [...i.aof.incrementRows()].map((r) => r.seq))).toEqual([base.seq + 1]);
+      await abortAllDurableObjects();
+      s = shard(name);
+      expect(await exec(s, ["GET", "after"], ["DBSIZE"])).toEqual(["2", 101]);
+    });
+  }
+});
+
+describe("R2 failures during a rewrite", () => {
+  it("a failing R2 write fails the rewrite, keeps the log, and is reported; health fails after repeated failures", async () => {
+    const name = uniq("rw-r2-fail");
+    let s = shard(name);
+    await one(s, "CONFIG", "SET", "appendfsync", "always");
+    await fill(s, 2000);
+    const manifestBefore = await runInDurableObject(s, (i: Shard) => i.aof.manifest);
+    await runInDurableObject(s, (i: Shard) => {
+      const store = i.snapshots.r2!;
+      const start = store.startUpload.bind(store);
+      (i as unknown as { restore: () => void }).restore = () => (store.startUpload = start);
+      store.startUpload = async (key, meta) => {
+        const upload = await start(key, meta);
+        upload.write = async () => {
+          throw new Error("injected R2 failure");
+        };
+        return upload;
+      };
+    });
+    const settle = () =>
+      runInDurableObject(s, async (i: Shard) => {
+        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+      });
+    for (let n = 1; n <= 3; n++) {
+      await one(s, "BGREWRITEAOF");
+      await settle();
+      expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:err\r\n");
+      const failing = await runInDurableObject(s, (i: Shard) => i.admin.status().health.failing);
+      expect(failing.some((f) => f.startsWith("AOF rewrite failed"))).toBe(n >= 3);
+    }
+    expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest)).toEqual(manifestBefore);
+    await runInDurableObject(s, (i: Shard) => (i as unknown as { restore: () => void }).restore());
+    await one(s, "BGREWRITEAOF");
+    await settle();
+    expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:ok\r\n");
+    expect(await runInDurableObject(s, (i: Shard) => i.admin.status().health.failing)).toEqual([]);
+    const before = await snapshotOf(s);
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(await snapshotOf(s)).toEqual(before);
+  });
+
+  it("a truncated base in R2 refuses to serve with a clear error", async () => {
+    const name = uniq("rw-truncated");
+    let s = shard(name);
+    await one(s, "CONFIG", "SET", "appendfsync", "always");
+    await fill(s, 500);
+    await one(s, "BGREWRITEAOF");
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    const key = await runInDurableObject(s, (i: Shard) => (i.aof.manifest.base as { key: string }).key);
+    const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(key))!.arrayBuffer());
+    await env.SNAPSHOTS.put(key, bytes.subarray(0, bytes.length >> 1));
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(((await one(s, "GET", "k1")) as { error: string }).error).toMatch(/^ERR Bad file format reading the append only file/);
+  });
+});
