@@ -19,9 +19,12 @@ describe.skipIf(missing && !required)("differential test against redis-server 7"
     await ref?.stop();
   });
 
+  // Redis's default encoding thresholds, and small ones so that listpack/intset → hashtable/skiplist
+  // transitions happen all the time.
   const runs: [number, "default" | "small"][] = [
     [1, "default"],
     [2, "small"],
+    [3, "default"],
   ];
   for (const [seed, profile] of runs) {
     it(`seed ${seed} (${profile} encoding thresholds): 10,000 commands answer as Redis answers and leave the same data`, async () => {
