@@ -4,14 +4,12 @@
 
 import { parseInt64 } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
-import { RedisError, mustBePositive, noSuchKey, notInteger, outOfRange, syntaxError, wrongArity } from "../errors.js";
+import { RedisError, mustBePositive, noSuchKey, outOfRange, syntaxError, wrongArity } from "../errors.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisList } from "../types/index.js";
 import { deleteIfEmpty, getList, intArg, opt } from "./args.js";
 
 type End = "LEFT" | "RIGHT";
-
-const LONG_MAX = 9223372036854775807n;
 
 const rankZero = () =>
   new RedisError(
@@ -39,7 +37,7 @@ function nonNegativeArg(s: string, error: () => RedisError): number {
 /** An integer in 1..LONG_MAX (LMPOP's numkeys and COUNT), as getRangeLongFromObjectOrReply checks it. */
 function positiveArg(s: string, error: () => RedisError): number {
   const n = parseInt64(s);
-  if (n === null || n < 1n || n > LONG_MAX) throw error();
+  if (n === null || n < 1n) throw error();
   return Number(n);
 }
 
