@@ -76,6 +76,11 @@ export class AdminClient {
     return (await res.json()) as T;
   }
 
+  async text(path: string, query?: Record<string, string | number>): Promise<string> {
+    const res = await this.request("GET", path, query);
+    return res.text();
+  }
+
   /** A download, read in chunks so progress can show. */
   async download(path: string, query: Record<string, string | number>, progress?: Progress, label = path): Promise<Uint8Array> {
     const res = await this.request("GET", path, query);

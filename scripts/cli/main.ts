@@ -6,6 +6,8 @@ import { CONNECTION_OPTIONS, CliError, EXIT, UsageError, connection, integer, pa
 import { EXPORT_HELP, runExport } from "./export.js";
 import { BACKUP_HELP, runBackup } from "./backup.js";
 import { RESTORE_HELP, runRestore } from "./restore.js";
+import { CLI_HELP, historyPath, runRepl } from "./repl.js";
+import { HEALTH_HELP, INFO_HELP, type WatchOptions, runHealth, runInfo } from "./status.js";
 import { CHECK_AOF_HELP, runCheckAof } from "./check-aof.js";
 import { type Io, stdio } from "./io.js";
 
@@ -28,6 +30,13 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
 Run 'durable-redis <command> --help' for a command's options.
 Exit status: 0 success, 1 failure (a check failed, an error reply), 2 usage error, 3 server unreachable or token refused.`;
 
+
+const WATCH = { watch: { type: "boolean" }, interval: { type: "string" }, count: { type: "string" } } as const;
+
+function watchOptions(command: string, values: Record<string, unknown>): WatchOptions {
+  if (!values.watch && (values.interval !== undefined || values.count !== undefined)) throw new UsageError("--interval and --count go with --watch", command);
+  return { watch: values.watch === true, intervalMs: seconds(command, "interval", values.interval, 2) * 1000, count: integer(command, "count", values.count, 0) };
+}
 
 type Command = { help: string; run(argv: string[], io: Io): Promise<number> | number };
 
@@ -105,6 +114,41 @@ const COMMANDS: Record<string, Command> = {
         },
         io,
       );
+    },
+  },
+  info: {
+    help: INFO_HELP,
+    run(argv, io) {
+      const { values } = parse("info", argv, { ...CONNECTION_OPTIONS, ...WATCH, json: { type: "boolean" }, raw: { type: "boolean" } }, { min: 0, max: 0 });
+      if (values.json && values.raw) throw new UsageError("--json and --raw do not go together", "info");
+      const conn = connection("info", values, process.env, "admin");
+      return runInfo(conn, { ...watchOptions("info", values), json: values.json === true, raw: values.raw === true }, io);
+    },
+  },
+  health: {
+    help: HEALTH_HELP,
+    run(argv, io) {
+      const { values } = parse("health", argv, { ...CONNECTION_OPTIONS, ...WATCH, json: { type: "boolean" } }, { min: 0, max: 0 });
+      const conn = connection("health", values, process.env, "admin");
+      return runHealth(conn, { ...watchOptions("health", values), json: values.json === true }, io);
+    },
+  },
+  cli: {
+    help: CLI_HELP,
+    run(argv, io) {
+      // Options come first; everything from the first other word is the command, passed through.
+      let i = 0;
+      const opts: string[] = [];
+      while (i < argv.length && argv[i].startsWith("--")) {
+        opts.push(argv[i]);
+        if (argv[i] === "--url" || argv[i] === "--token") opts.push(argv[++i] ?? "");
+        i++;
+      }
+      const { values } = parse("cli", opts, { url: { type: "string" }, token: { type: "string" }, raw: { type: "boolean" }, "no-raw": { type: "boolean" } }, { min: 0, max: 0 });
+      if (values.raw && values["no-raw"]) throw new UsageError("--raw and --no-raw do not go together", "cli");
+      const conn = connection("cli", values, process.env, "data");
+      const raw = values.raw === true || (values["no-raw"] !== true && !process.stdout.isTTY);
+      return runRepl(conn, { raw, command: argv.slice(i), interactive: process.stdin.isTTY === true, historyFile: historyPath(process.env) }, io);
     },
   },
 };

@@ -12,10 +12,13 @@ import { binaryToBytes, bytesToBinary, compareBytes, textToBinary } from "../../
 import { loadAof } from "../../durable-objects/persistence/aof/loader.js";
 import { keySlot, slotShard } from "../../worker/slots.js";
 import { tarBlocks, untar } from "./tar.js";
-import { type RedisProcess, dumpRedis, findBinary, startRedis } from "../../durable-objects/persistence/testing/redis.js";
-import { ADMIN_TOKEN, RDB_FIXTURES, TOKEN, type Worker, cli, startWorker, tempDir } from "./testing.js";
+import { type RedisProcess, dumpRedis, findBinary, freePort, startRedis } from "../../durable-objects/persistence/testing/redis.js";
+import { ADMIN_TOKEN, BIN, RDB_FIXTURES, TOKEN, type Worker, cli, runProgram, startWorker, tempDir } from "./testing.js";
+
+const lines = (s: string) => s.split("\n").filter((l) => l.length > 0);
 
 const REDIS_SERVER = findBinary("redis-server");
+const REDIS_CLI = findBinary("redis-cli");
 const required = process.env.CI === "true";
 
 const NOW = Date.now();
@@ -51,7 +54,7 @@ async function pipeline(url: string, cmds: string[][]): Promise<unknown[]> {
   return out;
 }
 
-describe.skipIf(REDIS_SERVER === null && !required)("the CLI against a 4-shard deployment", () => {
+describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the CLI against a 4-shard deployment", () => {
   let worker: Worker;
   const tmp = tempDir("cli-server-");
   const admin = () => ["--url", worker.url, "--token", ADMIN_TOKEN, "--quiet"];
@@ -75,7 +78,7 @@ describe.skipIf(REDIS_SERVER === null && !required)("the CLI against a 4-shard d
   }
 
   beforeAll(async () => {
-    if (REDIS_SERVER === null) throw new Error("redis-server is required under CI: apt-get install -y redis-server");
+    if (REDIS_SERVER === null || REDIS_CLI === null) throw new Error("redis-server and redis-cli are required under CI: apt-get install -y redis-server redis-tools");
     worker = await startWorker(4, tmp.path);
   }, 60_000);
 
@@ -206,5 +209,126 @@ describe.skipIf(REDIS_SERVER === null && !required)("the CLI against a 4-shard d
     writeFileSync(bad, gzipSync(Buffer.concat([...tarBlocks(entries)])));
     const r = await cli(["restore", ...admin(), bad, "--yes"]);
     expect(r).toMatchObject({ code: 1, stderr: `durable-redis restore: ${bad}: shard-1/dump.rdb does not match its checksum\n` });
+  });
+
+  it("info prints a line per shard, as a table, JSON or INFO text", async () => {
+    const r = await cli(["info", ...admin()]);
+    expect(r.code).toBe(0);
+    const rows = lines(r.stdout);
+    expect(rows[0].split(/\s{2,}/)).toEqual(["shard", "memory", "changes", "last save", "bgsave", "saving", "aof", "aof size", "rewrite", "aof writes", "loading"]);
+    expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["0", "1", "2", "3"]);
+    for (const row of rows.slice(1)) expect(row).toMatch(/ ok +no +on +[\d.]+ [KMG]?B +ok +ok +no$/);
+    const json = JSON.parse((await cli(["info", ...admin(), "--json"])).stdout) as Record<string, unknown>[];
+    expect(json.map((s) => [s.shard, s.aof_enabled, s.rdb_last_bgsave_status])).toEqual([0, 1, 2, 3].map((s) => [s, 1, "ok"]));
+    const raw = await cli(["info", ...admin(), "--raw"]);
+    expect(lines(raw.stdout).filter((l) => l.startsWith("# Shard"))).toEqual(["# Shard 0", "# Shard 1", "# Shard 2", "# Shard 3"]);
+    expect(raw.stdout).toContain("aof_enabled:1\n");
+  });
+
+  it("health says OK and exits 0 while every check passes, repeating with --watch", async () => {
+    expect(await cli(["health", ...admin()])).toMatchObject({ code: 0, stdout: "OK: 4 shards healthy\n" });
+    const watched = await cli(["health", ...admin(), "--watch", "--interval", "0.05", "--count", "3"]);
+    expect(watched.code).toBe(0);
+    expect(lines(watched.stdout).filter((l) => l.startsWith("Every 0.05s — "))).toHaveLength(3);
+    expect(lines(watched.stdout).filter((l) => l === "OK: 4 shards healthy")).toHaveLength(3);
+    const json = JSON.parse((await cli(["health", ...admin(), "--json"])).stdout);
+    expect(json).toEqual({ ok: true, failing: [], shards: [0, 1, 2, 3].map((shard) => ({ shard, failing: [] })) });
+  });
+
+  it("refuses a wrong token or an unreachable server with exit status 3, never printing the token", async () => {
+    const secret = "not-the-admin-token-0123456789";
+    for (const command of [["info"], ["health"], ["export", "--out", join(tmp.path, "x.rdb")], ["backup", "--out", tmp.path]]) {
+      const r = await cli([...command, "--url", worker.url, "--token", secret]);
+      expect({ command, code: r.code, stderr: r.stderr }).toEqual({
+        command,
+        code: 3,
+        stderr: `durable-redis ${command[0]}: ${worker.url} refused the admin token (HTTP 401: WRONGPASS invalid or missing admin token)\n`,
+      });
+    }
+    // The data token is not an admin token, and the admin token is not a data token.
+    expect((await cli(["health", "--url", worker.url, "--token", TOKEN])).code).toBe(3);
+    const data = await cli(["cli", "--url", worker.url, "--token", ADMIN_TOKEN, "PING"]);
+    expect(data).toMatchObject({ code: 3, stderr: `durable-redis cli: ${worker.url} refused the token (WRONGPASS invalid or missing auth token)\n` });
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await cli(["health", "--url", closed, "--token", secret]);
+    expect(down).toMatchObject({ code: 3, stderr: `durable-redis health: cannot reach ${closed} (ECONNREFUSED)\n` });
+    // The environment supplies them too.
+    const env = await cli(["health"], { env: { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_ADMIN_TOKEN: ADMIN_TOKEN } });
+    expect(env).toMatchObject({ code: 0, stdout: "OK: 4 shards healthy\n" });
+    const none = await cli(["health"]);
+    expect(none).toMatchObject({ code: 2, stderr: "durable-redis health: no server: give --url or set DURABLE_REDIS_URL. Run 'durable-redis health --help' for usage.\n" });
+  });
+
+  /** Commands whose replies a 4-shard deployment and a single redis-server give alike. */
+  const SESSION = [
+    'SET cli:s "hello world"',
+    "GET cli:s",
+    "GET cli:missing",
+    "INCR cli:n",
+    "INCRBY cli:n 41",
+    "INCR cli:s",
+    `RPUSH cli:l a "b c" "" "é" "x\\x01y" "\\"q\\"" 'back\\slash'`,
+    "LRANGE cli:l 0 -1",
+    "LRANGE cli:none 0 -1",
+    "RPUSH cli:many 1 2 3 4 5 6 7 8 9 10 11 12",
+    "LRANGE cli:many 0 -1",
+    "HSET cli:h f1 v1 f2 v2",
+    "HGETALL cli:h",
+    "ZADD cli:z 1.5 m 2 n -inf lo",
+    "ZRANGE cli:z 0 -1 WITHSCORES",
+    "ZSCORE cli:z m",
+    'SET cli:bin "a\\xffb\\r\\n"',
+    "GET cli:bin",
+    "STRLEN cli:bin",
+    "MSET cli:a 1 cli:b 2",
+    "MGET cli:a cli:missing cli:b",
+    "TYPE cli:h",
+    "NOSUCHCOMMAND x",
+    "SET cli:x",
+    "EXPIRE cli:s 100",
+    "TTL cli:s",
+    "DEL cli:s cli:n cli:l cli:many cli:h cli:z cli:bin cli:a cli:b",
+  ].join("\n");
+
+  it("cli prints what redis-cli prints for the same commands, raw into a pipe and formatted with --no-raw", async () => {
+    const reference = await redis();
+    for (const mode of [[], ["--no-raw"]]) {
+      const theirs = await runProgram(REDIS_CLI!, ["-p", String(reference.port), ...mode], { input: SESSION + "\n" });
+      const ours = await cli(["cli", "--url", worker.url, "--token", TOKEN, ...mode], { input: SESSION + "\n" });
+      expect(ours.stderr).toBe("");
+      expect(ours.bytes.toString("latin1")).toBe(theirs.bytes.toString("latin1"));
+      // redis-cli 7.0 exits 0 after error replies; ours says so with 1.
+      expect([ours.code, theirs.code]).toEqual([1, 0]);
+    }
+  });
+
+  it("cli runs one command from its arguments, with exit status 1 for an error reply", async () => {
+    const base = ["cli", "--url", worker.url, "--token", TOKEN];
+    expect(await cli([...base, "SET", "cli:one", "café ✓"])).toMatchObject({ code: 0, stdout: "OK\n" });
+    expect(await cli([...base, "--no-raw", "GET", "cli:one"])).toMatchObject({ code: 0, stdout: '"caf\\xc3\\xa9 \\xe2\\x9c\\x93"\n' });
+    expect(await cli([...base, "GET", "cli:one"])).toMatchObject({ code: 0, stdout: "café ✓\n" });
+    expect(await cli([...base, "--no-raw", "INCR", "cli:one"])).toMatchObject({ code: 1, stdout: "(error) ERR value is not an integer or out of range\n" });
+    // After the command everything is the command's, --help included.
+    expect(await cli([...base, "--no-raw", "ECHO", "--help"])).toMatchObject({ code: 0, stdout: '"--help"\n' });
+    expect(await cli([...base, "DEL", "cli:one"])).toMatchObject({ code: 0, stdout: "1\n" });
+  });
+
+  it("cli is interactive on a terminal: a prompt, formatted replies, and a history file", async () => {
+    const history = join(tmp.path, "history");
+    const env = { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_TOKEN: TOKEN, DURABLE_REDIS_HISTFILE: history };
+    // script(1) gives the CLI a pseudo-terminal for stdin and stdout.
+    const r = await cli([], { env }).then(() =>
+      runProgram("script", ["-qec", `${process.execPath} ${BIN} cli`, "/dev/null"], {
+        input: "SET cli:tty 1\nGET cli:tty\nDEL cli:tty\nquit\n",
+        env: { ...process.env, ...env },
+      }),
+    );
+    const host = new URL(worker.url).host;
+    const screen = r.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+    expect(screen).toContain(`${host}> `);
+    expect(screen).toContain('OK\r\n');
+    expect(screen).toContain('"1"\r\n');
+    expect(screen).toContain("(integer) 1\r\n");
+    expect(readFileSync(history, "utf8")).toBe("SET cli:tty 1\nGET cli:tty\nDEL cli:tty\nquit\n");
   });
 });

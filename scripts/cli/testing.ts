@@ -14,20 +14,29 @@ export const AOF_FIXTURES = join(ROOT, "durable-objects", "persistence", "aof", 
 
 export interface Ran {
   code: number;
+  /** stdout as UTF-8 text. */
   stdout: string;
+  /** stdout's bytes, for byte-exact comparisons. */
+  bytes: Buffer;
   stderr: string;
 }
 
+type Env = Record<string, string | undefined>;
+
 /** Runs a program to its end (asynchronously: the worker under test keeps being served meanwhile). */
-export function runProgram(bin: string, args: string[], opts: { input?: string | Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+export function runProgram(bin: string, args: string[], opts: { input?: string | Uint8Array; cwd?: string; env?: Env } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const env = (opts.env ?? process.env) as NodeJS.ProcessEnv;
+    const child = spawn(bin, args, { cwd: opts.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code) => {
+      const bytes = Buffer.concat(out);
+      resolve({ code: code ?? -1, stdout: bytes.toString("utf8"), bytes, stderr: Buffer.concat(err).toString("utf8") });
+    });
     // A program that exits without reading its input closes the pipe: that is not a failure.
     child.stdin.on("error", () => {});
     child.stdin.end(opts.input ?? "");
@@ -35,7 +44,7 @@ export function runProgram(bin: string, args: string[], opts: { input?: string |
 }
 
 /** `durable-redis …` (Node 24 from the node devDependency, as npx runs it). */
-export function cli(args: string[], opts: { input?: string | Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+export function cli(args: string[], opts: { input?: string | Uint8Array; cwd?: string; env?: Env } = {}): Promise<Ran> {
   // No connection settings leak in from the environment running the tests.
   const env = { ...process.env, DURABLE_REDIS_URL: "", DURABLE_REDIS_TOKEN: "", DURABLE_REDIS_ADMIN_TOKEN: "", ...opts.env };
   return runProgram(process.execPath, [BIN, ...args], { ...opts, env });
