@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { bytesToBinary } from "../../durable-objects/engine/bytes.js";
+import { binaryToBytes, bytesToBinary } from "../../durable-objects/engine/bytes.js";
 import { checkAof } from "../../durable-objects/persistence/aof/check.js";
 import { AdminClient } from "./admin-client.js";
 import { CliError, type Connection } from "./args.js";
@@ -89,7 +89,7 @@ export async function runBackup(conn: Connection, outDir: string, timeoutMs: num
     const report = checkAof(bytesToBinary(aof), {
       name: `shard-${s}/appendonly.aof`,
       rdbCheck: (bytes) => {
-        const r = checkRdb(Uint8Array.from(bytes, (c) => c.charCodeAt(0)), "preamble", { maxVersion: MAX_READ_VERSION });
+        const r = checkRdb(binaryToBytes(bytes), "preamble", { maxVersion: MAX_READ_VERSION });
         if (!r.ok) throw Object.assign(new Error(r.error!.reason), { offset: r.error!.offset });
         return r.end;
       },

@@ -252,3 +252,18 @@ describe("check-aof", () => {
     expect(bad).toMatchObject({ code: 2, stderr: "durable-redis check-aof: invalid timestamp 'soon' (Unix seconds). Run 'durable-redis check-aof --help' for usage.\n" });
   });
 });
+
+describe("durable-redis", () => {
+  it("lists the commands with --help, and exits 2 without one or with an unknown one", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: durable-redis <command> \[options\]\n/);
+    for (const c of ["check-rdb", "check-aof", "export", "backup", "restore", "info", "health", "cli"]) {
+      expect(help.stdout).toContain(`  ${c} `);
+      const own = await cli([c, "--help"]);
+      expect({ c, code: own.code, first: own.stdout.split("\n")[0] }).toEqual({ c, code: 0, first: expect.stringMatching(new RegExp(`^Usage: durable-redis ${c} `)) });
+    }
+    expect((await cli([])).code).toBe(2);
+    expect(await cli(["bogus"])).toMatchObject({ code: 2, stderr: "durable-redis: unknown command 'bogus'. Run 'durable-redis --help' for the list.\n" });
+  });
+});

@@ -182,6 +182,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`durable-redis ${name}: ${e.message}`);
       return e.code;
     }
-    throw e;
+    // A bug, or a failure nothing above expected (a full disk): one line, the stack only on request.
+    io.err(`durable-redis ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.DURABLE_REDIS_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return EXIT.FAILED;
   }
 }

@@ -72,7 +72,11 @@ export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io)
     io.err(`This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`);
     io.errWrite("Continue? [y/N]: ");
     const answer = await io.readLine();
-    if (answer === null || !/^y/i.test(answer)) {
+    if (answer === null) {
+      io.err("Aborted: no answer on stdin (pass --yes to restore without asking); nothing was changed.");
+      return 1;
+    }
+    if (!/^y/i.test(answer)) {
       io.err("Aborted: nothing was changed.");
       return 1;
     }

@@ -235,6 +235,21 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     expect(json).toEqual({ ok: true, failing: [], shards: [0, 1, 2, 3].map((shard) => ({ shard, failing: [] })) });
   });
 
+  it("health prints each failing check and exits 1 while one fails, 0 once it passes again", async () => {
+    const data = ["cli", "--url", worker.url, "--token", TOKEN];
+    // The alert rule is configuration: memory over 1% of a 1 MB maxmemory fails on every shard.
+    expect((await cli([...data, "CONFIG", "SET", "maxmemory", "1mb", "health-memory-percent", "1"])).stdout).toBe("OK\n");
+    try {
+      const r = await cli(["health", ...admin()]);
+      expect(r.code).toBe(1);
+      const failing = lines(r.stdout);
+      expect(failing.map((l) => l.replace(/\d+ is over/, "N is over"))).toEqual([0, 1, 2, 3].map((s) => `FAIL shard ${s}: used memory N is over 1% of maxmemory`));
+    } finally {
+      expect((await cli([...data, "CONFIG", "SET", "maxmemory", "100mb", "health-memory-percent", "90"])).stdout).toBe("OK\n");
+    }
+    expect(await cli(["health", ...admin()])).toMatchObject({ code: 0, stdout: "OK: 4 shards healthy\n" });
+  });
+
   it("refuses a wrong token or an unreachable server with exit status 3, never printing the token", async () => {
     const secret = "not-the-admin-token-0123456789";
     for (const command of [["info"], ["health"], ["export", "--out", join(tmp.path, "x.rdb")], ["backup", "--out", tmp.path]]) {
