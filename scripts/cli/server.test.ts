@@ -1,7 +1,8 @@
 // The CLI's commands against a running deployment: the built worker in Miniflare with 4 shards (R2,
 // SQLite storage), and real redis-servers as references. export → redis-server loads the same
 // dataset; restore --rdb of Redis's own dumps puts every key on its slot's shard; backup → wipe →
-// restore gives the identical dataset; info, health and cli as an operator uses them.
+// restore gives the identical dataset; info, health and cli as an operator uses them. The tests run
+// in order on one deployment, and later ones use what earlier ones left (the backup archive, before.rdb).
 
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -198,6 +199,28 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     expect(await loadInRedis(after, "after")).toEqual(await loadInRedis(before, "before"));
   }, 40_000);
 
+  it("a backup of 4 shards restores onto a deployment of 2, each key on its slot's shard there", async () => {
+    const dir = join(tmp.path, "backups");
+    const archive = join(dir, readdirSync(dir).find((n) => n.endsWith(".tar.gz"))!);
+    const state = join(tmp.path, "two-shards");
+    mkdirSync(state);
+    const two = await startWorker(2, state);
+    try {
+      const r = await cli(["restore", "--url", two.url, "--token", ADMIN_TOKEN, "--quiet", "--yes", archive]);
+      expect(r).toMatchObject({ code: 0, stderr: "" });
+      expect(r.stdout).toMatch(/^restored 58 keys onto 2 shards: shard 0 \d+, shard 1 \d+\n$/);
+      const out = join(tmp.path, "two-shards.rdb");
+      expect((await cli(["export", "--url", two.url, "--token", ADMIN_TOKEN, "--quiet", "--out", out])).code).toBe(0);
+      expect(await loadInRedis(out, "two-shards")).toEqual(await loadInRedis(join(tmp.path, "before.rdb"), "before-again"));
+      const counts = r.stdout.match(/shard \d+ (\d+)/g)!.map((m) => Number(m.split(" ")[2]));
+      const expected = [0, 0];
+      for (const key of (await loadInRedis(out, "two-shards-keys")).keys()) expected[slotShard(keySlot(key), 2)]++;
+      expect(counts).toEqual(expected);
+    } finally {
+      await two.dispose();
+    }
+  }, 30_000);
+
   it("restore refuses an archive whose file does not match its checksum", async () => {
     const dir = join(tmp.path, "backups");
     const archive = join(dir, readdirSync(dir).find((n) => n.endsWith(".tar.gz"))!);
@@ -220,6 +243,8 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     for (const row of rows.slice(1)) expect(row).toMatch(/ ok +no +on +[\d.]+ [KMG]?B +ok +ok +no$/);
     const json = JSON.parse((await cli(["info", ...admin(), "--json"])).stdout) as Record<string, unknown>[];
     expect(json.map((s) => [s.shard, s.aof_enabled, s.rdb_last_bgsave_status])).toEqual([0, 1, 2, 3].map((s) => [s, 1, "ok"]));
+    const watched = await cli(["info", ...admin(), "--watch", "--interval", "0.05", "--count", "2"]);
+    expect(lines(watched.stdout).filter((l) => l.startsWith("shard "))).toHaveLength(2);
     const raw = await cli(["info", ...admin(), "--raw"]);
     expect(lines(raw.stdout).filter((l) => l.startsWith("# Shard"))).toEqual(["# Shard 0", "# Shard 1", "# Shard 2", "# Shard 3"]);
     expect(raw.stdout).toContain("aof_enabled:1\n");
