@@ -1,15 +1,15 @@
 // The `durable-redis` operations CLI: integrity checks of RDB and AOF files, and backup, restore,
 // export, status and a shell against a deployment's admin and REST APIs. Entry: bin.mjs → main().
 
-import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
 import { CONNECTION_OPTIONS, CliError, EXIT, UsageError, connection, integer, parse, seconds } from "./args.js";
-import { EXPORT_HELP, runExport } from "./export.js";
 import { BACKUP_HELP, runBackup } from "./backup.js";
-import { RESTORE_HELP, runRestore } from "./restore.js";
-import { CLI_HELP, historyPath, runRepl } from "./repl.js";
-import { HEALTH_HELP, INFO_HELP, type WatchOptions, runHealth, runInfo } from "./status.js";
 import { CHECK_AOF_HELP, runCheckAof } from "./check-aof.js";
+import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
+import { EXPORT_HELP, runExport } from "./export.js";
 import { type Io, stdio } from "./io.js";
+import { CLI_HELP, historyPath, runRepl } from "./repl.js";
+import { RESTORE_HELP, runRestore } from "./restore.js";
+import { HEALTH_HELP, INFO_HELP, type WatchOptions, runHealth, runInfo } from "./status.js";
 
 const HELP = `Usage: durable-redis <command> [options]
 
@@ -29,7 +29,6 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
 
 Run 'durable-redis <command> --help' for a command's options.
 Exit status: 0 success, 1 failure (a check failed, an error reply), 2 usage error, 3 server unreachable or token refused.`;
-
 
 const WATCH = { watch: { type: "boolean" }, interval: { type: "string" }, count: { type: "string" } } as const;
 
@@ -145,6 +144,10 @@ const COMMANDS: Record<string, Command> = {
         i++;
       }
       const { values } = parse("cli", opts, { url: { type: "string" }, token: { type: "string" }, raw: { type: "boolean" }, "no-raw": { type: "boolean" } }, { min: 0, max: 0 });
+      if (values.help) {
+        io.out(CLI_HELP);
+        return EXIT.OK;
+      }
       if (values.raw && values["no-raw"]) throw new UsageError("--raw and --no-raw do not go together", "cli");
       const conn = connection("cli", values, process.env, "data");
       const raw = values.raw === true || (values["no-raw"] !== true && !process.stdout.isTTY);

@@ -199,12 +199,13 @@ export async function runRepl(conn: Connection, opts: ReplOptions, io: Io): Prom
     try {
       if (!(await runLine(line))) break;
     } catch (e) {
+      // At the prompt a lost connection or a refused token is reported and the session goes on.
       if (!(e instanceof CliError)) throw e;
       io.out(`(error) ${e.message}`);
-      if (e.code === EXIT.UNREACHABLE) failed = true;
     }
     rl.prompt();
   }
   rl.close();
+  // Interactive sessions end with 0, as redis-cli's do.
   return EXIT.OK;
 }

@@ -88,6 +88,11 @@ export async function startWorker(shards: number, state: string): Promise<Worker
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      // The shards' own log lines ("DB loaded from append only file") would bury the test report.
+      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+        stdout.resume();
+        stderr.pipe(process.stderr);
+      },
       compatibilityDate: "2026-10-20",
       compatibilityFlags: ["nodejs_compat"],
       modules: true,
