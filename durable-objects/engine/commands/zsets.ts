@@ -178,14 +178,100 @@ function scoreSpan(z: RedisZSet, r: ScoreRange): [number, number] {
   return [z.countScoreBelow(r.min, r.minEx), z.countScoreBelow(r.max, !r.maxEx)];
 }
 
-/** The ranks [start, end) of the elements in a lex range (meaningful when all scores are equal). */
-function lexSpan(z: RedisZSet, r: LexRange): [number, number] {
-  const bound = (item: LexItem, isMin: boolean): number => {
-    if (item.kind === "-") return 0;
-    if (item.kind === "+") return z.size;
-    return z.countLexBelow(item.value, isMin ? item.ex : !item.ex);
-  };
-  return [bound(r.min, true), bound(r.max, false)];
+// Lex ranges assume equal scores. When scores differ Redis's answer is "unspecified", but for a
+// listpack-sized set it is a plain scan, so we scan too and answer exactly as Redis does; a bigger
+// set uses the tree's bounds (Redis's skiplist descent then depends on its random node levels).
+
+function lexGteMin(m: string, r: LexRange): boolean {
+  const it = r.min;
+  if (it.kind === "-") return true;
+  if (it.kind === "+") return false;
+  return it.ex ? m > it.value : m >= it.value;
+}
+
+function lexLteMax(m: string, r: LexRange): boolean {
+  const it = r.max;
+  if (it.kind === "+") return true;
+  if (it.kind === "-") return false;
+  return it.ex ? m < it.value : m <= it.value;
+}
+
+/** Ranges that are empty by their bounds alone ("-" and "+" count as exclusive). */
+function lexRangeEmpty(r: LexRange): boolean {
+  const { min, max } = r;
+  let cmp: number;
+  if (min.kind !== "value" && min.kind === max.kind) cmp = 0;
+  else if (min.kind === "-" || max.kind === "+") cmp = -1;
+  else if (min.kind === "+" || max.kind === "-") cmp = 1;
+  else cmp = min.value < max.value ? -1 : min.value > max.value ? 1 : 0;
+  const ex = (it: LexItem) => it.kind !== "value" || it.ex;
+  return cmp > 0 || (cmp === 0 && (ex(min) || ex(max)));
+}
+
+/** Whether Redis would hold this set as a listpack (scanned linearly). */
+function isSmall(ctx: CommandContext, z: RedisZSet): boolean {
+  noteEncoding(z, ctx.config);
+  return !z.bigEncoding;
+}
+
+/** Redis's "is anything in range" test: bounds not empty, last ≥ min, first ≤ max. */
+function lexMayMatch(z: RedisZSet, r: LexRange): boolean {
+  return z.size > 0 && !lexRangeEmpty(r) && lexGteMin(z.at(z.size - 1)![0], r) && lexLteMax(z.at(0)![0], r);
+}
+
+/** Rank of the first member in the lex range, or -1. */
+function lexFirst(ctx: CommandContext, z: RedisZSet, r: LexRange): number {
+  if (!lexMayMatch(z, r)) return -1;
+  let first = -1;
+  if (isSmall(ctx, z)) {
+    let i = 0;
+    z.walk(0, false, (m) => {
+      if (lexGteMin(m, r)) {
+        first = i;
+        return false;
+      }
+      i++;
+    });
+  } else {
+    first = r.min.kind === "value" ? z.countLexBelow(r.min.value, r.min.ex) : 0;
+  }
+  return first >= 0 && first < z.size && lexLteMax(z.at(first)![0], r) ? first : -1;
+}
+
+/** Rank of the last member in the lex range, or -1. */
+function lexLast(ctx: CommandContext, z: RedisZSet, r: LexRange): number {
+  if (!lexMayMatch(z, r)) return -1;
+  let last = -1;
+  if (isSmall(ctx, z)) {
+    let i = z.size - 1;
+    z.walk(i, true, (m) => {
+      if (lexLteMax(m, r)) {
+        last = i;
+        return false;
+      }
+      i--;
+    });
+  } else {
+    last = (r.max.kind === "value" ? z.countLexBelow(r.max.value, !r.max.ex) : z.size) - 1;
+  }
+  return last >= 0 && lexGteMin(z.at(last)![0], r) ? last : -1;
+}
+
+/**
+ * The members of a lex range as Redis walks it: from the first in range (the last when reversed),
+ * skip `offset`, then take up to `limit` (-1: all) while still in range.
+ */
+function lexItems(ctx: CommandContext, z: RedisZSet, r: LexRange, rev: boolean, offset: number, limit: number): [string, number][] {
+  const out: [string, number][] = [];
+  const from = rev ? lexLast(ctx, z, r) : lexFirst(ctx, z, r);
+  if (from < 0 || offset < 0 || limit === 0) return out;
+  const inRange = rev ? lexGteMin : lexLteMax;
+  z.walk(rev ? from - offset : from + offset, rev, (m, s) => {
+    if (!inRange(m, r)) return false;
+    out.push([m, s]);
+    return limit < 0 || out.length < limit;
+  });
+  return out;
 }
 
 /** Normalizes rank arguments as Redis does; null when the range is empty. */
@@ -387,8 +473,11 @@ function zlexcount(ctx: CommandContext, argv: string[]): Reply {
   const range = parseLexRange(argv[2], argv[3]);
   const z = getZSet(ctx, argv[1]);
   if (z === undefined) return 0;
-  const [start, end] = lexSpan(z, range);
-  return Math.max(0, end - start);
+  const first = lexFirst(ctx, z, range);
+  if (first < 0) return 0;
+  if (isSmall(ctx, z)) return lexItems(ctx, z, range, false, 0, -1).length;
+  const end = range.max.kind === "value" ? z.countLexBelow(range.max.value, !range.max.ex) : z.size;
+  return Math.max(0, end - first);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +546,8 @@ function selectRange(ctx: CommandContext, key: string, first: string, second: st
     const [s, e] = span;
     return o.rev ? z.range(z.size - 1 - e, z.size - 1 - s, true) : z.range(s, e);
   }
-  const [start, end] = score ? scoreSpan(z, score) : lexSpan(z, lex!);
+  if (lex) return lexItems(ctx, z, lex, o.rev, o.offset, o.limit);
+  const [start, end] = scoreSpan(z, score!);
   if (end <= start || o.offset < 0) return [];
   let count = end - start - o.offset;
   if (o.limit >= 0 && o.limit < count) count = o.limit;
@@ -541,8 +631,11 @@ function zremrangebylex(ctx: CommandContext, argv: string[]): Reply {
   const range = parseLexRange(argv[2], argv[3]);
   const z = getZSet(ctx, argv[1]);
   if (z === undefined) return 0;
-  const [start, end] = lexSpan(z, range);
-  return removeRanks(ctx, argv[1], z, start, end - 1);
+  const victims = lexItems(ctx, z, range, false, 0, -1);
+  for (const [m] of victims) z.delete(m);
+  deleteIfEmpty(ctx, argv[1], z);
+  ctx.dirty += victims.length;
+  return victims.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -786,7 +879,9 @@ function parseSetOp(ctx: CommandContext, argv: string[], at: number, op: SetOp, 
 /** The result of a set operation as a new sorted set; for ZINTERCARD, only the count (up to limit). */
 function computeSetOp(op: SetOp, o: SetOpArgs, countOnly = false): RedisZSet | number {
   const out = new RedisZSet();
-  const { sources } = o;
+  // Union and intersection take the inputs smallest first, as Redis sorts them (stably, so equal
+  // sizes keep their order); the order shows in sums of infinities (inf + -inf is 0, then + inf …).
+  const sources = op === "diff" ? o.sources : o.sources.map((s, i) => [s, i] as const).sort((a, b) => a[0].size - b[0].size || a[1] - b[1]).map(([s]) => s);
   if (op === "union") {
     const acc = new Map<string, number>();
     for (const src of sources) {
@@ -801,8 +896,7 @@ function computeSetOp(op: SetOp, o: SetOpArgs, countOnly = false): RedisZSet | n
     return out;
   }
   if (op === "inter") {
-    // Smallest input first, as Redis sorts them (a stable sort: equal sizes keep their order).
-    const sorted = sources.map((s, i) => [s, i] as const).sort((a, b) => a[0].size - b[0].size || a[1] - b[1]).map(([s]) => s);
+    const sorted = sources;
     let cardinality = 0;
     if (sorted[0].size > 0) {
       const first = sorted[0];
