@@ -4,7 +4,7 @@
 //
 //   node scripts/differential-cli.mjs [--seed 7 | --seeds 1-20 | --seeds 1,5,9] [--count 10000]
 //        [--profile default|small|both] [--limit 50] [--no-history] [--family zsets] [--mutation 0.03]
-//        [--kinds reply,state,encoding,final,replay] [--coverage]
+//        [--kinds reply,state,encoding,final,replay] [--coverage] [--summary (grouped by command)]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,6 +53,7 @@ if (!ref) {
 }
 console.log(`reference: redis-server ${ref.version}`);
 let failed = 0;
+const results = [];
 try {
   for (const seed of seeds) {
     for (const profile of profiles) {
@@ -60,7 +61,9 @@ try {
       if (family) result.mismatches = result.mismatches.filter((m) => m.family === family);
       if (kinds) result.mismatches = result.mismatches.filter((m) => kinds.includes(m.kind));
       if (result.mismatches.length > 0) failed++;
-      console.log(d.formatResult(result, { limit, history: !flag("no-history") }));
+      results.push(result);
+      if (flag("summary")) console.log(d.formatResult(result, { limit: 0 }));
+      else console.log(d.formatResult(result, { limit, history: !flag("no-history") }));
       if (flag("coverage")) console.log(d.formatCoverage(result));
       console.log("");
     }
@@ -68,5 +71,6 @@ try {
 } finally {
   await ref.stop();
 }
+if (flag("summary")) console.log("\n" + d.formatSummary(results));
 console.log(`${seeds.length * profiles.length} runs, ${failed} with mismatches`);
 process.exit(failed > 0 ? 1 : 0);
