@@ -88,10 +88,10 @@ export async function startWorker(shards: number, state: string): Promise<Worker
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
-      // The shards' own log lines ("DB loaded from append only file") would bury the test report.
-      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
-        stdout.resume();
-        stderr.pipe(process.stderr);
+      // The shards' own log lines ("DB loaded from append only file") would bury the test report;
+      // warnings and errors still show.
+      handleStructuredLogs(log: { level: string; message: string }) {
+        if (log.level === "warn" || log.level === "error") process.stderr.write(log.message + "\n");
       },
       compatibilityDate: "2026-10-20",
       compatibilityFlags: ["nodejs_compat"],
