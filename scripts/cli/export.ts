@@ -9,7 +9,7 @@ import { AdminClient } from "./admin-client.js";
 import type { Connection } from "./args.js";
 import type { Io } from "./io.js";
 import { Progress, formatBytes } from "./progress.js";
-import { MAX_READ_VERSION, type ShardSnapshot, downloadSnapshot, saveAll } from "./snapshots.js";
+import { type ShardSnapshot, downloadSnapshot, saveAll } from "./snapshots.js";
 
 export const EXPORT_HELP = `Usage: durable-redis export --out FILE [options]
 
@@ -81,7 +81,7 @@ export async function runExport(conn: Connection, out: string, timeoutMs: number
   const client = new AdminClient(conn);
   const files = await snapshotEveryShard(client, timeoutMs, progress);
   const { keys, bytes } = mergeSnapshots(files, out);
-  progress.step(`wrote ${out}: ${keys} keys, ${formatBytes(bytes)} (RDB version 10; durable-redis reads up to ${MAX_READ_VERSION})`);
+  progress.step(`wrote ${out}: ${keys} keys, ${formatBytes(bytes)} (RDB version 10: Redis 7.0 and later load it)`);
   io.out(out);
   return 0;
 }
