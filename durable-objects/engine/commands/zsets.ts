@@ -8,11 +8,13 @@ import { RedisError, minMaxNotFloat, mustBePositive, notFloat, notInteger, synta
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
-import { deleteIfEmpty, getZSet, intArg, opt } from "./args.js";
+import { deleteIfEmpty, getZSet, intArg, opt, rangeArg } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
+
+const LONG_MAX = 9223372036854775807n;
 
 const isSpace = (c: string | undefined): boolean =>
   c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
@@ -697,8 +699,7 @@ interface MpopArgs {
 
 /** numkeys key [key …] MIN|MAX [COUNT count], from argv[at] on. */
 function parseMpop(argv: string[], at: number): MpopArgs {
-  const numkeys = parseSafeInt(argv[at]);
-  if (numkeys === null || numkeys < 1) throw new RedisError("ERR numkeys should be greater than 0");
+  const numkeys = Number(rangeArg(argv[at], 1n, LONG_MAX, "ERR numkeys should be greater than 0"));
   const whereIdx = at + numkeys + 1;
   if (whereIdx >= argv.length) throw syntaxError();
   const where = opt(argv[whereIdx]);
@@ -706,9 +707,7 @@ function parseMpop(argv: string[], at: number): MpopArgs {
   let count = -1;
   for (let i = whereIdx + 1; i < argv.length; i++) {
     if (count === -1 && opt(argv[i]) === "COUNT" && i + 1 < argv.length) {
-      const n = parseSafeInt(argv[++i]);
-      if (n === null || n < 1) throw new RedisError("ERR count should be greater than 0");
-      count = n;
+      count = Number(rangeArg(argv[++i], 1n, LONG_MAX, "ERR count should be greater than 0"));
     } else throw syntaxError();
   }
   return { keys: argv.slice(at + 1, whereIdx), max: where === "MAX", count: count === -1 ? 1 : count };
@@ -738,8 +737,6 @@ function bzmpop(ctx: CommandContext, argv: string[]): Reply {
 // ---------------------------------------------------------------------------------------------
 // ZRANDMEMBER
 
-const LONG_MAX = 9223372036854775807n;
-
 /** ZRANDMEMBER key [count [WITHSCORES]] */
 function zrandmember(ctx: CommandContext, argv: string[]): Reply {
   if (argv.length === 2) {
@@ -747,11 +744,7 @@ function zrandmember(ctx: CommandContext, argv: string[]): Reply {
     if (z === undefined) return null;
     return z.at(Math.floor(ctx.random() * z.size))![0];
   }
-  const n = parseInt64(argv[2]);
-  if (n === null) throw notInteger();
-  if (n < -LONG_MAX) {
-    throw new RedisError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-  }
+  const n = rangeArg(argv[2], -LONG_MAX, LONG_MAX);
   if (argv.length > 4 || (argv.length === 4 && opt(argv[3]) !== "WITHSCORES")) throw syntaxError();
   const withScores = argv.length === 4;
   if (withScores && n < -(LONG_MAX / 2n)) throw new RedisError("ERR value is out of range");
@@ -868,9 +861,7 @@ function parseSetOp(ctx: CommandContext, argv: string[], at: number, op: SetOp, 
     } else if (!store && !card && a === "WITHSCORES") {
       o.withScores = true;
     } else if (card && a === "LIMIT" && remaining >= 1) {
-      const n = parseSafeInt(argv[++j]);
-      if (n === null || n < 0) throw new RedisError("ERR LIMIT can't be negative");
-      o.limit = n;
+      o.limit = Number(rangeArg(argv[++j], 0n, LONG_MAX, "ERR LIMIT can't be negative"));
     } else throw syntaxError();
   }
   return o;
