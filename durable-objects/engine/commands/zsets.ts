@@ -1,10 +1,10 @@
 // Sorted set commands (ZADD … ZSCAN), as Redis 7.0 parses, answers and propagates them. Scores are
 // doubles replied with %.17g ("inf"/"-inf"); numbers are parsed with C strtod's grammar, as Redis does.
 
-import { formatDouble, parseInt64, parseSafeInt } from "../bytes.js";
+import { formatDouble, parseSafeInt } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { noteEncoding } from "../encoding.js";
-import { RedisError, minMaxNotFloat, mustBePositive, notFloat, notInteger, syntaxError, wrongType } from "../errors.js";
+import { RedisError, minMaxNotFloat, mustBePositive, notFloat, syntaxError, wrongType } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
@@ -530,8 +530,9 @@ export function parseZrangeOptions(args: string[], fixed: { by?: RangeBy; rev?: 
 }
 
 /**
- * The elements a ZRANGE selects, in reply order. minArg/maxArg are as given (for REV with BYSCORE
- * or BYLEX the first is the max). Throws the range's parse errors before looking at the key.
+ * The elements a ZRANGE selects, in reply order; undefined when the key is missing. `first` and
+ * `second` are as given (with REV and BYSCORE or BYLEX the first is the max). The range's parse
+ * errors come before the key's type error, as in Redis.
  */
 function selectRange(ctx: CommandContext, key: string, first: string, second: string, o: ZrangeOptions): [string, number][] | undefined {
   let rank: [number, number] | undefined;
@@ -565,10 +566,15 @@ function zrangeGeneric(ctx: CommandContext, argv: string[], fixed: { by?: RangeB
 }
 
 const zrange = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, {});
+/** ZREVRANGE key start stop [WITHSCORES] */
 const zrevrange = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, { by: "rank", rev: true });
+/** ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] */
 const zrangebyscore = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, { by: "score", rev: false });
+/** ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] */
 const zrevrangebyscore = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, { by: "score", rev: true });
+/** ZRANGEBYLEX key min max [LIMIT offset count] */
 const zrangebylex = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, { by: "lex", rev: false });
+/** ZREVRANGEBYLEX key max min [LIMIT offset count] */
 const zrevrangebylex = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ctx, argv, { by: "lex", rev: true });
 
 /** ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] */
@@ -920,6 +926,10 @@ function computeSetOp(op: SetOp, o: SetOpArgs, countOnly = false): RedisZSet | n
   return out;
 }
 
+/**
+ * ZUNION/ZINTER/ZDIFF numkeys key … [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] and the
+ * STORE forms (destination first, no WITHSCORES); ZDIFF takes neither WEIGHTS nor AGGREGATE.
+ */
 function setOpCommand(op: SetOp, store: boolean) {
   return (ctx: CommandContext, argv: string[]): Reply => {
     const o = parseSetOp(ctx, argv, store ? 2 : 1, op, store, false);
