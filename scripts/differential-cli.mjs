@@ -5,6 +5,7 @@
 //   node scripts/differential-cli.mjs [--seed 7 | --seeds 1-20 | --seeds 1,5,9] [--count 10000]
 //        [--profile default|small|both] [--limit 50] [--no-history] [--family zsets] [--mutation 0.03]
 //        [--kinds reply,state,encoding,final,replay] [--coverage] [--summary (grouped by command)]
+//        [--strict-lex (compare lex ranges over mixed scores, which Redis leaves unspecified)]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,7 +58,7 @@ const results = [];
 try {
   for (const seed of seeds) {
     for (const profile of profiles) {
-      const result = await d.runDifferential(ref.conn, { seed, count, profile, mutationRate });
+      const result = await d.runDifferential(ref.conn, { seed, count, profile, mutationRate, strictLex: flag("strict-lex") });
       if (family) result.mismatches = result.mismatches.filter((m) => m.family === family);
       if (kinds) result.mismatches = result.mismatches.filter((m) => kinds.includes(m.kind));
       if (result.mismatches.length > 0) failed++;
