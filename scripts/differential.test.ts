@@ -1,8 +1,9 @@
 // The differential test: 10,000 seeded random commands per run over every family, on our engine and on
 // a real redis-server 7, every reply and every touched key compared (see scripts/differential.ts).
 // Needs Debian's redis-server; under CI=true its absence fails the suite.
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { type Connection, findRedis, formatCoverage, formatResult, runDifferential, startReference } from "./differential.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Engine } from "../durable-objects/engine/engine.js";
+import { CommandStream, type Connection, GENERATORS, findRedis, formatCoverage, formatResult, runDifferential, show, startReference } from "./differential.js";
 
 const missing = findRedis() === null;
 const required = process.env.CI === "true";
@@ -33,4 +34,30 @@ describe.skipIf(missing && !required)("differential test against redis-server 7"
       if (result.mismatches.length > 0) throw new Error(formatResult(result, { limit: 20 }));
     }, 120_000);
   }
+});
+
+describe("the command stream", () => {
+  const knows = (name: string) => new Engine().lookup(name) !== undefined;
+
+  it("is the same for the same seed and differs for another", () => {
+    const take = (seed: number) => {
+      const s = new CommandStream(seed, knows);
+      return Array.from({ length: 200 }, () => s.next());
+    };
+    expect(take(7)).toEqual(take(7));
+    expect(take(7)).not.toEqual(take(8));
+  });
+
+  it("only names commands the engine knows, and says which generators wait for one", () => {
+    const s = new CommandStream(1, (name) => name !== "lcs" && knows(name));
+    for (let i = 0; i < 2000; i++) expect(knows(s.next()[0])).toBe(true);
+    expect(s.missing).toContain("strings:lcs");
+    expect(GENERATORS.every((g) => g.name === g.name.toLowerCase())).toBe(true);
+  });
+
+  it("prints replies unambiguously, bytes escaped", () => {
+    expect(show([null, 1, 2n ** 70n, "a\"b\x00\xff", { status: "OK" }, { error: "ERR x" }, []])).toBe(
+      '[(nil), (integer) 1, (integer) 1180591620717411303424, "a\\"b\\x00\\xff", +OK, (error) ERR x, []]',
+    );
+  });
 });

@@ -224,11 +224,11 @@ function expiryOption(g: Gen, withPersist: boolean, withKeepTtl: boolean): strin
 }
 
 function scanOptions(g: Gen, patterns: readonly string[], type: boolean): string[] {
-  const out: string[] = [];
-  if (g.chance(0.5)) out.push(g.word("MATCH"), g.pick(patterns));
-  if (g.chance(0.5)) out.push(g.word("COUNT"), g.chance(0.05) ? g.pick(["0", "-1", "abc"]) : g.pick(["1", "2", "5", "10", "100"]));
-  if (type && g.chance(0.3)) out.push(g.word("TYPE"), g.pick(["string", "hash", "set", "zset", "list", "stream", "nosuch"]));
-  return g.shuffle(out.length > 2 ? out : out);
+  const out: string[][] = [];
+  if (g.chance(0.5)) out.push([g.word("MATCH"), g.pick(patterns)]);
+  if (g.chance(0.5)) out.push([g.word("COUNT"), g.chance(0.05) ? g.pick(["0", "-1", "abc"]) : g.pick(["1", "2", "5", "10", "100"])]);
+  if (type && g.chance(0.3)) out.push([g.word("TYPE"), g.pick(["string", "hash", "set", "zset", "list", "stream", "nosuch"])]);
+  return g.shuffle(out).flat();
 }
 
 const flat = (pairs: string[][]): string[] => pairs.flat();
