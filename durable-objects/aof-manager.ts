@@ -2,6 +2,7 @@
 // as the appendfsync policy says, replays base + increment at start, and runs rewrites a slice at a
 // time. Formats come from persistence/; storage from the SQLite adapter.
 
+import { SliceBudget } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
@@ -28,9 +29,10 @@ const NO_POLICY_MS = 30_000;
 /** Buffer sizes that force a write before the timer: bounded memory whatever the write rate. */
 const EVERYSEC_MAX_BUFFER = 4 * MAX_ROW_BYTES;
 const NO_POLICY_MAX_BUFFER = 16 * MAX_ROW_BYTES;
-/** A rewrite slice: keys per step and the time budget of one step. */
-const REWRITE_SLICE_KEYS = 2000;
+/** A rewrite slice: 4 ms where the clock moves, else 128 KiB of RESP output; checked every 32 keys. */
 const REWRITE_SLICE_MS = 4;
+const REWRITE_SLICE_BYTES = 128 * 1024;
+const REWRITE_KEYS_PER_CHECK = 32;
 
 export interface AofHost {
   clock(): number;
@@ -313,9 +315,14 @@ export class AofManager {
     const rw = this.rewrite;
     if (!rw) return;
     try {
-      const started = Date.now();
+      const budget = new SliceBudget(REWRITE_SLICE_MS, REWRITE_SLICE_BYTES);
+      budget.start();
       let done = false;
-      while (!done && Date.now() - started < REWRITE_SLICE_MS) done = rw.cut.step(REWRITE_SLICE_KEYS);
+      for (let spent = false; !done && !spent; ) {
+        const before = rw.rewriter.pendingBytes;
+        done = rw.cut.step(REWRITE_KEYS_PER_CHECK);
+        spent = budget.spend(rw.rewriter.pendingBytes - before + 64 * REWRITE_KEYS_PER_CHECK);
+      }
       const chunk = rw.rewriter.take(done ? 0 : MAX_ROW_BYTES);
       if (chunk) this.store.stage(chunk);
       if (!done) {

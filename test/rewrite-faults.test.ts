@@ -181,7 +181,7 @@ describe("R2 failures during a rewrite", () => {
       await one(s, "BGREWRITEAOF");
       await settle();
       expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:err\r\n");
-      const failing = await runInDurableObject(s, (i: Shard) => i.admin.status().health.failing);
+      const failing = (await runInDurableObject(s, (i: Shard) => i.adminStatus())).health.failing;
       expect(failing.some((f) => f.startsWith("AOF rewrite failed"))).toBe(n >= 3);
     }
     expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest)).toEqual(manifestBefore);
@@ -189,7 +189,7 @@ describe("R2 failures during a rewrite", () => {
     await one(s, "BGREWRITEAOF");
     await settle();
     expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:ok\r\n");
-    expect(await runInDurableObject(s, (i: Shard) => i.admin.status().health.failing)).toEqual([]);
+    expect((await runInDurableObject(s, (i: Shard) => i.adminStatus())).health.failing).toEqual([]);
     const before = await snapshotOf(s);
     await abortAllDurableObjects();
     s = shard(name);

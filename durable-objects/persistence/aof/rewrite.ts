@@ -130,6 +130,11 @@ export class AofRewriter {
     return this.sourceDone && this.pending.length === 0;
   }
 
+  /** Bytes serialized and not yet handed out. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
   /** Serializes one key now; its bytes come out of the next step() or take(). */
   addKey(key: string, value: Value, expireAt: number | undefined): void {
     const out = rewriteKey(key, value, expireAt, this.perCmd);
