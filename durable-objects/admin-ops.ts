@@ -82,10 +82,20 @@ export class ShardAdmin {
   }
 
   /** Base then increment, as one AOF file that redis-check-aof and redis-server accept. */
+  /**
+   * The log as one Redis-loadable file: the base (an RDB preamble read from R2, or RESP rows), then
+   * the increment, as a pre-7 single appendonly.aof with aof-use-rdb-preamble. redis-check-aof
+   * checks it and redis-server 7 loads it (upgrading it to an appendonlydir).
+   */
   async aofFile(): Promise<Uint8Array> {
     this.aof.flush();
     const parts: Uint8Array[] = [];
     const base = this.aof.manifest.base;
+    if (base.kind === "rdb") {
+      const rdb = this.snapshots.r2 ? await this.snapshots.r2.read(base.key) : null;
+      if (!rdb) throw new Error(`the AOF base ${base.key} is missing from R2`);
+      parts.push(rdb);
+    }
     if (base.kind === "aof") for (const p of this.aof.baseRows()) parts.push(p.data);
     for (const row of this.aof.incrementRows()) parts.push(row.data);
     const total = parts.reduce((n, p) => n + p.length, 0);

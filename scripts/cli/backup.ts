@@ -106,7 +106,7 @@ export async function runBackup(conn: Connection, outDir: string, timeoutMs: num
       keys: snap.keys,
       snapshot: snap.record.key,
       aofStatus: report.status,
-      aofBase: base.kind === "rdb" ? `RDB snapshot ${base.key ?? ""} (not in appendonly.aof)` : base.kind,
+      aofBase: base.kind === "rdb" ? `RDB snapshot ${base.key ?? ""} (the preamble of appendonly.aof)` : base.kind,
     });
     manifest.keys += snap.keys;
   }
