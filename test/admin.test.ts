@@ -1,5 +1,6 @@
 // The admin API: only the admin token opens it; status, health, manifest and AOF download.
-import { SELF } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
+import type { Shard } from "../durable-objects/shard.js";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd } from "./helpers.js";
 
@@ -47,4 +48,48 @@ describe("admin API", () => {
     expect((await adminFetch("/manifest")).status).toBe(200);
     expect((await adminFetch("/manifest?shard=9")).status).toBe(400);
   });
+
+  it("/health turns 503 when saves fail (injected R2 failure) or are overdue, and back to 200 after a good save", async () => {
+    const shard0 = env.SHARD.get(env.SHARD.idFromName("shard-0"));
+    const health = async () => {
+      const res = await adminFetch("/health");
+      return { status: res.status, failing: ((await res.json()) as { failing: string[] }).failing };
+    };
+    /** Runs BGSAVE through the admin API and waits (yielding inside the shard) until it is over. */
+    const bgsave = async () => {
+      expect((await adminFetch("/bgsave", { method: "POST" })).status).toBe(200);
+      await runInDurableObject(shard0, async (i: Shard) => {
+        while (i.snapshots.inProgress) await new Promise((r) => setTimeout(r, 0));
+      });
+    };
+    expect(await cmd("CONFIG", "SET", "health-snapshot-max-age", "60")).toMatchObject({ status: 200 });
+    expect(await cmd("SET", "admin:health", "1")).toMatchObject({ status: 200 });
+    await bgsave();
+    expect(await health()).toEqual({ status: 200, failing: [] });
+
+    await runInDurableObject(shard0, (i: Shard) => {
+      const store = i.snapshots.r2!;
+      const start = store.startUpload.bind(store);
+      (i as unknown as { healR2: () => void }).healR2 = () => (store.startUpload = start);
+      store.startUpload = async () => {
+        throw new Error("injected R2 failure");
+      };
+    });
+    await bgsave();
+    expect(await health()).toEqual({ status: 503, failing: ["shard 0: the last snapshot failed"] });
+
+    // Overdue too once the window passes with changes unsaved.
+    await cmd("SET", "admin:health", "2");
+    await runInDurableObject(shard0, (i: Shard) => void (i.clockOffset += 61_000));
+    expect((await health()).failing).toEqual([
+      "shard 0: the last snapshot failed",
+      expect.stringMatching(/^shard 0: no snapshot in the last 60 s while there are \d+ changes$/),
+    ]);
+
+    await runInDurableObject(shard0, (i: Shard) => (i as unknown as { healR2: () => void }).healR2());
+    await bgsave();
+    expect(await health()).toEqual({ status: 200, failing: [] });
+    await cmd("CONFIG", "SET", "health-snapshot-max-age", "0");
+  });
 });
+
