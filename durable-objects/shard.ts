@@ -105,7 +105,10 @@ export class Shard extends DurableObject<Env> {
     });
     this.engine.sink = (commands) => this.aof.append(commands);
     this.engine.config.onChange = (changes) => {
-      ctx.storage.kv.put("config", this.engine.config.all());
+      // Only what CONFIG SET changed is kept: the rest keeps following the deployment's vars.
+      const overrides = ctx.storage.kv.get<Record<string, string>>("config") ?? {};
+      for (const [name, value] of changes) overrides[name] = value;
+      ctx.storage.kv.put("config", overrides);
       const appendonly = changes.find(([name]) => name === "appendonly");
       if (appendonly) this.aof.switchTo(appendonly[1] === "yes");
     };

@@ -336,3 +336,24 @@ describe("switching appendonly at runtime", () => {
     expect(await logBytes(s)).toBe("");
   });
 });
+
+describe("configuration kept by a shard", () => {
+  it("keeps only what CONFIG SET changed, so the rest follows the deployment's vars after a restart", async () => {
+    const name = uniq("config");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    await config(s, "hash-max-listpack-entries", "64");
+    await config(s, "appendfsync", "no");
+    expect(await runInDurableObject(s, (_i: Shard, state) => state.storage.kv.get("config"))).toEqual({
+      appendfsync: "no",
+      "hash-max-listpack-entries": "64",
+    });
+    await crash();
+    s = shard(name);
+    expect(await exec(s, ["CONFIG", "GET", "appendfsync"], ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "maxmemory"])).toEqual([
+      ["appendfsync", "no"],
+      ["hash-max-listpack-entries", "64"],
+      ["maxmemory", "104857600"],
+    ]);
+  });
+});
