@@ -1391,12 +1391,12 @@ export function formatResult(result: DiffResult, opts: { limit?: number; history
     out.push(formatMismatch(m));
     if (opts.history) out.push("    history of " + m.keys.join(", ") + ":\n" + formatHistory(result, m));
   }
-  if (result.mismatches.length > limit) out.push(`… and ${result.mismatches.length - limit} more`);
+  if (result.mismatches.length > limit && limit > 0) out.push(`… and ${result.mismatches.length - limit} more`);
   return out.join("\n");
 }
 
 /** Mismatches of many runs grouped by family, kind and command: a count and the first example of each. */
-export function formatSummary(results: DiffResult[]): string {
+export function formatSummary(results: DiffResult[], maxGroups = Infinity): string {
   const groups = new Map<string, { n: number; first: Mismatch; seed: number; profile: string }>();
   for (const r of results) {
     for (const m of r.mismatches) {
@@ -1408,9 +1408,11 @@ export function formatSummary(results: DiffResult[]): string {
   }
   const out: string[] = [];
   let family = "";
-  for (const [key, g] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
+  const sorted = [...groups].sort((a, b) => a[0].localeCompare(b[0]));
+  for (const [key, g] of sorted.slice(0, maxGroups)) {
     if (g.first.family !== family) out.push(`== ${(family = g.first.family)}`);
     out.push(`${key.slice(family.length + 1)} ×${g.n} (first: seed ${g.seed} ${g.profile})\n${formatMismatch(g.first)}`);
   }
+  if (sorted.length > maxGroups) out.push(`… and ${sorted.length - maxGroups} more kinds of mismatch`);
   return out.join("\n");
 }
