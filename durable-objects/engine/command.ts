@@ -38,6 +38,12 @@ export interface ServerInfo {
   startedAt: number;
   commandsProcessed: number;
   expiredKeys: number;
+  evictedKeys: number;
+  /** Lookups of keys by read commands that found the key, and that did not (keyspace_hits/misses). */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  /** The highest used_memory seen (used_memory_peak), sampled after each write. */
+  peakMemory: number;
   /** Extra INFO sections (e.g. persistence) supplied by the host. */
   sections: Map<string, () => [string, string | number][]>;
   /** Persistence operations the host (the Durable Object) implements; absent in a bare engine. */

@@ -60,7 +60,16 @@ export class Engine {
         for (const listener of this.writeListeners) listener(key);
       },
     };
-    this.server = { startedAt: this.clock(), commandsProcessed: 0, expiredKeys: 0, sections: new Map() };
+    this.server = {
+      startedAt: this.clock(),
+      commandsProcessed: 0,
+      expiredKeys: 0,
+      evictedKeys: 0,
+      keyspaceHits: 0,
+      keyspaceMisses: 0,
+      peakMemory: 0,
+      sections: new Map(),
+    };
     this.table = COMMANDS;
   }
 
@@ -149,7 +158,11 @@ export class Engine {
       const limit = this.config.getNumber("maxmemory");
       if (limit > 0 && this.db.usedMemory > limit) {
         const policy = this.config.get("maxmemory-policy");
-        if (policy === "noeviction" || !evictKeys(this, limit, policy, (key) => this.records.push(["DEL", key]))) {
+        const evicted = (key: string) => {
+          this.server.evictedKeys++;
+          this.records.push(["DEL", key]);
+        };
+        if (policy === "noeviction" || !evictKeys(this, limit, policy, evicted)) {
           return errorReply(oom().message);
         }
       }
@@ -179,6 +192,14 @@ export class Engine {
         }
       }
     }
+    if (!isWrite && !loading && spec.firstKey > 0 && spec.flags.includes("readonly")) {
+      // keyspace_hits / keyspace_misses, as Redis counts its read lookups.
+      const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+      for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) {
+        if (db.has(argv[i])) this.server.keyspaceHits++;
+        else this.server.keyspaceMisses++;
+      }
+    }
     let rewritten: string[][] | null = null;
     const ctx: CommandContext = {
       db,
@@ -203,6 +224,7 @@ export class Engine {
       }
     }
     if (tracked) for (const [, v, before] of tracked) db.usedMemory += v.memoryUsage() - before;
+    if (isWrite && db.usedMemory > this.server.peakMemory) this.server.peakMemory = db.usedMemory;
     if (keys && ctx.dirty > 0) {
       for (const pos of keys) {
         const v = db.data.get(argv[pos]);

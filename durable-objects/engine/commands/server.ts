@@ -53,38 +53,60 @@ function infoSections(ctx: CommandContext): Map<string, () => [string, string | 
       "server",
       () => [
         ["redis_version", VERSION],
+        ["redis_git_sha1", "00000000"],
+        ["redis_git_dirty", 0],
         ["redis_mode", "standalone"],
         ["os", "Cloudflare Workers"],
         ["arch_bits", 64],
+        ["multiplexing_api", "workerd"],
+        ["run_id", runId(s.startedAt)],
+        ["server_time_usec", ctx.now * 1000],
         ["uptime_in_seconds", Math.floor((ctx.now - s.startedAt) / 1000)],
         ["uptime_in_days", Math.floor((ctx.now - s.startedAt) / 86400000)],
         ["hz", ctx.config.getNumber("hz")],
+        ["configured_hz", ctx.config.getNumber("hz")],
       ],
     ],
+    // Over REST every request is its own short-lived client: none stays connected.
+    ["clients", () => [["connected_clients", 0], ["blocked_clients", 0], ["maxclients", 0]]],
     [
       "memory",
       () => [
         ["used_memory", db.usedMemory],
         ["used_memory_human", humanBytes(db.usedMemory)],
+        ["used_memory_peak", Math.max(s.peakMemory, db.usedMemory)],
+        ["used_memory_peak_human", humanBytes(Math.max(s.peakMemory, db.usedMemory))],
         ["maxmemory", ctx.config.getNumber("maxmemory")],
         ["maxmemory_human", humanBytes(ctx.config.getNumber("maxmemory"))],
         ["maxmemory_policy", ctx.config.get("maxmemory-policy")],
       ],
     ],
-    [
-      "stats",
-      () => [
-        ["total_commands_processed", s.commandsProcessed],
-        ["expired_keys", s.expiredKeys],
-      ],
-    ],
   ]);
+  // The host's sections (persistence) go where Redis puts them: after memory, before stats.
   for (const [name, f] of s.sections) sections.set(name, f);
+  sections.set("stats", () => [
+    ["total_commands_processed", s.commandsProcessed],
+    ["expired_keys", s.expiredKeys],
+    ["evicted_keys", s.evictedKeys],
+    ["keyspace_hits", s.keyspaceHits],
+    ["keyspace_misses", s.keyspaceMisses],
+  ]);
   sections.set("keyspace", () => {
     if (db.size === 0) return [];
     return [["db0", `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]];
   });
   return sections;
+}
+
+/** A stable 40-hex-digit id for this engine's lifetime (Redis's run_id), from its start time. */
+function runId(startedAt: number): string {
+  let h = 0x811c9dc5;
+  let out = "";
+  for (let i = 0; out.length < 40; i++) {
+    h = Math.imul(h ^ ((startedAt / 2 ** (i % 7)) & 0xff) ^ i, 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, 40);
 }
 
 export function humanBytes(n: number): string {
@@ -126,6 +148,10 @@ function config(ctx: CommandContext, argv: string[]): Reply {
   if (sub === "resetstat" && argv.length === 2) {
     ctx.server.commandsProcessed = 0;
     ctx.server.expiredKeys = 0;
+    ctx.server.evictedKeys = 0;
+    ctx.server.keyspaceHits = 0;
+    ctx.server.keyspaceMisses = 0;
+    ctx.server.peakMemory = ctx.db.usedMemory;
     return OK;
   }
   if (sub === "rewrite" && argv.length === 2) return OK;
