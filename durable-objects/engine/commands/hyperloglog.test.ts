@@ -306,3 +306,51 @@ describe("PFMERGE", () => {
     expect(t.run("PFMERGE")).toEqual({ error: "ERR wrong number of arguments for 'pfmerge' command" });
   });
 });
+
+describe("OBJECT ENCODING of HLLs", () => {
+  it("PFADD and PFMERGE create raw strings, however short", () => {
+    const t = testEngine();
+    t.run("PFADD", "n");
+    expect(t.run("STRLEN", "n")).toBe(18);
+    expect(t.run("OBJECT", "ENCODING", "n")).toBe("raw");
+    t.run("PFMERGE", "m");
+    expect(t.run("OBJECT", "ENCODING", "m")).toBe("raw");
+  });
+
+  it("PFADD, single-key PFCOUNT and PFMERGE's destination turn a copied embstr HLL raw even when nothing changes", () => {
+    const t = testEngine();
+    t.run("PFADD", "h", "a", "b");
+    expect(t.run("PFCOUNT", "h")).toBe(2);
+    const copy = t.run("GET", "h") as string;
+    for (const k of ["c1", "c2", "c3", "c4", "c5"]) t.run("SET", k, copy);
+    expect(t.run("OBJECT", "ENCODING", "c1")).toBe("embstr");
+    expect(t.run("PFADD", "c1", "a")).toBe(0);
+    expect(t.run("OBJECT", "ENCODING", "c1")).toBe("raw");
+    expect(t.run("PFCOUNT", "c2")).toBe(2); // answered from the fresh cache
+    expect(t.run("OBJECT", "ENCODING", "c2")).toBe("raw");
+    expect(t.run("PFCOUNT", "c3", "c4")).toBe(2);
+    expect(t.run("OBJECT", "ENCODING", "c3")).toBe("embstr");
+    expect(t.run("PFMERGE", "c4", "c5")).toEqual({ status: "OK" });
+    expect(t.run("OBJECT", "ENCODING", "c4")).toBe("raw");
+    expect(t.run("OBJECT", "ENCODING", "c5")).toBe("embstr");
+  });
+
+  it("a corrupt HLL turns raw when PFADD or PFCOUNT reads it, but not as a PFMERGE source or destination", () => {
+    const t = testEngine();
+    const corrupt = header(1) + xzero(100);
+    for (const k of ["a", "b", "c"]) t.run("SET", k, corrupt);
+    expect(t.run("PFADD", "a", "x")).toEqual(CORRUPT);
+    expect(t.run("OBJECT", "ENCODING", "a")).toBe("raw");
+    expect(t.run("PFCOUNT", "b")).toEqual(CORRUPT);
+    expect(t.run("OBJECT", "ENCODING", "b")).toBe("raw");
+    expect(t.run("PFMERGE", "c")).toEqual(CORRUPT);
+    expect(t.run("OBJECT", "ENCODING", "c")).toBe("embstr");
+  });
+
+  it("a string that is not an HLL keeps its encoding", () => {
+    const t = testEngine();
+    t.run("SET", "s", "HYLLxxxxxxxxxxxxxxxxxxx");
+    expect(t.run("PFADD", "s", "a")).toEqual(NOT_HLL);
+    expect(t.run("OBJECT", "ENCODING", "s")).toBe("embstr");
+  });
+});

@@ -22,6 +22,21 @@ function getHll(ctx: CommandContext, key: string): Hll | undefined {
 /** Puts an edited HLL back, keeping the key's TTL (Redis edits the string in place). */
 function store(ctx: CommandContext, key: string, hll: Hll): void {
   ctx.db.set(key, hll.toString(), true);
+  markRaw(ctx, key);
+}
+
+/** Stores a new HLL; Redis creates it as a raw string whatever its length. */
+function create(ctx: CommandContext, key: string, hll: Hll): void {
+  ctx.db.set(key, hll.toString());
+  markRaw(ctx, key);
+}
+
+/**
+ * Redis unshares the string before PFADD, single-key PFCOUNT and PFMERGE (destination) touch it,
+ * even when nothing changes, so OBJECT ENCODING says "raw" from then on.
+ */
+function markRaw(ctx: CommandContext, key: string): void {
+  ctx.db.stringEncodings.set(key, "raw");
 }
 
 /** Redis replies with the uint64 cardinality as a signed 64-bit integer. */
@@ -39,6 +54,7 @@ function pfadd(ctx: CommandContext, argv: string[]): Reply {
   const hll = existing ?? Hll.empty();
   // Creating the key counts as a change, so PFADD with no elements on a new key replies 1.
   let updated = existing ? 0 : 1;
+  if (existing) markRaw(ctx, key);
   const max = sparseMaxBytes(ctx);
   for (let j = 2; j < argv.length; j++) {
     const r = hll.add(argv[j], max);
@@ -56,7 +72,7 @@ function pfadd(ctx: CommandContext, argv: string[]): Reply {
   if (updated === 0) return 0;
   hll.invalidateCache();
   if (existing) store(ctx, key, hll);
-  else ctx.db.set(key, hll.toString());
+  else create(ctx, key, hll);
   ctx.dirty += updated;
   return 1;
 }
@@ -81,6 +97,7 @@ function pfcount(ctx: CommandContext, argv: string[]): Reply {
   if (v === undefined) return 0;
   if (typeof v !== "string") throw wrongType();
   if (!Hll.isHll(v)) throw notHll();
+  markRaw(ctx, key);
   // The common read: a fresh cache, answered without copying the value.
   const cached = Hll.freshCardinality(v);
   if (cached !== null) return cardinalityReply(cached);
@@ -108,12 +125,13 @@ function pfmerge(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1];
   const existing = getHll(ctx, key);
   const dest = existing ?? Hll.empty();
+  if (existing) markRaw(ctx, key);
   if (useDense && !dest.toDense()) throw corruptHll();
   const limit = sparseMaxBytes(ctx);
   for (let i = 0; i < HLL_REGISTERS; i++) if (max[i] !== 0) dest.set(i, max[i], limit);
   dest.invalidateCache();
   if (existing) store(ctx, key, dest);
-  else ctx.db.set(key, dest.toString());
+  else create(ctx, key, dest);
   ctx.dirty++;
   return OK;
 }
