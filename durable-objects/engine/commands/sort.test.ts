@@ -35,6 +35,42 @@ describe("SORT", () => {
     expect(sortWeight("0x1.8p1")).toBe(3);
   });
 
+  it("reads a weight only up to its first NUL byte, as strtod does on a C string", () => {
+    const t = withList("l", "1\0zz", "2", "\0", "-1\0", "0.5", "1", "\0\0");
+    expect(t.run("SORT", "l")).toEqual(["-1\0", "\0", "\0\0", "0.5", "1", "1\0zz", "2"]);
+    const u = withList("l", "0x10\x001", " 3\0", "inf\0x", "-0\0");
+    expect(u.run("SORT", "l")).toEqual(["-0\0", " 3\0", "0x10\x001", "inf\0x"]);
+    for (const bad of [" \0", "1 \0", "nan\0", "x\x001"]) {
+      expect(withList("l", bad).run("SORT", "l")).toEqual({ error: "ERR One or more scores can't be converted into double" });
+    }
+    expect(sortWeight("1\0zz")).toBe(1);
+    expect(sortWeight("\0")).toBe(0);
+  });
+
+  it("BY weights are read up to their first NUL byte too", () => {
+    const t = withList("n", "1", "2", "3", "4");
+    t.run("MSET", "w_1", "5\0x", "w_2", "5", "w_3", "\0", "w_4", "4.5");
+    expect(t.run("SORT", "n", "BY", "w_*")).toEqual(["3", "4", "1", "2"]);
+  });
+
+  it("ALPHA compares up to the first NUL byte when replying, keeping equal values in order, and whole values with STORE", () => {
+    const t = withList("m", "a\0c", "a\0b", "a", "b\0", "b", "a\0a", "\0x", "");
+    expect(t.run("SORT", "m", "ALPHA")).toEqual(["\0x", "", "a\0c", "a\0b", "a", "a\0a", "b\0", "b"]);
+    expect(t.run("SORT", "m", "ALPHA", "DESC")).toEqual(["b\0", "b", "a\0c", "a\0b", "a", "a\0a", "\0x", ""]);
+    expect(t.run("SORT", "m", "ALPHA", "LIMIT", "0", "3")).toEqual(["\0x", "", "a\0c"]);
+    expect(t.run("SORT", "m", "ALPHA", "STORE", "d")).toBe(8);
+    expect(t.run("LRANGE", "d", "0", "-1")).toEqual(["", "\0x", "a", "a\0a", "a\0b", "a\0c", "b", "b\0"]);
+  });
+
+  it("ALPHA BY values compare up to the first NUL byte when replying, and whole with STORE", () => {
+    const t = withList("n", "1", "2", "3", "4");
+    t.run("MSET", "w_1", "b\0x", "w_2", "b", "w_3", "\0", "w_4", "a\0z");
+    expect(t.run("SORT", "n", "BY", "w_*", "ALPHA")).toEqual(["3", "4", "1", "2"]);
+    expect(t.run("SORT", "n", "BY", "w_*", "ALPHA", "DESC")).toEqual(["1", "2", "4", "3"]);
+    expect(t.run("SORT", "n", "BY", "w_*", "ALPHA", "STORE", "d")).toBe(4);
+    expect(t.run("LRANGE", "d", "0", "-1")).toEqual(["3", "4", "2", "1"]);
+  });
+
   it("breaks ties between equal scores bytewise", () => {
     const t = withList("l", "1.0", "1", "01");
     expect(t.run("SORT", "l")).toEqual(["01", "1", "1.0"]);

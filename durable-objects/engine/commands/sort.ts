@@ -1,6 +1,6 @@
 // SORT and SORT_RO over lists, sets and sorted sets, as Redis 7 sorts: numeric by default (strtod of
-// each element or of its BY weight, ties broken bytewise), ALPHA bytewise, BY/GET patterns with `*`
-// and `->field`, LIMIT, STORE into a list.
+// each element or of its BY weight up to a NUL, ties broken bytewise), ALPHA bytewise (up to a NUL
+// unless STORE), BY/GET patterns with `*` and `->field`, LIMIT, STORE into a list.
 
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, syntaxError, wrongType } from "../errors.js";
@@ -82,8 +82,21 @@ function lookupByPattern(ctx: CommandContext, pattern: string, element: string):
 // strtod's grammar: optional leading space, sign, then decimal (with exponent), hex, inf/infinity or nan.
 const STRTOD_FULL = /^[ \t\n\v\f\r]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?|inf(?:inity)?|nan)$/i;
 
-/** A weight as SORT reads it with strtod: null when the whole string is not a number (or NaN/overflow). */
-export function sortWeight(s: string): number | null {
+/**
+ * A value as C string functions see it: up to its first NUL byte. Redis hands SORT's weights to
+ * strtod and strcoll, which stop there.
+ */
+const cString = (s: string): string => {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s : s.slice(0, nul);
+};
+
+/**
+ * A weight as SORT reads it with strtod: null when the text before its first NUL byte is not a
+ * whole number (or is NaN/overflows). "1\0zz" is 1 and "\0" is 0.
+ */
+export function sortWeight(value: string): number | null {
+  const s = cString(value);
   if (s === "") return 0; // strtod converts nothing and stops at the terminator: no error, 0
   if (!STRTOD_FULL.test(s)) return null;
   const t = s.trim().toLowerCase();
@@ -170,14 +183,17 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
     });
     if (conversionError) throw new RedisError("ERR One or more scores can't be converted into double");
     const sign = o.desc ? -1 : 1;
+    // ALPHA compares whole values with STORE, but with strcoll (C locale: bytewise up to the first
+    // NUL) when replying; values equal that far keep their input order (glibc's qsort is stable).
+    const text = o.store !== undefined ? (s: string) => s : cString;
     let compare: (a: SortItem, b: SortItem) => number;
     if (!alpha) compare = (a, b) => sign * (a.score > b.score ? 1 : a.score < b.score ? -1 : bytewise(a.element, b.element));
     else if (by !== undefined) {
       compare = (a, b) => {
         if (a.by === null || b.by === null) return sign * (a.by === b.by ? 0 : a.by === null ? -1 : 1);
-        return sign * bytewise(a.by, b.by);
+        return sign * bytewise(text(a.by), text(b.by));
       };
-    } else compare = (a, b) => sign * bytewise(a.element, b.element);
+    } else compare = (a, b) => sign * bytewise(text(a.element), text(b.element));
     ordered = items.sort(compare).map((i) => i.element);
   }
 
