@@ -927,6 +927,36 @@ describe("ZSCAN", () => {
     expect(seen.get("m3")).toBe("1.5");
   });
 
+  it("prints a listpack's scores as it stores them: integral scores within ±2^62 as integers", () => {
+    const t = testEngine();
+    const scores = ["123456789012345678", "4611686018427387904", "-4611686018427387904", "4611686018427388928", "-4611686018427388928",
+      "9223372036854775807", "1e17", "1e19", "-0", "0.1", "inf", "-inf", "1e-5", "123.0"];
+    t.run("ZADD", "z", ...scores.flatMap((s, i) => [s, `m${String(i).padStart(2, "0")}`]));
+    expect(t.run("OBJECT", "ENCODING", "z")).toBe("listpack");
+    expect(t.run("ZSCAN", "z", "0")).toEqual(["0", [
+      "m11", "-inf", "m04", "-4.6116860184273889e+18", "m02", "-4611686018427387904", "m08", "0",
+      "m12", "1.0000000000000001e-05", "m09", "0.10000000000000001", "m13", "123", "m06", "100000000000000000",
+      "m00", "123456789012345680", "m01", "4611686018427387904", "m03", "4.6116860184273889e+18",
+      "m05", "9.2233720368547758e+18", "m07", "1e+19", "m10", "inf",
+    ]]);
+    expect(t.run("ZSCAN", "z", "0", "MATCH", "m0[01]")).toEqual(["0", ["m00", "123456789012345680", "m01", "4611686018427387904"]]);
+    // Other replies parse the score back and print it with %.17g.
+    expect(t.run("ZRANGE", "z", "-2", "-2", "WITHSCORES")).toEqual(["m07", "1e+19"]);
+    expect(t.run("ZSCORE", "z", "m00")).toBe("1.2345678901234568e+17");
+    expect(t.run("ZMSCORE", "z", "m00", "m01")).toEqual(["1.2345678901234568e+17", "4.6116860184273879e+18"]);
+  });
+
+  it("prints a skiplist's scores with %.17g, keeping -0", () => {
+    const t = testEngine();
+    t.run("ZADD", "z", "1", "x".repeat(100));
+    t.run("ZADD", "z", "123456789012345678", "a", "4611686018427387904", "b", "-0", "c", "4503599627370496", "d", "1e16", "e");
+    expect(t.run("OBJECT", "ENCODING", "z")).toBe("skiplist");
+    const [cursor, items] = t.run("ZSCAN", "z", "0", "MATCH", "?", "COUNT", "100") as [string, string[]];
+    expect(cursor).toBe("0");
+    const scores = Object.fromEntries(Array.from({ length: items.length / 2 }, (_, i) => [items[2 * i], items[2 * i + 1]]));
+    expect(scores).toEqual({ a: "1.2345678901234568e+17", b: "4.6116860184273879e+18", c: "-0", d: "4503599627370496", e: "10000000000000000" });
+  });
+
   it("answers Redis's errors, and an empty scan for a missing key before reading options", () => {
     const t = withZset();
     expect(t.run("ZSCAN", "z", "x")).toEqual({ error: "ERR invalid cursor" });

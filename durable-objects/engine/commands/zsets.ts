@@ -948,9 +948,23 @@ function zintercard(ctx: CommandContext, argv: string[]): Reply {
 // ---------------------------------------------------------------------------------------------
 // ZSCAN
 
+/** 2^62: Redis 7.0 keeps an integral listpack score within ±(LLONG_MAX/2), as a double, as an integer. */
+const LISTPACK_INT_LIMIT = 2 ** 62;
+
+/**
+ * A score as a listpack holds it, which ZSCAN copies out as it is: an integral score within ±2^62
+ * was stored as an integer ("123456789012345680"), anything else as %.17g text. Other replies
+ * parse the score back and print it with %.17g ("1.2345678901234568e+17").
+ */
+function listpackScoreText(score: number): string {
+  if (Number.isInteger(score) && Math.abs(score) <= LISTPACK_INT_LIMIT) return BigInt(score).toString();
+  return formatDouble(score);
+}
+
 /**
  * ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded set answers whole in one
- * call (cursor 0), in order, as Redis's does; a big one is walked by cursor over its member map.
+ * call (cursor 0), in order, as Redis's does, with scores as the listpack stores them; a big one
+ * is walked by cursor over its member map, scores with %.17g (keeping -0).
  */
 function zscan(ctx: CommandContext, argv: string[]): Reply {
   const cursor = parseCursor(argv[2]);
@@ -958,10 +972,12 @@ function zscan(ctx: CommandContext, argv: string[]): Reply {
   if (z === undefined) return ["0", []];
   const o = parseScanOptions(argv, 3, false);
   noteEncoding(z, ctx.config);
-  let next = "0";
-  let items: [string, number][];
-  if (!z.bigEncoding) items = z.entries();
-  else [next, items] = scanStep(z, () => z.scores.entries(), cursor, o.count);
+  if (!z.bigEncoding) {
+    let items = z.entries();
+    if (o.match !== undefined) items = items.filter(([m]) => globMatch(o.match!, m));
+    return ["0", items.flatMap(([m, s]) => [m, listpackScoreText(s)])];
+  }
+  let [next, items] = scanStep(z, () => z.scores.entries(), cursor, o.count);
   if (o.match !== undefined) items = items.filter(([m]) => globMatch(o.match!, m));
   return [next, flat(items, true)];
 }
