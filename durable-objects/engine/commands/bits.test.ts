@@ -159,6 +159,17 @@ describe("BITCOUNT", () => {
     expect(t.run("BITCOUNT", "s", 2, 1)).toBe(0);
   });
 
+  it("answers 0 for a negative start past a negative end before reading the unit word", () => {
+    const t = testEngine();
+    t.run("SET", "s", "foobar");
+    expect(t.run("BITCOUNT", "s", -1, -3, "WORD")).toBe(0);
+    expect(t.run("BITCOUNT", "s", -1, -3, "bit")).toBe(0);
+    expect(t.run("BITCOUNT", "s", -3, -1, "WORD")).toEqual({ error: "ERR syntax error" });
+    expect(t.run("BITCOUNT", "s", 1, -3, "WORD")).toEqual({ error: "ERR syntax error" });
+    expect(t.run("BITCOUNT", "s", "x", -3, "WORD")).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect(t.run("BITCOUNT", "s", -1, -3, "WORD", "x")).toEqual({ error: "ERR syntax error" });
+  });
+
   it("counts a bit range with BIT", () => {
     const t = testEngine();
     t.run("SET", "s", "foobar");

@@ -163,8 +163,9 @@ function bitcount(ctx: CommandContext, argv: string[]): Reply {
   if (argv.length !== 4 && argv.length !== 5) throw syntaxError();
   const start = int64(argv[2]);
   const end = int64(argv[3]);
-  const isBit = argv.length === 5 && unitArg(argv[4]);
+  // Redis answers an empty negative range before it reads the unit word.
   if (start < 0n && end < 0n && start > end) return 0;
+  const isBit = argv.length === 5 && unitArg(argv[4]);
   const total = isBit ? s.length * 8 : s.length;
   const [from, to] = clampRange(start, end, total);
   if (from > to) return 0;
