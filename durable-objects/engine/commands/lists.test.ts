@@ -492,6 +492,20 @@ describe("LPOS", () => {
     expect(t.run("LPOS", "nokey", "c")).toBe(null);
   });
 
+  it("RANK -9223372036854775808 with COUNT returns every match from the tail, as Redis's overflowing count test does", () => {
+    const t = withList("a", "c", "b", "x", "y", "z", "b", "q", "b", "b");
+    const min = "-9223372036854775808";
+    expect(t.run("LPOS", "l", "b", "RANK", min)).toBe(9);
+    expect(t.run("LPOS", "l", "b", "RANK", min, "COUNT", 1)).toEqual([9, 8, 6, 2]);
+    expect(t.run("LPOS", "l", "b", "RANK", min, "COUNT", 2)).toEqual([9, 8, 6, 2]);
+    expect(t.run("LPOS", "l", "b", "RANK", min, "COUNT", 0)).toEqual([9, 8, 6, 2]);
+    expect(t.run("LPOS", "l", "b", "RANK", min, "MAXLEN", 4, "COUNT", 1)).toEqual([9, 8, 6]);
+    expect(t.run("LPOS", "l", "b", "RANK", min, "MAXLEN", 4)).toBe(9);
+    // One more is an ordinary rank, past every match.
+    expect(t.run("LPOS", "l", "b", "RANK", "-9223372036854775807", "COUNT", 1)).toEqual([]);
+    expect(t.run("LPOS", "l", "b", "RANK", "9223372036854775807", "COUNT", 0)).toEqual([]);
+  });
+
   it("answers an array of up to COUNT matches (0: all) in scan order", () => {
     const t = withList(...list);
     expect(t.run("LPOS", "l", "c", "COUNT", 0)).toEqual([2, 6, 7]);

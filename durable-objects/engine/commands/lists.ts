@@ -7,7 +7,7 @@ import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, mustBePositive, noSuchKey, outOfRange, syntaxError, wrongArity } from "../errors.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisList } from "../types/index.js";
-import { deleteIfEmpty, getList, intArg, opt } from "./args.js";
+import { deleteIfEmpty, getList, int64Arg, intArg, opt } from "./args.js";
 
 type End = "LEFT" | "RIGHT";
 
@@ -232,13 +232,21 @@ function ltrim(ctx: CommandContext, argv: string[]): Reply {
 }
 
 export interface LposOptions {
-  /** 1 = first match; negative counts matches from the tail. */
+  /**
+   * 1 = first match; negative counts matches from the tail. Ranks beyond ±2^53 (more matches than
+   * any list holds) are clamped there, except LLONG_MIN, kept as -(2^63): Redis cannot negate it.
+   */
   rank: number;
   /** Matches to return; 0 = all; undefined = reply with one index, not an array. */
   count?: number;
   /** Elements to compare at most; 0 = the whole list. */
   maxlen: number;
 }
+
+const RANK_LLONG_MIN = -(2n ** 63n);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const bigMin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const bigMax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /** LPOS's options after key and element, checked one by one as Redis does. Exported for its tests. */
 export function parseLposOptions(args: string[]): LposOptions {
@@ -247,8 +255,9 @@ export function parseLposOptions(args: string[]): LposOptions {
     const a = opt(args[i]);
     const hasNext = i + 1 < args.length;
     if (a === "RANK" && hasNext) {
-      o.rank = intArg(args[++i]);
-      if (o.rank === 0) throw rankZero();
+      const rank = int64Arg(args[++i]);
+      if (rank === 0n) throw rankZero();
+      o.rank = rank === RANK_LLONG_MIN ? -(2 ** 63) : Number(rank < 0n ? bigMax(rank, -MAX_SAFE) : bigMin(rank, MAX_SAFE));
     } else if (a === "COUNT" && hasNext) {
       o.count = nonNegativeArg(args[++i], () => new RedisError("ERR COUNT can't be negative"));
     } else if (a === "MAXLEN" && hasNext) {
@@ -265,11 +274,12 @@ function lpos(ctx: CommandContext, argv: string[]): Reply {
   if (list === undefined) return o.count === undefined ? null : [];
   const element = argv[2];
   const len = list.length;
-  const want = o.count === undefined ? 1 : o.count === 0 ? Infinity : o.count;
+  // Redis negates a negative rank in place, so LLONG_MIN stays negative: every match from the tail
+  // qualifies, and with COUNT its test "matches - rank + 1 >= count" overflows and never stops it.
+  const rankMin = o.rank === -(2 ** 63);
+  const want = o.count === undefined ? 1 : o.count === 0 || rankMin ? Infinity : o.count;
   const scan = o.maxlen === 0 ? len : Math.min(o.maxlen, len);
-  // Redis negates a negative rank in place, so LLONG_MIN stays negative and every match qualifies:
-  // it behaves as -1.
-  let skip = o.rank === -(2 ** 63) ? 0 : Math.abs(o.rank) - 1;
+  let skip = rankMin ? 0 : Math.abs(o.rank) - 1;
   const found: number[] = [];
   for (let n = 0; n < scan && found.length < want; n++) {
     const i = o.rank > 0 ? n : len - 1 - n;
