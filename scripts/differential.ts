@@ -944,6 +944,8 @@ interface SortOptions {
   byPattern: boolean;
   alpha: boolean;
   store: boolean;
+  /** The STORE destination (the last one given, as Redis takes it). */
+  storeKey?: string;
   limit: boolean;
   gets: number;
 }
@@ -961,7 +963,7 @@ function sortOptions(argv: string[]): SortOptions {
       i++;
     } else if (a === "STORE" && i + 1 < argv.length) {
       o.store = true;
-      i++;
+      o.storeKey = argv[++i];
     } else if (a === "LIMIT") {
       o.limit = true;
       i += 2;
@@ -969,6 +971,8 @@ function sortOptions(argv: string[]): SortOptions {
   }
   return o;
 }
+
+const STALE_ERRNO_SORT = "Redis's stale errno in SORT of a listpack zset with a subnormal score";
 
 /**
  * SORT's order is unspecified in two cases: a set not sorted (BY without '*', no STORE: set order), and
@@ -988,7 +992,7 @@ function compareSort(argv: string[], ours: Reply, theirs: Reply, pre: Value | un
     !preBig &&
     pre.entries().some(([, s]) => subnormal(s))
   ) {
-    return { equal: true, ours: show(ours), theirs: show(theirs), note: "Redis's stale errno in SORT of a listpack zset with a subnormal score" };
+    return { equal: true, ours: show(ours), theirs: show(theirs), note: STALE_ERRNO_SORT };
   }
   const unordered = (o.dontsort && pre instanceof RedisSet && !o.store) || (o.alpha && o.byPattern && !o.store);
   if (!unordered || isErrorReply(ours) || isErrorReply(theirs) || !Array.isArray(ours) || !Array.isArray(theirs)) {
@@ -1290,6 +1294,12 @@ export async function runDifferential(conn: Connection, opts: DiffOptions): Prom
 
     // What an unspecified lex removal or store left differs by design: start that key afresh on both sides.
     if (mixedLex !== null && (name === "zremrangebylex" || name === "zrangestore") && !isErrorReply(ours)) await both(index, ["DEL", argv[1]]);
+    // Redis's stale-errno failure (see compareSort) left a STORE destination as it was, while ours
+    // was written: start that key afresh on both sides too.
+    if (v.note === STALE_ERRNO_SORT) {
+      const dest = sortOptions(argv).storeKey;
+      if (dest !== undefined) await both(index, ["DEL", dest]);
+    }
 
     await compareKeys(index, argv, keys, "state");
   }
