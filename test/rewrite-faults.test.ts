@@ -17,35 +17,34 @@ async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknow
 const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
 
 type Phase = "before-upload" | "mid-upload" | "before-commit";
-const never = () => new Promise<never>(() => {});
 
-/** Makes the shard's next R2 upload stop forever at a phase, and mark the instance when it gets there. */
-async function stallUploadAt(s: Stub, phase: Phase): Promise<void> {
-  await runInDurableObject(s, (i: Shard) => {
-    const mark = i as unknown as { stalledAt?: Phase };
+/**
+ * Makes the shard crash (its own ctx.abort(): memory gone, storage kept, nothing left running) when
+ * its next R2 upload reaches a phase, and note on the instance that it got there.
+ */
+async function crashUploadAt(s: Stub, phase: Phase): Promise<void> {
+  await runInDurableObject(s, (i: Shard, state) => {
+    const mark = i as unknown as { crashedAt?: Phase };
+    const crash = () => {
+      mark.crashedAt = phase;
+      state.abort(`injected crash: ${phase}`);
+      throw new Error(`injected crash: ${phase}`);
+    };
     const store = i.snapshots.r2!;
     const start = store.startUpload.bind(store);
     store.startUpload = async (key, meta) => {
-      if (phase === "before-upload") {
-        mark.stalledAt = phase;
-        return never();
-      }
+      // Out of the BGREWRITEAOF call that started the save, as the other phases are.
+      if (phase === "before-upload") await new Promise((r) => setTimeout(r, 0)).then(crash);
       const upload: SnapshotUpload = await start(key, meta);
       const write = upload.write.bind(upload);
       const complete = upload.complete.bind(upload);
       upload.write = async (chunk) => {
         await write(chunk);
-        if (phase === "mid-upload") {
-          mark.stalledAt = phase;
-          await never();
-        }
+        if (phase === "mid-upload") crash();
       };
       upload.complete = async () => {
         const obj = await complete();
-        if (phase === "before-commit") {
-          mark.stalledAt = phase;
-          await never();
-        }
+        if (phase === "before-commit") crash();
         return obj;
       };
       return upload;
@@ -53,17 +52,17 @@ async function stallUploadAt(s: Stub, phase: Phase): Promise<void> {
   });
 }
 
-/** Yields inside the shard (no sleeping) until it has reached the stalled phase. */
-async function reached(s: Stub, phase: Phase): Promise<void> {
+/** Waits inside the shard (yielding, no sleeping) until the crash; the shard's own abort ends the call. */
+async function crashed(s: Stub, phase: Phase): Promise<void> {
   const outcome = await runInDurableObject(s, async (i: Shard) => {
-    const mark = i as unknown as { stalledAt?: Phase };
-    while (mark.stalledAt !== phase) {
+    const mark = i as unknown as { crashedAt?: Phase };
+    while (mark.crashedAt !== phase) {
       if (!i.aof.rewriteInProgress) return "ended";
       await new Promise((r) => setTimeout(r, 0));
     }
-    return "reached";
-  });
-  if (outcome !== "reached") throw new Error(`the rewrite ended before ${phase}: ${await one(s, "INFO", "persistence")}`);
+    return "crashed";
+  }).catch((e: Error) => (/injected crash/.test(String(e)) ? "crashed" : Promise.reject(e)));
+  if (outcome !== "crashed") throw new Error(`the rewrite ended before ${phase}`);
 }
 
 /** Every key and value: the acknowledged dataset to compare after recovery. */
@@ -84,13 +83,12 @@ describe("hybrid rewrite crashed in each phase", () => {
       await one(s, "CONFIG", "SET", "appendfsync", "always");
       await fill(s, 20_000);
       const manifestBefore = await runInDurableObject(s, (i: Shard) => i.aof.manifest);
-      await stallUploadAt(s, phase);
-      expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
-      await reached(s, phase);
-      // Writes acknowledged while the rewrite is stuck belong to the log either way.
+      // Writes acknowledged while the rewrite runs belong to the log either way.
       expect(await exec(s, ["SET", "during", "1"], ["DEL", "k0"], ["INCR", "k-counter"])).toEqual([{ status: "OK" }, 1, 1]);
       const before = await snapshotOf(s);
-      await abortAllDurableObjects();
+      await crashUploadAt(s, phase);
+      expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+      await crashed(s, phase);
       s = shard(name);
       expect(await one(s, "DBSIZE")).toBe(20_001);
       expect(await snapshotOf(s)).toEqual(before);
