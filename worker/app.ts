@@ -30,10 +30,18 @@ function routerFor(env: Env): Router {
   return r;
 }
 
+/** Shard ids, derived once per namespace binding (an id is plain data; stubs are made per request). */
+const shardIds = new WeakMap<object, DurableObjectId[]>();
+function shardId(env: Env, shard: number): DurableObjectId {
+  let ids = shardIds.get(env.SHARD);
+  if (ids === undefined) shardIds.set(env.SHARD, (ids = []));
+  return (ids[shard] ??= env.SHARD.idFromName(`shard-${shard}`));
+}
+
 function shardCaller(env: Env): ShardCaller {
   return (shard, batch, atomic, readonly) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
-    const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${shard}`)) as unknown as Pick<Shard, "execute">;
+    const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
     return stub.execute(batch, atomic, readonly);
   };
 }

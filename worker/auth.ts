@@ -9,10 +9,21 @@ async function digest(s: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(s));
 }
 
-export async function tokenEquals(given: string, expected: string | undefined): Promise<boolean> {
+/** The configured tokens' digests, computed once per isolate (keyed by the secret, which callers never choose). */
+const configuredDigests = new Map<string, Promise<ArrayBuffer>>();
+function configuredDigest(token: string): Promise<ArrayBuffer> {
+  let d = configuredDigests.get(token);
+  if (d === undefined) configuredDigests.set(token, (d = digest(token)));
+  return d;
+}
+
+async function matches(given: ArrayBuffer, expected: string | undefined): Promise<boolean> {
   if (!expected) return false;
-  const [a, b] = await Promise.all([digest(given), digest(expected)]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  return crypto.subtle.timingSafeEqual(given, await configuredDigest(expected));
+}
+
+export async function tokenEquals(given: string, expected: string | undefined): Promise<boolean> {
+  return matches(await digest(given), expected);
 }
 
 /** The token a request carries: `Authorization: Bearer …` or `?_token=…`. */
@@ -34,9 +45,9 @@ export interface Tokens {
 /** What the token grants on the data API (the admin token is not a data token). */
 export async function dataAccess(token: string | null, env: Tokens): Promise<Access> {
   if (token === null) return null;
-  const [write, read] = await Promise.all([
-    tokenEquals(token, env.REST_TOKEN),
-    tokenEquals(token, env.READONLY_REST_TOKEN),
-  ]);
+  // One digest per request: both comparisons always run, so timing does not tell which token matched.
+  const given = await digest(token);
+  const write = await matches(given, env.REST_TOKEN);
+  const read = await matches(given, env.READONLY_REST_TOKEN);
   return write ? "write" : read ? "readonly" : null;
 }
