@@ -9,3 +9,4 @@ export { encodeCommands } from "../durable-objects/persistence/resp.js";
 export { replayAof } from "../durable-objects/aof-replay.js";
 export { binaryToBytes } from "../durable-objects/engine/bytes.js";
 export { findBinary, startRedis } from "../durable-objects/persistence/testing/redis.js";
+export { snapshotSlice, snapshotSliceBudget } from "../durable-objects/snapshot-manager.js";

@@ -5,6 +5,11 @@
 //
 // Memory bound: one Set entry (~24 bytes) per key already emitted, plus whatever the consumer
 // buffers. FLUSHALL swaps the keyspace's maps, so the iterator keeps walking the cut's maps.
+//
+// Two sets: `visited` (every key the walk emitted: large, only read when a write comes) and `early`
+// (keys the walk must skip: emitted before it got there, created after the cut, or written after it
+// passed them, which may bring them back at the end of the map). The walk reads only `early`.
+// `visited` grows in chunks, so no single rehash of a half-million-entry set stalls a slice.
 
 import type { Keyspace } from "../engine/keyspace.js";
 import type { Value } from "../engine/types/index.js";
@@ -16,7 +21,8 @@ export class KeyspaceCut {
   private readonly data: Map<string, Value>;
   private readonly expires: Map<string, number>;
   private readonly iterator: Iterator<[string, Value]>;
-  private readonly done = new Set<string>();
+  private readonly visited = new ChunkedSet();
+  private readonly early = new Set<string>();
   /** Bytes of values emitted early because a write was about to change them (rdb_last_cow_size). */
   copiedBytes = 0;
   emittedKeys = 0;
@@ -38,8 +44,9 @@ export class KeyspaceCut {
 
   /** Wire this to the keyspace's before-write hook while the cut is open. */
   beforeWrite(key: string): void {
-    if (this.finished || this.done.has(key)) return;
-    this.done.add(key);
+    if (this.finished || this.early.has(key)) return;
+    this.early.add(key);
+    if (this.visited.has(key)) return;
     // A key not in the cut's map was created after the cut (or the maps were swapped by a flush
     // and the key was already emitted): nothing to save.
     const v = this.data.get(key);
@@ -56,15 +63,39 @@ export class KeyspaceCut {
       const r = this.iterator.next();
       if (r.done) {
         this.finished = true;
-        this.done.clear();
+        this.visited.clear();
+        this.early.clear();
         return true;
       }
       const [key, value] = r.value;
-      if (this.done.has(key)) continue;
-      this.done.add(key);
+      if (this.early.has(key)) continue;
+      this.visited.add(key);
       this.emittedKeys++;
       this.emit(key, value, this.expires.get(key));
     }
     return false;
+  }
+}
+
+/** Entries per chunk: growing a chunk rehashes at most this many (well under a millisecond). */
+const CHUNK = 1 << 16;
+
+/** A set of strings kept as a list of bounded Sets. */
+class ChunkedSet {
+  private chunks: Set<string>[] = [new Set()];
+
+  has(key: string): boolean {
+    for (const c of this.chunks) if (c.has(key)) return true;
+    return false;
+  }
+
+  add(key: string): void {
+    let last = this.chunks[this.chunks.length - 1];
+    if (last.size >= CHUNK) this.chunks.push((last = new Set()));
+    last.add(key);
+  }
+
+  clear(): void {
+    this.chunks = [new Set()];
   }
 }
