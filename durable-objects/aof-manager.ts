@@ -60,6 +60,8 @@ interface RewriteState {
 export class AofManager {
   manifest: AofManifest;
   private buffer: string[] = [];
+  /** Bytes of the increment's rows, kept as rows are added so no request has to ask SQLite; null: ask. */
+  private incrementBytes: number | null = null;
   private bufferBytes = 0;
   private timerPending = false;
   /** Redis writes SELECT before the first command of each increment and after each restart. */
@@ -106,6 +108,7 @@ export class AofManager {
       this.bufferBytes = 0;
       this.host.transaction(() => {
         this.store.deleteThrough(Number.MAX_SAFE_INTEGER);
+        this.incrementBytes = null;
         this.store.clearBase();
         this.store.clearStaging();
         this.manifest = { base: { kind: "none", seq: 0 } };
@@ -173,6 +176,7 @@ export class AofManager {
     this.bufferBytes = 0;
     try {
       this.store.append(bytes, this.host.clock());
+      if (this.incrementBytes !== null) this.incrementBytes += bytes.length;
       this.rowsWritten += Math.ceil(bytes.length / MAX_ROW_BYTES);
       this.lastWriteOk = true;
     } catch (e) {
@@ -226,6 +230,7 @@ export class AofManager {
       if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
         console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
         this.store.truncate(result.truncateAt.seq, result.truncateAt.keep, this.host.clock());
+        this.incrementBytes = null;
       }
       this.baseSizeAtRewrite = this.currentSize();
       return result;
@@ -252,7 +257,8 @@ export class AofManager {
 
   /** aof_current_size: base plus increment. */
   currentSize(): number {
-    return this.baseSize() + this.store.sizeAfter(this.manifest.base.seq).bytes + this.bufferBytes;
+    this.incrementBytes ??= this.store.sizeAfter(this.manifest.base.seq).bytes;
+    return this.baseSize() + this.incrementBytes + this.bufferBytes;
   }
 
   /** BGREWRITEAOF: Redis's reply texts. With aof-use-rdb-preamble the new base is an RDB in R2. */
@@ -285,6 +291,7 @@ export class AofManager {
     this.rdbRewrite = saveRdbBase((record) => {
       this.store.clearBase();
       this.store.deleteThrough(record.seq);
+      this.incrementBytes = null;
       this.manifest = { base: { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key } };
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     })
@@ -341,6 +348,7 @@ export class AofManager {
     this.host.transaction(() => {
       this.store.promoteStaging();
       this.store.deleteThrough(rw.coversSeq);
+      this.incrementBytes = null;
       this.manifest = { base: { kind: "aof", seq: rw.coversSeq, size: this.store.baseSize(), createdMs: this.host.clock() } };
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     });

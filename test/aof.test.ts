@@ -357,3 +357,34 @@ describe("configuration kept by a shard", () => {
     ]);
   });
 });
+
+describe("AOF size and automatic rewrites", () => {
+  it("aof_current_size follows the log's bytes through appends and rewrites, and auto-aof-rewrite-* start a rewrite", async () => {
+    const s = shard();
+    await config(s, "appendfsync", "always");
+    await config(s, "aof-use-rdb-preamble", "no");
+    const size = async () => Number(/aof_current_size:(\d+)/.exec((await one(s, "INFO", "persistence")) as string)![1]);
+    const logSize = async () => (await logBytes(s)).length + (await runInDurableObject(s, (i: Shard) => i.aof.baseSize()));
+    await exec(s, ["SET", "a", "1"]);
+    expect(await size()).toBe(await logSize());
+    await exec(s, ...Array.from({ length: 50 }, (_, i) => ["SET", `k${i}`, "x".repeat(100)]));
+    expect(await size()).toBe(await logSize());
+    await one(s, "BGREWRITEAOF");
+    await runInDurableObject(s, async (i: Shard) => {
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(await size()).toBe(await logSize());
+    const rewrites = async () => Number(/aof_rewrites:(\d+)/.exec((await one(s, "INFO", "persistence")) as string)![1]);
+    const before = await rewrites();
+    await config(s, "auto-aof-rewrite-min-size", "1");
+    await config(s, "auto-aof-rewrite-percentage", "50");
+    // Grow the log past 150% of its size after the last rewrite: the shard's cron starts one.
+    await exec(s, ...Array.from({ length: 100 }, (_, i) => ["SET", `k${i}`, "y".repeat(100), "EX", "1000"]));
+    await runInDurableObject(s, async (i: Shard) => {
+      await i.alarm();
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(await rewrites()).toBe(before + 1);
+    expect(await size()).toBe(await logSize());
+  });
+});
