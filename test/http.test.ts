@@ -153,6 +153,13 @@ describe("Upstash REST protocol", () => {
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("upstash-encoding");
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    const ok = await SELF.fetch("http://localhost/", { method: "POST", headers: { authorization: "Bearer test-token", origin: "https://example.com" }, body: '["PING"]' });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+    expect(ok.headers.get("access-control-expose-headers")).toBe("upstash-sync-token");
+    const unauthorized = await SELF.fetch("http://localhost/", { method: "POST", headers: { origin: "https://example.com" }, body: '["PING"]' });
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get("access-control-allow-origin")).toBe("*");
     const del = await SELF.fetch("http://localhost/", { method: "DELETE", headers: { authorization: "Bearer test-token" } });
     expect(del.status).toBe(405);
     expect(await del.json()).toEqual({ error: "ERR method not allowed" });
