@@ -189,6 +189,21 @@ describe("Redis's AOF loading scenarios", () => {
     expect(await one(s, "GET", "f")).toBe(before[2]);
   });
 
+  it("replays SPOP deterministically: it is logged as the SREM of what it popped", async () => {
+    const name = uniq("spop");
+    let s = shard(name);
+    await config(s, "appendfsync", "always");
+    await exec(s, ["SADD", "s", ...Array.from({ length: 40 }, (_, i) => `m${i}`)]);
+    const [popped, one1] = (await exec(s, ["SPOP", "s", "5"], ["SPOP", "s"])) as [string[], string];
+    const left = ((await one(s, "SMEMBERS", "s")) as string[]).sort();
+    expect(left.length).toBe(34);
+    expect(left).not.toContain(one1);
+    for (const m of popped) expect(left).not.toContain(m);
+    await crash();
+    s = shard(name);
+    expect(((await one(s, "SMEMBERS", "s")) as string[]).sort()).toEqual(left);
+  });
+
   it("persists FLUSHALL", async () => {
     const name = uniq("flush");
     let s = shard(name);
@@ -197,6 +212,24 @@ describe("Redis's AOF loading scenarios", () => {
     await crash();
     s = shard(name);
     expect(await exec(s, ["GET", "a"], ["GET", "b"])).toEqual([null, "2"]);
+  });
+
+  it("a row whose checksum fails at the tail is a torn write: dropped with aof-load-truncated yes, refused with no", async () => {
+    for (const truncated of ["yes", "no"]) {
+      const name = uniq(`crc-tail-${truncated}`);
+      let s = shard(name);
+      await config(s, "appendfsync", "always");
+      await config(s, "aof-load-truncated", truncated);
+      await one(s, "SET", "a", "1");
+      await one(s, "SET", "b", "2");
+      await runInDurableObject(s, (_i: Shard, state) => {
+        state.storage.sql.exec("UPDATE aof_segments SET crc = crc + 1 WHERE seq = (SELECT MAX(seq) FROM aof_segments)");
+      });
+      await crash();
+      s = shard(name);
+      if (truncated === "yes") expect(await exec(s, ["GET", "a"], ["GET", "b"])).toEqual(["1", null]);
+      else expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(/^ERR Unexpected end of file reading the append only file/);
+    }
   });
 
   it("a row whose checksum fails in the middle of the log refuses to serve", async () => {
