@@ -25,8 +25,18 @@ export interface DecodeResult {
   end: number;
 }
 
+/** Reused for short strings: apply over a plain array is about twice as fast as over a typed subarray. */
+const SHORT: number[] = [];
+const SHORT_MAX = 64;
+
 const latin1 = (b: Uint8Array, start: number, end: number): string => {
-  if (end - start < 4096) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+  const n = end - start;
+  if (n <= SHORT_MAX) {
+    SHORT.length = n;
+    for (let j = 0; j < n; j++) SHORT[j] = b[start + j];
+    return String.fromCharCode.apply(null, SHORT);
+  }
+  if (n < 4096) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
   let s = "";
   for (let i = start; i < end; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
   return s;
