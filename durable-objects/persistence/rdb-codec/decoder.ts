@@ -138,6 +138,20 @@ class Reader {
       this.pos += n;
       return s;
     }
+    // Integer encodings become their decimal text directly (no bytes in between).
+    if (n === StringEncoding.INT8) return String(this.dv.getInt8((this.need(1), this.pos++)));
+    if (n === StringEncoding.INT16) {
+      this.need(2);
+      const v = this.dv.getInt16(this.pos, true);
+      this.pos += 2;
+      return String(v);
+    }
+    if (n === StringEncoding.INT32) {
+      this.need(4);
+      const v = this.dv.getInt32(this.pos, true);
+      this.pos += 4;
+      return String(v);
+    }
     this.pos = save;
     const b = this.stringBytes();
     return latin1(b, 0, b.length);
