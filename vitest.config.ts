@@ -17,6 +17,10 @@ function workerdProject(name: string, shards: string, include: string[], exclude
             // Small limits so the size-limit tests send little data.
             MAX_REQUEST_BYTES: "65536",
             MAX_RECORD_BYTES: "32768",
+            // No default save rules: with them every shard that took a write arms an alarm, and alarms
+            // firing across the plugin's per-file storage teardown stalled the next file for good.
+            // Tests that need save rules set them with CONFIG SET.
+            SAVE: "",
           },
         },
       }),
