@@ -2,7 +2,7 @@
 // summary of keys per database and type, expiries, and what durable-redis could not restore.
 
 import { readFileSync } from "node:fs";
-import { type RdbRecord, RdbCheckError, REDIS_7_0_RDB_VERSION, checkTypeName, dataType, walkRdb } from "./rdb-walk.js";
+import { type RdbRecord, RdbCheckError, REDIS_7_0_RDB_VERSION, checkTypeName, dataType, walkRdb } from "../../durable-objects/persistence/rdb-codec/walk.js";
 
 export interface DbSummary {
   keys: number;

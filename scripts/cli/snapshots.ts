@@ -5,7 +5,7 @@
 import { CliError } from "./args.js";
 import type { AdminClient, SnapshotRecord } from "./admin-client.js";
 import type { Progress } from "./progress.js";
-import { RdbCheckError, walkRdb } from "./rdb-walk.js";
+import { RdbCheckError, walkRdb } from "../../durable-objects/persistence/rdb-codec/walk.js";
 
 /** durable-redis reads RDB files up to version 12 (Redis 7.4). */
 export const MAX_READ_VERSION = 12;

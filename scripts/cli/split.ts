@@ -7,7 +7,7 @@ import { RdbError } from "../../durable-objects/persistence/rdb-codec/errors.js"
 import { RdbWriter } from "../../durable-objects/persistence/rdb-codec/encoder.js";
 import { keySlot, slotShard } from "../../worker/slots.js";
 import { CliError } from "./args.js";
-import { type RdbRecord, RdbCheckError, dataType, decodeRecord, loadable, walkRdb } from "./rdb-walk.js";
+import { type RdbRecord, RdbCheckError, dataType, decodeRecord, loadable, walkRdb } from "../../durable-objects/persistence/rdb-codec/walk.js";
 import { MAX_READ_VERSION } from "./snapshots.js";
 
 export interface RdbSource {

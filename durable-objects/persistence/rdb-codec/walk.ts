@@ -1,20 +1,20 @@
-// Walks an RDB file record by record, as redis-check-rdb reads it: every opcode, every key's
-// framing (streams and module values included, which durable-redis cannot load), LZF strings and
-// the CRC-64 trailer, with redis-check-rdb's offsets and "while doing" states. Values of the types
-// durable-redis loads are decoded by the shared decoder (decodeRecord), one key at a time.
+// Walks an RDB file record by record, as redis-check-rdb reads it: every opcode, every key's framing
+// (streams and module values included, which durable-redis cannot load), LZF strings and the CRC-64
+// trailer, with redis-check-rdb's offsets and "while doing" states. Values of the types durable-redis
+// loads are decoded by the shared decoder (decodeRecord), one key at a time. The CLI's check-rdb,
+// restore and export read files through it.
 
-import { Crc64 } from "../../durable-objects/persistence/rdb-codec/checksum.js";
-import { decodeRdb } from "../../durable-objects/persistence/rdb-codec/decoder.js";
-import { decodeListpack } from "../../durable-objects/persistence/rdb-codec/blobs.js";
-import { lzfDecompress } from "../../durable-objects/persistence/rdb-codec/lzf.js";
-import { RdbError } from "../../durable-objects/persistence/rdb-codec/errors.js";
-import type { Value } from "../../durable-objects/engine/types/index.js";
+import { Crc64 } from "./checksum.js";
+import { Opcode, RdbType, StringEncoding } from "./constants.js";
+import { decodeRdb } from "./decoder.js";
+import { decodeListpack } from "./blobs.js";
+import { lzfDecompress } from "./lzf.js";
+import { RdbError } from "./errors.js";
+import type { Value } from "../../engine/types/index.js";
 
 /** The newest RDB version Redis 7.0 reads; `maxVersion` raises it (durable-redis reads up to 12). */
 export const REDIS_7_0_RDB_VERSION = 10;
 
-// Opcodes and types (the on-disk numbers; see rdb-codec/constants.ts).
-const OP = { SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa, RESIZEDB: 0xfb, EXPIRETIME_MS: 0xfc, EXPIRETIME: 0xfd, SELECTDB: 0xfe, EOF: 0xff } as const;
 
 /** redis-check-rdb 7.0's name of each object type ("unknown" past its table, as it prints). */
 const CHECK_TYPE_NAMES = [
@@ -45,13 +45,35 @@ const OBJECT_TYPES = new Set([0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15,
 
 /** The Redis data type (as TYPE answers) of each object type. */
 export function dataType(type: number): string {
-  if (type === 0) return "string";
-  if ([1, 10, 14, 18].includes(type)) return "list";
-  if ([2, 11, 20].includes(type)) return "set";
-  if ([3, 5, 12, 17].includes(type)) return "zset";
-  if ([4, 9, 13, 16].includes(type)) return "hash";
-  if ([15, 19, 21].includes(type)) return "stream";
-  return "module";
+  switch (type) {
+    case RdbType.STRING:
+      return "string";
+    case RdbType.LIST:
+    case RdbType.LIST_ZIPLIST:
+    case RdbType.LIST_QUICKLIST:
+    case RdbType.LIST_QUICKLIST_2:
+      return "list";
+    case RdbType.SET:
+    case RdbType.SET_INTSET:
+    case RdbType.SET_LISTPACK:
+      return "set";
+    case RdbType.ZSET:
+    case RdbType.ZSET_2:
+    case RdbType.ZSET_ZIPLIST:
+    case RdbType.ZSET_LISTPACK:
+      return "zset";
+    case RdbType.HASH:
+    case RdbType.HASH_ZIPMAP:
+    case RdbType.HASH_ZIPLIST:
+    case RdbType.HASH_LISTPACK:
+      return "hash";
+    case RdbType.STREAM_LISTPACKS:
+    case RdbType.STREAM_LISTPACKS_2:
+    case RdbType.STREAM_LISTPACKS_3:
+      return "stream";
+    default:
+      return "module";
+  }
 }
 
 /** Types the shared decoder turns into values (everything but streams and modules). */
@@ -196,16 +218,16 @@ class Walker {
       return out;
     }
     switch (n) {
-      case 0:
+      case StringEncoding.INT8:
         this.skip(1);
         return ascii(String(this.dv.getInt8(this.pos - 1)));
-      case 1:
+      case StringEncoding.INT16:
         this.skip(2);
         return ascii(String(this.dv.getInt16(this.pos - 2, true)));
-      case 2:
+      case StringEncoding.INT32:
         this.skip(4);
         return ascii(String(this.dv.getInt32(this.pos - 4, true)));
-      case 3: {
+      case StringEncoding.LZF: {
         const clen = this.count();
         const ulen = this.count();
         this.need(clen);
@@ -262,7 +284,7 @@ function skipModuleValue(w: Walker): void {
 
 /** Streams: framing only (durable-redis has no stream type), with Redis's words for each short read. */
 function skipStream(w: Walker, type: number): void {
-  const v2 = type >= 19;
+  const v2 = type >= RdbType.STREAM_LISTPACKS_2;
   for (let n = w.as("Stream listpacks len loading failed.", () => w.count()); n > 0; n--) {
     const nodeKey = w.as("Stream master ID loading failed: invalid encoding or I/O error.", () => w.stringBytes());
     if (nodeKey.length !== 16) w.fail("Stream node key entry is not the size of a stream ID");
@@ -290,7 +312,7 @@ function skipStream(w: Walker, type: number): void {
     for (let consumers = w.as("Stream consumers num loading failed.", () => w.count()); consumers > 0; consumers--) {
       w.as("Error reading the consumer name from Stream group.", () => w.stringBytes());
       w.as("Stream short read reading seen time.", () => w.skip(8));
-      if (type >= 21) w.as("Stream short read reading active time.", () => w.skip(8));
+      if (type >= RdbType.STREAM_LISTPACKS_3) w.as("Stream short read reading active time.", () => w.skip(8));
       for (let pel = w.as("Stream consumer PEL num loading failed.", () => w.count()); pel > 0; pel--) {
         w.as("Stream short read reading PEL streamID.", () => w.skip(16));
       }
@@ -301,52 +323,52 @@ function skipStream(w: Walker, type: number): void {
 /** Reads past one value, checking its framing (and LZF strings). */
 function skipValue(w: Walker, type: number): void {
   switch (type) {
-    case 0:
-    case 9:
-    case 10:
-    case 11:
-    case 12:
-    case 13:
-    case 16:
-    case 17:
-    case 20:
+    case RdbType.STRING:
+    case RdbType.HASH_ZIPMAP:
+    case RdbType.LIST_ZIPLIST:
+    case RdbType.SET_INTSET:
+    case RdbType.ZSET_ZIPLIST:
+    case RdbType.HASH_ZIPLIST:
+    case RdbType.HASH_LISTPACK:
+    case RdbType.ZSET_LISTPACK:
+    case RdbType.SET_LISTPACK:
       w.stringBytes();
       return;
-    case 1:
-    case 2:
-    case 14:
+    case RdbType.LIST:
+    case RdbType.SET:
+    case RdbType.LIST_QUICKLIST:
       for (let n = w.count(); n > 0; n--) w.stringBytes();
       return;
-    case 4:
+    case RdbType.HASH:
       for (let n = w.count(); n > 0; n--) w.stringBytes(), w.stringBytes();
       return;
-    case 3:
+    case RdbType.ZSET:
       for (let n = w.count(); n > 0; n--) {
         w.stringBytes();
         const l = w.u8();
         if (l < 253) w.skip(l);
       }
       return;
-    case 5:
+    case RdbType.ZSET_2:
       for (let n = w.count(); n > 0; n--) w.stringBytes(), w.skip(8);
       return;
-    case 18:
+    case RdbType.LIST_QUICKLIST_2:
       for (let n = w.count(); n > 0; n--) {
         const container = w.count();
         if (container !== 1 && container !== 2) w.fail(`Quicklist integrity check failed.`);
         w.stringBytes();
       }
       return;
-    case 15:
-    case 19:
-    case 21:
+    case RdbType.STREAM_LISTPACKS:
+    case RdbType.STREAM_LISTPACKS_2:
+    case RdbType.STREAM_LISTPACKS_3:
       skipStream(w, type);
       return;
-    case 7:
+    case RdbType.MODULE_2:
       w.count(); // module id
       skipModuleValue(w);
       return;
-    case 6:
+    case RdbType.MODULE_PRE_GA:
       w.fail("Module pre-release values are not supported");
       return;
     default:
@@ -364,7 +386,7 @@ export function decodeRecord(bytes: Uint8Array, record: RdbRecord, version: numb
   const mini = new Uint8Array(9 + body.length + trailer);
   mini.set(ascii(`REDIS${String(version).padStart(4, "0")}`), 0);
   mini.set(body, 9);
-  mini[9 + body.length] = OP.EOF; // the 8-byte trailer stays 0: "not computed", so not checked
+  mini[9 + body.length] = Opcode.EOF; // the 8-byte trailer stays 0: "not computed", so not checked
   let value: Value | undefined;
   decodeRdb(mini, (_db, _key, v) => (value = v));
   return value;
@@ -389,47 +411,47 @@ export function walkRdb(bytes: Uint8Array, events: RdbWalkEvents = {}, opts: Rdb
     w.doing = "read-type";
     const type = w.u8();
     switch (type) {
-      case OP.EXPIRETIME:
+      case Opcode.EXPIRETIME:
         w.doing = "read-expire";
         w.need(4);
         expireAt = new DataView(bytes.buffer, bytes.byteOffset + w.pos, 4).getInt32(0, true) * 1000;
         w.pos += 4;
         continue;
-      case OP.EXPIRETIME_MS:
+      case Opcode.EXPIRETIME_MS:
         w.doing = "read-expire";
         expireAt = w.msTime();
         continue;
-      case OP.FREQ:
+      case Opcode.FREQ:
         w.doing = "read-type";
         w.u8();
         continue;
-      case OP.IDLE:
+      case Opcode.IDLE:
         w.count();
         continue;
-      case OP.SELECTDB:
+      case Opcode.SELECTDB:
         w.doing = "read-len";
         db = w.count();
         events.selectDb?.(db, w.pos);
         continue;
-      case OP.RESIZEDB:
+      case Opcode.RESIZEDB:
         w.doing = "read-len";
         w.count();
         w.count();
         continue;
-      case OP.SLOT_INFO:
+      case Opcode.SLOT_INFO:
         w.doing = "read-len";
         w.count();
         w.count();
         w.count();
         continue;
-      case OP.AUX: {
+      case Opcode.AUX: {
         w.doing = "read-aux";
         const name = w.string();
         const value = w.string();
         events.aux?.(name, value, w.pos);
         continue;
       }
-      case OP.MODULE_AUX: {
+      case Opcode.MODULE_AUX: {
         w.doing = "read-module-aux";
         w.count(); // module id
         const whenOpcode = w.count();
@@ -438,12 +460,12 @@ export function walkRdb(bytes: Uint8Array, events: RdbWalkEvents = {}, opts: Rdb
         skipModuleValue(w);
         continue;
       }
-      case OP.FUNCTION2:
+      case Opcode.FUNCTION2:
         w.doing = "read-functions";
         w.as("Failed loading library, Failed loading library payload", () => w.stringBytes());
         events.function?.(w.pos);
         continue;
-      case OP.FUNCTION_PRE_GA:
+      case Opcode.FUNCTION_PRE_GA:
         w.doing = "read-functions";
         w.stringBytes();
         w.stringBytes();
@@ -451,7 +473,7 @@ export function walkRdb(bytes: Uint8Array, events: RdbWalkEvents = {}, opts: Rdb
         w.stringBytes();
         events.function?.(w.pos);
         continue;
-      case OP.EOF: {
+      case Opcode.EOF: {
         if (version < 5) return { version, checksum: "none", end: w.pos };
         w.doing = "check-sum";
         const at = w.pos;
