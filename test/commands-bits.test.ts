@@ -1,17 +1,10 @@
 // Bit commands and LCS through @upstash/redis against the worker (1 shard and 4 shards: multi-key
 // commands use {tag} keys so that their keys share a hash slot).
-import { SELF } from "cloudflare:test";
 import { Redis } from "@upstash/redis/cloudflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOKEN, uniq } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { TOKEN, uniq, useWorkerFetch } from "./helpers.js";
 
-const realFetch = globalThis.fetch;
-beforeAll(() => {
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input as string, init)) as typeof fetch;
-});
-afterAll(() => {
-  globalThis.fetch = realFetch;
-});
+useWorkerFetch();
 
 const redis = () => new Redis({ url: "http://localhost", token: TOKEN, enableAutoPipelining: true });
 /** The client's BITFIELD builder does not survive its auto-pipelining proxy, so builder tests use this. */

@@ -1,17 +1,10 @@
 // List commands through @upstash/redis against the worker (1 shard and 4 shards); multi-key
 // commands use {tag} keys so they stay in one hash slot. Commands the client lacks go through cmd().
-import { SELF } from "cloudflare:test";
 import { Redis } from "@upstash/redis/cloudflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOKEN, cmd, uniq } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { TOKEN, cmd, uniq, useWorkerFetch } from "./helpers.js";
 
-const realFetch = globalThis.fetch;
-beforeAll(() => {
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input as string, init)) as typeof fetch;
-});
-afterAll(() => {
-  globalThis.fetch = realFetch;
-});
+useWorkerFetch();
 
 const redis = () => new Redis({ url: "http://localhost", token: TOKEN, enableAutoPipelining: true });
 

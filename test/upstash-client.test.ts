@@ -1,17 +1,10 @@
 // @upstash/redis, used as a newcomer would (default options: auto-pipelining, base64, read-your-writes),
 // against the worker. The client calls the global fetch; here it is pointed at the worker under test.
-import { SELF } from "cloudflare:test";
 import { Redis } from "@upstash/redis/cloudflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOKEN, uniq } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { TOKEN, uniq, useWorkerFetch } from "./helpers.js";
 
-const realFetch = globalThis.fetch;
-beforeAll(() => {
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input as string, init)) as typeof fetch;
-});
-afterAll(() => {
-  globalThis.fetch = realFetch;
-});
+useWorkerFetch();
 
 const redis = () => new Redis({ url: "http://localhost", token: TOKEN, enableAutoPipelining: true });
 
