@@ -81,3 +81,62 @@ export function sampleIndexes(n: number, count: number, random: () => number): n
   idx.length = count;
   return idx;
 }
+
+// Blocking timeouts (BLPOP, BZPOPMIN, …): shared by the list and sorted set families.
+
+const timeoutNotFloat = () => new RedisError("ERR timeout is not a float or out of range");
+const timeoutNegative = () => new RedisError("ERR timeout is negative");
+
+const DECIMAL = /^[+-]?(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const HEX = /^[+-]?0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const INFINITE = /^[+-]?inf(inity)?$/i;
+/** log10 and log2 of the largest long double, and of half the smallest subnormal (what rounds to 0). */
+const LD_MAX_LOG10 = 4932.0754489;
+const LD_ZERO_LOG10 = -4950.7393;
+const LD_MAX_LOG2 = 16384;
+const LD_ZERO_LOG2 = -16446;
+
+/**
+ * A blocking command's timeout in seconds, validated as Redis 7.0 does on x86-64: the text is read
+ * as strtold reads it (decimal, hex, inf; no spaces, no NaN, nothing out of long double range), then
+ * converted to whole milliseconds; a negative result, or one past int64 (the conversion then yields
+ * INT64_MIN), is "timeout is negative". Returns the timeout in ms (0: wait forever).
+ */
+export function parseTimeout(s: string): number {
+  if (s.length === 0 || s.length >= 5120) throw timeoutNotFloat();
+  let seconds: number;
+  const dec = DECIMAL.exec(s);
+  const hex = dec ? null : HEX.exec(s);
+  if (dec && (dec[1] !== undefined || (dec[2] !== undefined && dec[2] !== ""))) {
+    seconds = Number(s);
+    const digits = (dec[1] ?? "") + (dec[2] ?? "");
+    const first = digits.search(/[1-9]/);
+    if (first >= 0) {
+      // The value is m × 10^e10 with 1 ≤ m < 10; Number() alone saturates long before long double does.
+      const e10 = Number(dec[3] ?? 0) + (dec[1] ?? "").length - first - 1;
+      const log10 = e10 + Math.log10(Number(`${digits[first]}.${digits.slice(first + 1, first + 17) || "0"}`));
+      if (log10 > LD_MAX_LOG10 || log10 < LD_ZERO_LOG10) throw timeoutNotFloat();
+      if (log10 > 30) seconds = s.startsWith("-") ? -Infinity : Infinity;
+    }
+  } else if (hex && (hex[1] !== "" || (hex[2] !== undefined && hex[2] !== ""))) {
+    const digits = hex[1] + (hex[2] ?? "");
+    const first = digits.search(/[1-9a-fA-F]/);
+    seconds = 0;
+    if (first >= 0) {
+      const lead = parseInt(digits[first], 16);
+      const e2 = Number(hex[3] ?? 0) + 4 * (hex[1].length - first - 1) + Math.floor(Math.log2(lead));
+      if (e2 >= LD_MAX_LOG2 || e2 < LD_ZERO_LOG2) throw timeoutNotFloat();
+      const take = digits.slice(first, first + 13);
+      seconds = parseInt(take, 16) * 2 ** (Number(hex[3] ?? 0) + 4 * (hex[1].length - first - take.length));
+      if (e2 > 100) seconds = Infinity;
+      if (s.startsWith("-")) seconds = -seconds;
+    }
+  } else if (INFINITE.test(s)) {
+    seconds = s.startsWith("-") ? -Infinity : Infinity;
+  } else {
+    throw timeoutNotFloat();
+  }
+  const ms = seconds * 1000;
+  if (!(ms < 2 ** 63) || Math.trunc(ms) < 0) throw timeoutNegative();
+  return Math.trunc(ms) + 0; // + 0 turns -0 into 0
+}

@@ -4,7 +4,8 @@ import { seededRandom, testEngine } from "../testing.js";
 import { RedisList } from "../types/index.js";
 import { keyCost, stringCost } from "../types/memory.js";
 import { valueMemory } from "../types/index.js";
-import { parseLposOptions, parseTimeout } from "./lists.js";
+import { parseTimeout } from "./args.js";
+import { parseLposOptions } from "./lists.js";
 
 const WRONGTYPE = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
 const NOT_INT = { error: "ERR value is not an integer or out of range" };

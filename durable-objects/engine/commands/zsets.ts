@@ -8,7 +8,7 @@ import { RedisError, minMaxNotFloat, mustBePositive, notFloat, syntaxError, wron
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
-import { deleteIfEmpty, getZSet, intArg, opt, rangeArg } from "./args.js";
+import { deleteIfEmpty, getZSet, intArg, opt, parseTimeout, rangeArg } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -108,17 +108,6 @@ export function scoreArg(s: string, error: () => RedisError = notFloat): number 
   return value;
 }
 
-/** A blocking command's timeout in seconds, with Redis 7.0's checks; the value is unused over REST. */
-function timeoutArg(s: string): number {
-  if (s.length === 0 || s.length >= 5120 || isSpace(s[0])) throw timeoutNotFloat();
-  const { value, end } = strtod(s);
-  if (end !== s.length || Number.isNaN(value)) throw timeoutNotFloat();
-  const ms = value * 1000;
-  // A value past the int64 range converts to INT64_MIN in Redis, so it too is "negative".
-  if (!(ms < 9223372036854775807) || Math.trunc(ms) < 0) throw new RedisError("ERR timeout is negative");
-  return Math.trunc(ms);
-}
-const timeoutNotFloat = () => new RedisError("ERR timeout is not a float or out of range");
 
 // ---------------------------------------------------------------------------------------------
 // Ranges
@@ -688,7 +677,7 @@ function zpop(ctx: CommandContext, argv: string[]): Reply {
 /** BZPOPMIN key [key …] timeout / BZPOPMAX: never blocks over REST (nil when all are empty); logged as ZPOPMIN key. */
 function bzpop(ctx: CommandContext, argv: string[]): Reply {
   const max = argv[0].toLowerCase() === "bzpopmax";
-  timeoutArg(argv[argv.length - 1]);
+  parseTimeout(argv[argv.length - 1]);
   const found = firstExisting(ctx, argv.slice(1, -1));
   if (found === undefined) return null;
   const [key, z] = found;
@@ -736,7 +725,7 @@ function zmpop(ctx: CommandContext, argv: string[]): Reply {
 /** BZMPOP timeout numkeys key [key …] MIN|MAX [COUNT count]: as ZMPOP, never blocking over REST. */
 function bzmpop(ctx: CommandContext, argv: string[]): Reply {
   const o = parseMpop(argv, 2);
-  timeoutArg(argv[1]);
+  parseTimeout(argv[1]);
   return mpop(ctx, o);
 }
 
