@@ -127,3 +127,88 @@ export function formatLongDouble(n: number): string {
 export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** C isspace() in the C locale. */
+export const isSpace = (c: string | undefined): boolean =>
+  c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+const isHexDigit = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+
+/**
+ * C's strtod over a byte string: leading white space, sign, decimal or hex (0x…p…) forms, inf,
+ * infinity, nan. Returns the value, how many chars it consumed (0: no number) and whether it was
+ * out of range (overflow to ±inf, or a non-zero literal that underflowed to 0: C's ERANGE).
+ */
+export function strtod(s: string): { value: number; end: number; erange: boolean } {
+  const none = { value: 0, end: 0, erange: false };
+  let i = 0;
+  while (isSpace(s[i])) i++;
+  let sign = 1;
+  if (s[i] === "+" || s[i] === "-") {
+    if (s[i] === "-") sign = -1;
+    i++;
+  }
+  const word = s.slice(i, i + 8).toLowerCase();
+  if (word === "infinity") return { value: sign * Infinity, end: i + 8, erange: false };
+  if (word.startsWith("inf")) return { value: sign * Infinity, end: i + 3, erange: false };
+  if (word.startsWith("nan")) {
+    let end = i + 3;
+    if (s[end] === "(") {
+      let j = end + 1;
+      while (j < s.length && /^[0-9A-Za-z_]$/.test(s[j])) j++;
+      if (s[j] === ")") end = j + 1;
+    }
+    return { value: NaN, end, erange: false };
+  }
+  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") && (isHexDigit(s[i + 2]) || (s[i + 2] === "." && isHexDigit(s[i + 3])))) {
+    let j = i + 2;
+    let digits = "";
+    let fraction = 0;
+    while (isHexDigit(s[j])) digits += s[j++];
+    if (s[j] === ".") {
+      j++;
+      while (isHexDigit(s[j])) {
+        digits += s[j++];
+        fraction++;
+      }
+    }
+    let exp = 0;
+    if ((s[j] === "p" || s[j] === "P") && (isDigit(s[j + 1]) || ((s[j + 1] === "+" || s[j + 1] === "-") && isDigit(s[j + 2])))) {
+      let k = j + 1;
+      let esign = 1;
+      if (s[k] === "+" || s[k] === "-") esign = s[k++] === "-" ? -1 : 1;
+      let e = 0;
+      while (isDigit(s[k])) e = Math.min(e * 10 + Number(s[k++]), 1e6);
+      exp = esign * e;
+      j = k;
+    }
+    const mantissa = BigInt("0x" + digits);
+    const value = mantissa === 0n ? 0 : Number(mantissa) * 2 ** (exp - 4 * fraction);
+    const erange = mantissa !== 0n && (value === 0 || !Number.isFinite(value));
+    return { value: sign * value, end: j, erange };
+  }
+  const start = i;
+  let sawDigit = false;
+  let nonZero = false;
+  while (isDigit(s[i])) {
+    sawDigit = true;
+    if (s[i] !== "0") nonZero = true;
+    i++;
+  }
+  if (s[i] === ".") {
+    i++;
+    while (isDigit(s[i])) {
+      sawDigit = true;
+      if (s[i] !== "0") nonZero = true;
+      i++;
+    }
+  }
+  if (!sawDigit) return none;
+  if ((s[i] === "e" || s[i] === "E") && (isDigit(s[i + 1]) || ((s[i + 1] === "+" || s[i + 1] === "-") && isDigit(s[i + 2])))) {
+    i += 2;
+    while (isDigit(s[i])) i++;
+  }
+  const value = Number(s.slice(start, i));
+  const erange = !Number.isFinite(value) || (value === 0 && nonZero);
+  return { value: sign * value, end: i, erange };
+}

@@ -32,6 +32,10 @@ describe("SORT", () => {
     expect(u.run("SORT", "bad")).toEqual({ error: "ERR One or more scores can't be converted into double" });
     expect(sortWeight("nan")).toBe(null);
     expect(sortWeight("1e400")).toBe(null);
+    // Underflow is ERANGE too, subnormal results included (redis-server 7.0.15: "can't be converted").
+    expect(sortWeight("1e-400")).toBe(null);
+    expect(sortWeight("1e-310")).toBe(null);
+    expect(sortWeight("2.3e-308")).toBe(2.3e-308);
     expect(sortWeight("0x1.8p1")).toBe(3);
   });
 

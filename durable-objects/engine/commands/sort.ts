@@ -2,6 +2,7 @@
 // each element or of its BY weight up to a NUL, ties broken bytewise), ALPHA bytewise (up to a NUL
 // unless STORE), BY/GET patterns with `*` and `->field`, LIMIT, STORE into a list.
 
+import { strtod } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, syntaxError, wrongType } from "../errors.js";
 import type { Reply } from "../reply.js";
@@ -79,8 +80,8 @@ function lookupByPattern(ctx: CommandContext, pattern: string, element: string):
   return typeof v === "string" ? v : null;
 }
 
-// strtod's grammar: optional leading space, sign, then decimal (with exponent), hex, inf/infinity or nan.
-const STRTOD_FULL = /^[ \t\n\v\f\r]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?|inf(?:inity)?|nan)$/i;
+/** The smallest normal double: below it (and above 0) glibc's strtod sets ERANGE. */
+const MIN_NORMAL = 2.2250738585072014e-308;
 
 /**
  * A value as C string functions see it: up to its first NUL byte. Redis hands SORT's weights to
@@ -93,32 +94,16 @@ const cString = (s: string): string => {
 
 /**
  * A weight as SORT reads it with strtod: null when the text before its first NUL byte is not a
- * whole number (or is NaN/overflows). "1\0zz" is 1 and "\0" is 0.
+ * whole number, is NaN, or is out of range. SORT checks errno == ERANGE alone, which glibc also
+ * sets for a subnormal result (ZADD's parser lets those through). "1\0zz" is 1; "" and "\0" are
+ * 0 (strtod converts nothing and stops at the terminator, which SORT accepts).
  */
 export function sortWeight(value: string): number | null {
   const s = cString(value);
-  if (s === "") return 0; // strtod converts nothing and stops at the terminator: no error, 0
-  if (!STRTOD_FULL.test(s)) return null;
-  const t = s.trim().toLowerCase();
-  const sign = t.startsWith("-") ? -1 : 1;
-  const body = t.replace(/^[+-]/, "");
-  let n: number;
-  if (body.startsWith("inf")) n = Infinity;
-  else if (body === "nan") return null;
-  else if (body.startsWith("0x")) n = parseHexFloat(body.slice(2));
-  else {
-    n = Number(body);
-    if (!Number.isFinite(n)) return null; // ERANGE
-  }
-  return sign * n;
-}
-
-function parseHexFloat(s: string): number {
-  const [mant, exp] = s.split("p");
-  const [intPart, frac = ""] = mant.split(".");
-  let n = intPart ? parseInt(intPart, 16) : 0;
-  for (let i = 0; i < frac.length; i++) n += parseInt(frac[i], 16) / 16 ** (i + 1);
-  return n * 2 ** (exp ? parseInt(exp, 10) : 0);
+  const { value: n, end, erange } = strtod(s);
+  if (end !== s.length || erange || Number.isNaN(n)) return null;
+  if (n !== 0 && Math.abs(n) < MIN_NORMAL) return null;
+  return end === 0 ? 0 : n;
 }
 
 const bytewise = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../engine.js";
 import { type TestEngine, seededRandom, testEngine } from "../testing.js";
 import { RedisZSet } from "../types/index.js";
-import { parseScoreRange, parseZaddOptions, parseZrangeOptions, scoreArg, strtod } from "./zsets.js";
+import { strtod } from "../bytes.js";
+import { parseScoreRange, parseZaddOptions, parseZrangeOptions, scoreArg } from "./zsets.js";
 
 const WRONGTYPE = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
 const SYNTAX = { error: "ERR syntax error" };
