@@ -2,6 +2,7 @@
 // line that a script can act on (the exit status says whether the server was reachable). The token
 // travels only in the Authorization header; no message ever includes it.
 
+import type { SnapshotRecord } from "../../durable-objects/snapshot-manager.js";
 import { CliError, type Connection, EXIT } from "./args.js";
 import type { Progress } from "./progress.js";
 
@@ -10,13 +11,8 @@ export interface ShardInfo {
   [field: string]: string | number;
 }
 
-export interface SnapshotRecord {
-  key: string;
-  size: number;
-  seq: number;
-  createdMs: number;
-  aofBase: boolean;
-}
+/** As the shard records it (the admin API sends it as JSON). */
+export type { SnapshotRecord };
 
 export interface ShardManifest {
   shard: number;
