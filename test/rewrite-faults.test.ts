@@ -65,6 +65,12 @@ async function crashed(s: Stub, phase: Phase): Promise<void> {
   if (outcome !== "crashed") throw new Error(`the rewrite ended before ${phase}`);
 }
 
+/** Yields inside the shard (no sleeping) until its AOF rewrite is over. */
+const rewriteDone = (s: Stub) =>
+  runInDurableObject(s, async (i: Shard) => {
+    while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+  });
+
 /** Every key and value: the acknowledged dataset to compare after recovery. */
 const snapshotOf = (s: Stub) =>
   runInDurableObject(s, (i: Shard) => [...i.engine.db.data].map(([k, v]) => [k, v] as [string, unknown]).sort());
@@ -95,9 +101,7 @@ describe("hybrid rewrite crashed in each phase", () => {
       expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest)).toEqual(manifestBefore);
       // The next rewrite, in the new instance, completes and recovery uses it.
       await one(s, "BGREWRITEAOF");
-      await runInDurableObject(s, async (i: Shard) => {
-        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-      });
+      await rewriteDone(s);
       expect((await runInDurableObject(s, (i: Shard) => i.aof.manifest)).base.kind).toBe("rdb");
       await one(s, "SET", "after", "2");
       const final = await snapshotOf(s);
@@ -113,9 +117,7 @@ describe("hybrid rewrite crashed in each phase", () => {
     await one(s, "CONFIG", "SET", "appendfsync", "always");
     await fill(s, 5000);
     await one(s, "BGREWRITEAOF");
-    await runInDurableObject(s, async (i: Shard) => {
-      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-    });
+    await rewriteDone(s);
     const rows = await runInDurableObject(s, (i: Shard) => [...i.aof.incrementRows()].length);
     expect(rows).toBe(0);
     await exec(s, ["SET", "after", "1"], ["DEL", "k1"]);
@@ -137,9 +139,7 @@ describe("sequence numbers after a rewrite", () => {
       await one(s, "CONFIG", "SET", "aof-use-rdb-preamble", preamble);
       await exec(s, ...Array.from({ length: 100 }, (_, i) => ["SET", `k${i}`, "v"]));
       await one(s, "BGREWRITEAOF");
-      await runInDurableObject(s, async (i: Shard) => {
-        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-      });
+      await rewriteDone(s);
       const base = await runInDurableObject(s, (i: Shard) => i.aof.manifest.base);
       expect(base.kind).toBe(preamble === "yes" ? "rdb" : "aof");
       expect(await runInDurableObject(s, (i: Shard) => [...i.aof.incrementRows()].length)).toBe(0);
@@ -171,13 +171,9 @@ describe("R2 failures during a rewrite", () => {
         return upload;
       };
     });
-    const settle = () =>
-      runInDurableObject(s, async (i: Shard) => {
-        while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-      });
     for (let n = 1; n <= 3; n++) {
       await one(s, "BGREWRITEAOF");
-      await settle();
+      await rewriteDone(s);
       expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:err\r\n");
       const failing = (await runInDurableObject(s, (i: Shard) => i.adminStatus())).health.failing;
       expect(failing.some((f) => f.startsWith("AOF rewrite failed"))).toBe(n >= 3);
@@ -185,7 +181,7 @@ describe("R2 failures during a rewrite", () => {
     expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest)).toEqual(manifestBefore);
     await runInDurableObject(s, (i: Shard) => (i as unknown as { restore: () => void }).restore());
     await one(s, "BGREWRITEAOF");
-    await settle();
+    await rewriteDone(s);
     expect(await one(s, "INFO", "persistence")).toContain("aof_last_bgrewrite_status:ok\r\n");
     expect((await runInDurableObject(s, (i: Shard) => i.adminStatus())).health.failing).toEqual([]);
     const before = await snapshotOf(s);
@@ -200,9 +196,7 @@ describe("R2 failures during a rewrite", () => {
     await one(s, "CONFIG", "SET", "appendfsync", "always");
     await fill(s, 500);
     await one(s, "BGREWRITEAOF");
-    await runInDurableObject(s, async (i: Shard) => {
-      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-    });
+    await rewriteDone(s);
     const key = await runInDurableObject(s, (i: Shard) => (i.aof.manifest.base as { key: string }).key);
     const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(key))!.arrayBuffer());
     await env.SNAPSHOTS.put(key, bytes.subarray(0, bytes.length >> 1));
