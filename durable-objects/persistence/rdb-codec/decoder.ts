@@ -25,22 +25,52 @@ export interface DecodeResult {
   end: number;
 }
 
-/** Reused for short strings: apply over a plain array is about twice as fast as over a typed subarray. */
+const chars = String.fromCharCode;
+
+/**
+ * Bytes → a one-byte string (each byte one char, so any bytes round-trip). Up to 16 bytes, the usual
+ * size of keys and small values, the bytes go to String.fromCharCode as arguments: about 1.7× faster
+ * than apply over an array, and a million-key load reads two million of them.
+ */
+const latin1 = (b: Uint8Array, s: number, end: number): string => {
+  switch (end - s) {
+    case 0: return "";
+    case 1: return chars(b[s]);
+    case 2: return chars(b[s], b[s + 1]);
+    case 3: return chars(b[s], b[s + 1], b[s + 2]);
+    case 4: return chars(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16: return chars(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    default: return latin1Long(b, s, end);
+  }
+};
+
+/** Reused for strings up to SHORT_MAX bytes: apply over a plain array is about twice as fast as over a typed subarray. */
 const SHORT: number[] = [];
 const SHORT_MAX = 64;
 
-const latin1 = (b: Uint8Array, start: number, end: number): string => {
+function latin1Long(b: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n <= SHORT_MAX) {
     SHORT.length = n;
     for (let j = 0; j < n; j++) SHORT[j] = b[start + j];
-    return String.fromCharCode.apply(null, SHORT);
+    return chars.apply(null, SHORT);
   }
-  if (n < 4096) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
-  let s = "";
-  for (let i = start; i < end; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
-  return s;
-};
+  if (n < 4096) return chars.apply(null, b.subarray(start, end) as unknown as number[]);
+  let out = "";
+  for (let i = start; i < end; i += 8192) out += chars.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
+  return out;
+}
 
 class Reader {
   pos = 0;

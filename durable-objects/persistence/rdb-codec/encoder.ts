@@ -284,8 +284,6 @@ export class RdbWriter {
     const body = this.buf.subarray(0, this.len);
     if (this.checksum) this.crc.update(body);
     const crc = this.checksum ? this.crc.value : 0n;
-    this.crc.lo = 0;
-    this.crc.hi = 0;
     this.ensure(8);
     new DataView(this.buf.buffer).setBigUint64(this.len, crc, true);
     this.len += 8;
