@@ -19,8 +19,8 @@ export function evictKeys(engine: Engine, limit: number, policy: string, propaga
         if (++n >= samples) break;
       }
     } else {
-      // Map order is insertion order: the oldest-written keys first, a fair stand-in for LRU/LFU.
-      victim = pool.keys().next().value;
+      // The tables keep insertion order: the oldest-written keys first, a fair stand-in for LRU/LFU.
+      victim = pool.firstKey();
     }
     if (victim === undefined) return false;
     db.delete(victim);

@@ -1,6 +1,7 @@
 // The keyspace: keys → values, keys → absolute expiry (ms), with lazy expiry and memory accounting.
 // It knows nothing of commands or storage; hooks tell the engine when keys expire or are about to change.
 
+import { KeyTable } from "./key-table.js";
 import { keyCost } from "./types/memory.js";
 import { type Value, valueMemory } from "./types/index.js";
 
@@ -14,8 +15,8 @@ export interface KeyspaceHooks {
 const noHooks: KeyspaceHooks = { onExpired() {}, beforeWrite() {} };
 
 export class Keyspace {
-  data = new Map<string, Value>();
-  expires = new Map<string, number>();
+  data = new KeyTable<Value>();
+  expires = new KeyTable<number>();
   /** Approximate bytes held: keys, values, expiry entries. */
   usedMemory = 0;
   /** While loading (AOF replay) nothing expires on access, so replay reproduces the log exactly. */
@@ -121,16 +122,16 @@ export class Keyspace {
 
   /** Empties the keyspace. The old maps are left intact for anyone still iterating them. */
   clear(): void {
-    this.data = new Map();
-    this.expires = new Map();
+    this.data = new KeyTable();
+    this.expires = new KeyTable();
     this.stringEncodings = new Map();
     this.usedMemory = 0;
   }
 
   private expireCursor: Iterator<[string, number]> | null = null;
-  private expireCursorOf: Map<string, number> | null = null;
+  private expireCursorOf: KeyTable<number> | null = null;
 
-  /** Next key with a TTL, walking the expires map round-robin (JS map iterators survive mutation). */
+  /** Next key with a TTL, walking the expires table round-robin (its iterators survive mutation). */
   private nextWithTtl(): [string, number] | undefined {
     if (this.expireCursorOf !== this.expires || this.expireCursor === null) {
       this.expireCursor = this.expires.entries();

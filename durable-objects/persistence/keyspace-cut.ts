@@ -11,6 +11,7 @@
 // passed them, which may bring them back at the end of the map). The walk reads only `early`.
 // `visited` grows in chunks, so no single rehash of a half-million-entry set stalls a slice.
 
+import type { KeyTable } from "../engine/key-table.js";
 import type { Keyspace } from "../engine/keyspace.js";
 import type { Value } from "../engine/types/index.js";
 import { valueMemory } from "../engine/types/index.js";
@@ -18,8 +19,8 @@ import { valueMemory } from "../engine/types/index.js";
 export type CutEntry = (key: string, value: Value, expireAt: number | undefined) => void;
 
 export class KeyspaceCut {
-  private readonly data: Map<string, Value>;
-  private readonly expires: Map<string, number>;
+  private readonly data: KeyTable<Value>;
+  private readonly expires: KeyTable<number>;
   private readonly iterator: Iterator<[string, Value]>;
   private readonly visited = new ChunkedSet();
   private readonly early = new Set<string>();

@@ -191,15 +191,10 @@ function scan(ctx: CommandContext, argv: string[]): Reply {
 /** RANDOMKEY */
 function randomkey(ctx: CommandContext): Reply {
   const db = ctx.db;
-  for (let tries = 0; tries < 100 && db.data.size > 0; tries++) {
-    const target = Math.floor(ctx.random() * db.data.size);
-    let i = 0;
-    for (const key of db.data.keys()) {
-      if (i++ === target) {
-        if (!db.isExpired(key)) return key;
-        break;
-      }
-    }
+  for (let tries = 0; tries < 100; tries++) {
+    const key = db.data.randomKey(ctx.random);
+    if (key === undefined) return null;
+    if (!db.isExpired(key)) return key;
   }
   return null;
 }

@@ -4,6 +4,7 @@
 // drives it a few keys at a time between requests, and it never looks at where the keys come from.
 
 import { formatDouble } from "../../engine/bytes.js";
+import type { Keyspace } from "../../engine/keyspace.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet, type Value } from "../../engine/types/index.js";
 import { encodeBulk, encodeCommand } from "../resp.js";
 import { REWRITE_ITEMS_PER_CMD, TIMESTAMP_ANNOTATION } from "./format.js";
@@ -192,6 +193,6 @@ export function rewriteAll(entries: Iterable<SnapshotEntry>, opts: AofRewriterOp
 }
 
 /** A keyspace's entries as the rewriter takes them (a live view: for a point in time, use a cut). */
-export function* keyspaceEntries(ks: { data: Map<string, Value>; expires: Map<string, number> }): Iterable<SnapshotEntry> {
+export function* keyspaceEntries(ks: Pick<Keyspace, "data" | "expires">): Iterable<SnapshotEntry> {
   for (const [key, value] of ks.data) yield [key, value, ks.expires.get(key)];
 }

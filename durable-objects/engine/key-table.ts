@@ -1,0 +1,265 @@
+// The keyspace's hash table: a Map<string, V> with JS Map's semantics (insertion order, live iterators
+// that see later inserts and skip deleted entries, updates keep their place), about 3× faster than
+// V8's Map at inserting fresh strings. V8 hashes each new string through a runtime call and chases
+// a bucket chain per insert, so loading a million keys spent more time in Map.set than decoding the
+// file (BENCHMARKS.md, RDB load); here the hash is computed inline and each entry's hash is kept, so
+// a lookup touches one index slot and one entry, and growth never rehashes a string.
+//
+// Layout: entries in insertion order (keys, values, hashes in parallel arrays; a deleted entry is a
+// hole, key undefined) and an open-addressing index (linear probing, at most half full) from a key's
+// hash to its entry. Holes are dropped when the entries fill up or fall under a quarter: the table
+// moves to a new store and leaves in the old one the positions of the holes it dropped, so an
+// iterator still on the old store carries its position over (V8's Map does the same).
+
+/** Smallest number of entries a store holds. */
+const MIN_CAPACITY = 8;
+
+class Store<V> {
+  keys: (string | undefined)[];
+  values: (V | undefined)[];
+  hashes: Int32Array;
+  /** Slot → entry + 1; 0 is an empty slot. Twice the entries, so probes stay short. */
+  index: Int32Array;
+  readonly mask: number;
+  /** Entries appended so far (live ones and holes). */
+  used = 0;
+  /** No live entry sits before this position (a hint that keeps "first key" O(1) after deletes at the front). */
+  head = 0;
+  /** Set when the table moved on: the store that replaced this one. */
+  next: Store<V> | null = null;
+  /** With `next`: positions of the holes dropped in the move, ascending; null when the table was cleared. */
+  dropped: Int32Array | null = null;
+
+  constructor(readonly capacity: number) {
+    this.keys = new Array<string | undefined>(capacity);
+    this.values = new Array<V | undefined>(capacity);
+    this.hashes = new Int32Array(capacity);
+    this.index = new Int32Array(capacity * 2);
+    this.mask = capacity * 2 - 1;
+  }
+
+  /** Adds an entry known to be absent. */
+  append(key: string, value: V, hash: number): void {
+    const e = this.used++;
+    this.keys[e] = key;
+    this.values[e] = value;
+    this.hashes[e] = hash;
+    const index = this.index;
+    let slot = hash & this.mask;
+    while (index[slot] !== 0) slot = (slot + 1) & this.mask;
+    index[slot] = e + 1;
+  }
+
+  /** Frees the arrays once the table has moved on; iterators left here need only `next` and `dropped`. */
+  retire(next: Store<V>, dropped: Int32Array | null): void {
+    this.next = next;
+    this.dropped = dropped;
+    this.keys = [];
+    this.values = [];
+    this.hashes = new Int32Array(0);
+    this.index = new Int32Array(0);
+  }
+}
+
+/** A seeded 32-bit hash of a string (murmur3's mixing over two UTF-16 units per round). */
+export function hashKey(key: string, seed: number): number {
+  let h = seed;
+  const n = key.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) {
+    let k = key.charCodeAt(i);
+    k = Math.imul(k, 0xcc9e2d51);
+    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Number of values in an ascending array below `pos`. */
+function countBelow(sorted: Int32Array, pos: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const enum Yield {
+  Keys,
+  Values,
+  Entries,
+}
+
+class KeyTableIterator<V, T> implements IterableIterator<T> {
+  constructor(
+    private store: Store<V> | null,
+    private pos: number,
+    private readonly yields: Yield,
+  ) {}
+
+  next(): IteratorResult<T, undefined> {
+    let s = this.store;
+    if (s === null) return { value: undefined, done: true };
+    let pos = this.pos;
+    while (s.next !== null) {
+      pos = s.dropped === null ? 0 : pos - countBelow(s.dropped, pos);
+      s = s.next;
+    }
+    const keys = s.keys;
+    for (const used = s.used; pos < used; pos++) {
+      const key = keys[pos];
+      if (key === undefined) continue;
+      this.store = s;
+      this.pos = pos + 1;
+      const value = this.yields === Yield.Keys ? key : this.yields === Yield.Values ? s.values[pos] : [key, s.values[pos]];
+      return { value: value as T, done: false };
+    }
+    // Like a Map iterator: once done, it stays done.
+    this.store = null;
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+export class KeyTable<V> implements Iterable<[string, V]> {
+  private live = 0;
+  /** Per table, so which keys collide cannot be worked out from outside. */
+  private readonly seed = (Math.random() * 0x100000000) | 0;
+
+  private store = new Store<V>(MIN_CAPACITY);
+
+  get size(): number {
+    return this.live;
+  }
+
+  private find(key: string, hash: number): number {
+    const s = this.store;
+    const index = s.index;
+    let slot = hash & s.mask;
+    for (;;) {
+      const e = index[slot] - 1;
+      if (e < 0) return -1;
+      if (s.hashes[e] === hash && s.keys[e] === key) return e;
+      slot = (slot + 1) & s.mask;
+    }
+  }
+
+  get(key: string): V | undefined {
+    const e = this.find(key, hashKey(key, this.seed));
+    return e < 0 ? undefined : this.store.values[e];
+  }
+
+  has(key: string): boolean {
+    return this.find(key, hashKey(key, this.seed)) >= 0;
+  }
+
+  /** Stores a value; an existing key keeps its place in the order. */
+  set(key: string, value: V): this {
+    const hash = hashKey(key, this.seed);
+    const e = this.find(key, hash);
+    if (e >= 0) {
+      this.store.values[e] = value;
+      return this;
+    }
+    if (this.store.used === this.store.capacity) this.rebuild();
+    this.store.append(key, value, hash);
+    this.live++;
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const s = this.store;
+    const e = this.find(key, hashKey(key, this.seed));
+    if (e < 0) return false;
+    s.keys[e] = undefined;
+    s.values[e] = undefined;
+    this.live--;
+    if (this.live < s.capacity / 4 && s.capacity > MIN_CAPACITY) this.rebuild();
+    return true;
+  }
+
+  clear(): void {
+    const fresh = new Store<V>(MIN_CAPACITY);
+    this.store.retire(fresh, null);
+    this.store = fresh;
+    this.live = 0;
+  }
+
+  /**
+   * Moves the live entries, in order, to a new store with room for half as many again, dropping the
+   * holes: a full table doubles, one under a quarter full halves or more, and neither can come back
+   * here before many more writes.
+   */
+  private rebuild(): void {
+    const old = this.store;
+    const fresh = new Store<V>(capacityFor(this.live + (this.live >> 1) + 1));
+    const dropped: number[] = [];
+    const { keys, values, hashes } = old;
+    for (let e = 0; e < old.used; e++) {
+      const key = keys[e];
+      if (key === undefined) dropped.push(e);
+      else fresh.append(key, values[e] as V, hashes[e]);
+    }
+    old.retire(fresh, Int32Array.from(dropped));
+    this.store = fresh;
+  }
+
+  /** The first key in order (the oldest written), or undefined when empty. */
+  firstKey(): string | undefined {
+    const s = this.store;
+    while (s.head < s.used && s.keys[s.head] === undefined) s.head++;
+    return s.keys[s.head];
+  }
+
+  /** A uniformly random key (`random` in [0, 1)), or undefined when empty. */
+  randomKey(random: () => number): string | undefined {
+    if (this.live === 0) return undefined;
+    const s = this.store;
+    // At least a quarter of the entries are live (rebuild keeps it so), so a few draws find one.
+    for (;;) {
+      const key = s.keys[Math.floor(random() * s.used)];
+      if (key !== undefined) return key;
+    }
+  }
+
+  keys(): IterableIterator<string> {
+    return new KeyTableIterator<V, string>(this.store, 0, Yield.Keys);
+  }
+
+  values(): IterableIterator<V> {
+    return new KeyTableIterator<V, V>(this.store, 0, Yield.Values);
+  }
+
+  entries(): IterableIterator<[string, V]> {
+    return new KeyTableIterator<V, [string, V]>(this.store, 0, Yield.Entries);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+}
+
+/** Entries for `n` keys: the smallest power of two that holds them. */
+function capacityFor(n: number): number {
+  let c = MIN_CAPACITY;
+  while (c < n) c *= 2;
+  return c;
+}
