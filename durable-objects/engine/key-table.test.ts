@@ -104,10 +104,16 @@ describe("KeyTable", () => {
     expect(t.get("\0\0\0")).toBeUndefined();
   });
 
-  it("hashKey depends on the seed, every code unit and the length", () => {
-    expect(hashKey("abc", 1)).not.toBe(hashKey("abc", 2));
-    expect(hashKey("abc", 1)).not.toBe(hashKey("abd", 1));
-    expect(hashKey("\0", 1)).not.toBe(hashKey("\0\0", 1));
-    expect(hashKey("\u0100", 1)).not.toBe(hashKey("\u0001\u0000", 1));
+  it("hashKey depends on both halves of the key, every code unit and the length", () => {
+    expect(hashKey("abc", 1, 2)).toBe(hashKey("abc", 1, 2));
+    expect(hashKey("abc", 1, 2)).not.toBe(hashKey("abc", 3, 2));
+    expect(hashKey("abc", 1, 2)).not.toBe(hashKey("abc", 1, 3));
+    expect(hashKey("abc", 1, 2)).not.toBe(hashKey("abd", 1, 2));
+    expect(hashKey("\0", 1, 2)).not.toBe(hashKey("\0\0", 1, 2));
+    expect(hashKey("\u0100", 1, 2)).not.toBe(hashKey("\u0001\u0000", 1, 2));
+    // Low bits pick the slot: 4096 keys over 4096 buckets by the low 12 bits land about as a
+    // uniform throw would (about 63% of buckets hit).
+    const hit = new Set(Array.from({ length: 4096 }, (_, i) => hashKey(`key:${i}`, 5, 6) & 4095));
+    expect(hit.size).toBeGreaterThan(2500);
   });
 });

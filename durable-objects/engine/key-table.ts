@@ -61,30 +61,46 @@ class Store<V> {
   }
 }
 
-/** A seeded 32-bit hash of a string (murmur3's mixing over two UTF-16 units per round). */
-export function hashKey(key: string, seed: number): number {
-  let h = seed;
+/**
+ * HalfSipHash-1-3 (the 32-bit SipHash of Aumasson and Bernstein, as Linux's hsiphash) of a string's
+ * UTF-16 units, two per 32-bit word, under a 64-bit key. A keyed hash, not merely a seeded one: with
+ * murmur-style mixing, keys that collide under every seed can be computed offline, and a client could
+ * then turn each insert into a walk over all of them (hash flooding). This costs a few nanoseconds more.
+ */
+export function hashKey(key: string, k0: number, k1: number): number {
+  let v0 = k0;
+  let v1 = k1;
+  let v2 = 0x6c796765 ^ k0;
+  let v3 = 0x74656462 ^ k1;
   const n = key.length;
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    let k = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    const m = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+    v3 ^= m;
+    // One SipRound.
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+    v0 ^= m;
   }
-  if (i < n) {
-    let k = key.charCodeAt(i);
-    k = Math.imul(k, 0xcc9e2d51);
-    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  // The last block: the length (mod 2^16) over the odd unit left, if any.
+  const m = (n << 16) | (i < n ? key.charCodeAt(i) : 0);
+  v3 ^= m;
+  v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+  v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+  v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+  v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+  v0 ^= m;
+  // Finalization: three rounds.
+  v2 ^= 0xff;
+  for (let r = 0; r < 3; r++) {
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
   }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return v1 ^ v3;
 }
 
 /** Number of values in an ascending array below `pos`. */
@@ -141,8 +157,9 @@ class KeyTableIterator<V, T> implements IterableIterator<T> {
 
 export class KeyTable<V> implements Iterable<[string, V]> {
   private live = 0;
-  /** Per table, so which keys collide cannot be worked out from outside. */
-  private readonly seed = (Math.random() * 0x100000000) | 0;
+  /** The hash key, per table, so which keys collide cannot be worked out from outside. */
+  private readonly k0 = (Math.random() * 0x100000000) | 0;
+  private readonly k1 = (Math.random() * 0x100000000) | 0;
 
   private store = new Store<V>(MIN_CAPACITY);
 
@@ -163,17 +180,17 @@ export class KeyTable<V> implements Iterable<[string, V]> {
   }
 
   get(key: string): V | undefined {
-    const e = this.find(key, hashKey(key, this.seed));
+    const e = this.find(key, hashKey(key, this.k0, this.k1));
     return e < 0 ? undefined : this.store.values[e];
   }
 
   has(key: string): boolean {
-    return this.find(key, hashKey(key, this.seed)) >= 0;
+    return this.find(key, hashKey(key, this.k0, this.k1)) >= 0;
   }
 
   /** Stores a value; an existing key keeps its place in the order. */
   set(key: string, value: V): this {
-    const hash = hashKey(key, this.seed);
+    const hash = hashKey(key, this.k0, this.k1);
     const e = this.find(key, hash);
     if (e >= 0) {
       this.store.values[e] = value;
@@ -187,7 +204,7 @@ export class KeyTable<V> implements Iterable<[string, V]> {
 
   delete(key: string): boolean {
     const s = this.store;
-    const e = this.find(key, hashKey(key, this.seed));
+    const e = this.find(key, hashKey(key, this.k0, this.k1));
     if (e < 0) return false;
     s.keys[e] = undefined;
     s.values[e] = undefined;
