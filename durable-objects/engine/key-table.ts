@@ -73,32 +73,21 @@ export function hashKey(key: string, k0: number, k1: number): number {
   let v2 = 0x6c796765 ^ k0;
   let v3 = 0x74656462 ^ k1;
   const n = key.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const m = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+  const words = n >> 1;
+  // One SipRound per message word, then one for the last block (the length, mod 2^16, over the odd
+  // unit left if any), then three finalization rounds with a zero word.
+  for (let j = 0, rounds = words + 4; j < rounds; j++) {
+    const m =
+      j < words ? key.charCodeAt(2 * j) | (key.charCodeAt(2 * j + 1) << 16)
+      : j === words ? (n << 16) | (n & 1 ? key.charCodeAt(n - 1) : 0)
+      : 0;
     v3 ^= m;
-    // One SipRound.
     v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
     v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
     v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
     v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
     v0 ^= m;
-  }
-  // The last block: the length (mod 2^16) over the odd unit left, if any.
-  const m = (n << 16) | (i < n ? key.charCodeAt(i) : 0);
-  v3 ^= m;
-  v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
-  v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
-  v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
-  v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
-  v0 ^= m;
-  // Finalization: three rounds.
-  v2 ^= 0xff;
-  for (let r = 0; r < 3; r++) {
-    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
-    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
-    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
-    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+    if (j === words) v2 ^= 0xff;
   }
   return v1 ^ v3;
 }
