@@ -5,10 +5,10 @@
 // restore and export read files through it.
 
 import { Crc64 } from "./checksum.js";
-import { Opcode, RdbType, StringEncoding } from "./constants.js";
+import { Opcode, RdbType } from "./constants.js";
 import { decodeRdb } from "./decoder.js";
 import { decodeListpack } from "./blobs.js";
-import { lzfDecompress } from "./lzf.js";
+import { type ReadProblem, RdbReader, ascii, latin1 } from "./reader.js";
 import { RdbError } from "./errors.js";
 import type { Value } from "../../engine/types/index.js";
 
@@ -140,32 +140,28 @@ export interface RdbWalkResult {
 
 const EOF_REASON = "Unexpected EOF reading RDB file";
 
-const latin1 = (b: Uint8Array, start: number, end: number): string => {
-  let s = "";
-  for (let i = start; i < end; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
-  return s;
-};
-
-class Walker {
-  pos = 0;
+class Walker extends RdbReader {
   doing: CheckState = "start";
   key: string | null = null;
   keyType: number | null = 0;
-  private readonly dv: DataView;
-
-  constructor(readonly b: Uint8Array) {
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
 
   fail(reason: string, offset = this.pos): never {
     throw new RdbCheckError(reason, offset, this.doing, this.key, this.keyType);
   }
-  need(n: number): void {
-    if (this.pos + n > this.b.length) this.fail(EOF_REASON);
-  }
-  u8(): number {
-    this.need(1);
-    return this.b[this.pos++];
+  /** redis-check-rdb's words, at the offset read so far. */
+  protected problem(p: ReadProblem): never {
+    switch (p.kind) {
+      case "eof":
+        return this.fail(EOF_REASON);
+      case "length-encoding":
+        return this.fail(`Unknown length encoding ${p.byte >> 6} in rdbLoadLen()`);
+      case "string-where-count":
+        return this.fail("Unknown length encoding 3 in rdbLoadLen()");
+      case "string-encoding":
+        return this.fail(`Unknown RDB string encoding type ${p.encoding}`);
+      case "lzf":
+        return this.fail("Invalid LZF compressed string");
+    }
   }
   skip(n: number): void {
     this.need(n);
@@ -176,74 +172,6 @@ class Walker {
     const v = this.dv.getBigUint64(this.pos, true);
     this.pos += 8;
     return v;
-  }
-  /** LEN, or the special string encoding's number with `special` set. */
-  special = false;
-  len(): number {
-    const c = this.u8();
-    const kind = c >> 6;
-    this.special = false;
-    if (kind === 0) return c & 0x3f;
-    if (kind === 1) return ((c & 0x3f) << 8) | this.u8();
-    if (kind === 3) {
-      this.special = true;
-      return c & 0x3f;
-    }
-    if (c === 0x80) {
-      this.need(4);
-      const n = this.dv.getUint32(this.pos, false);
-      this.pos += 4;
-      return n;
-    }
-    if (c === 0x81) {
-      this.need(8);
-      const n = this.dv.getBigUint64(this.pos, false);
-      this.pos += 8;
-      return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-    }
-    return this.fail(`Unknown length encoding ${c >> 6} in rdbLoadLen()`);
-  }
-  count(): number {
-    const n = this.len();
-    if (this.special) this.fail(`Unknown length encoding 3 in rdbLoadLen()`);
-    return n;
-  }
-  /** A STR: its bytes (LZF strings decompressed and checked, as Redis does when loading). */
-  stringBytes(): Uint8Array {
-    const n = this.len();
-    if (!this.special) {
-      this.need(n);
-      const out = this.b.subarray(this.pos, this.pos + n);
-      this.pos += n;
-      return out;
-    }
-    switch (n) {
-      case StringEncoding.INT8:
-        this.skip(1);
-        return ascii(String(this.dv.getInt8(this.pos - 1)));
-      case StringEncoding.INT16:
-        this.skip(2);
-        return ascii(String(this.dv.getInt16(this.pos - 2, true)));
-      case StringEncoding.INT32:
-        this.skip(4);
-        return ascii(String(this.dv.getInt32(this.pos - 4, true)));
-      case StringEncoding.LZF: {
-        const clen = this.count();
-        const ulen = this.count();
-        this.need(clen);
-        const data = this.b.subarray(this.pos, this.pos + clen);
-        this.pos += clen;
-        const out = ulen === 0 ? null : lzfDecompress(data, ulen);
-        if (!out) this.fail("Invalid LZF compressed string");
-        return out;
-      }
-      default:
-        return this.fail(`Unknown RDB string encoding type ${n}`);
-    }
-  }
-  string(): string {
-    const b = this.stringBytes();
-    return latin1(b, 0, b.length);
   }
   /** Runs a read, naming a short read as Redis does at that point. */
   as<T>(reason: string, read: () => T): T {
@@ -261,12 +189,6 @@ class Walker {
     this.pos += 8;
     return v;
   }
-}
-
-function ascii(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 /** Module values (RDB_TYPE_MODULE_2 and MODULE_AUX): typed opcodes up to an EOF opcode. */
