@@ -66,7 +66,7 @@ export class ShardAdmin {
   }
 
   /** The manifest: ours, and in the form of Redis 7's appendonly.aof.manifest. */
-  manifest(): { base: unknown; increment: { firstSeq: number; lastSeq: number }; snapshots: unknown[]; redis: string } {
+  manifest(): { base: unknown; history: unknown[]; increment: { firstSeq: number; lastSeq: number }; snapshots: unknown[]; redis: string } {
     const base = this.aof.manifest.base;
     const lastSeq = this.aof.lastSeq();
     const stem = this.engine.config.get("appendfilename");
@@ -75,6 +75,8 @@ export class ShardAdmin {
     lines.push(`file ${stem}.${base.seq + 1}.incr.aof seq ${base.seq + 1} type i`);
     return {
       base,
+      // Earlier bases kept for a fallback (aof-retain-bases); Redis's manifest has no such entries.
+      history: this.aof.manifest.history ?? [],
       increment: { firstSeq: base.seq + 1, lastSeq },
       snapshots: this.snapshots.snapshots,
       redis: lines.join("\n") + "\n",

@@ -11,15 +11,28 @@ import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { loadRdbInto } from "./persistence/rdb-codec/index.js";
 import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
+/** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
+export interface RdbBase {
+  kind: "rdb";
+  seq: number;
+  size: number;
+  createdMs: number;
+  key: string;
+}
+
+export type AofBase = { kind: "none"; seq: number } | { kind: "aof"; seq: number; size: number; createdMs: number } | RdbBase;
+
 /** Where the log starts: a base (covering segments up to `seq`) and the segments after it. */
 export interface AofManifest {
   /** AOF turned on at runtime and its first base not written yet: the log is not loadable. */
   waitingForBase?: boolean;
-  base:
-    | { kind: "none"; seq: number }
-    | { kind: "aof"; seq: number; size: number; createdMs: number }
-    /** Hybrid: an RDB snapshot in R2 is the base (aof-use-rdb-preamble yes). */
-    | { kind: "rdb"; seq: number; size: number; createdMs: number; key: string };
+  base: AofBase;
+  /**
+   * Earlier RDB bases kept for a fallback, oldest first (aof-retain-bases), together with every
+   * segment written since the oldest of them: if the base is missing or corrupt in R2, the one
+   * before it plus the segments after that one give the same dataset.
+   */
+  history?: RdbBase[];
 }
 
 const MANIFEST_KEY = "aof-manifest";
@@ -191,23 +204,47 @@ export class AofManager {
     return this.currentSize();
   }
 
+  /** The bases recovery may start from, in the order to try them: the current one, then the history, newest first. */
+  baseCandidates(): AofBase[] {
+    return [this.manifest.base, ...(this.manifest.history ?? []).slice().reverse()];
+  }
+
+  /** True when `base` is the current base or one kept for a fallback (its R2 object must stay). */
+  isBase(key: string): boolean {
+    const { base, history } = this.manifest;
+    return (base.kind === "rdb" && base.key === key) || (history ?? []).some((h) => h.key === key);
+  }
+
   /**
-   * Replays base and increment into the engine, pausing every few thousand commands so the shard
-   * can run it in slices. Called once, before the shard serves.
+   * After recovering from an earlier base because the newer ones could not be loaded: that base
+   * becomes the current one (the increment is then every segment since it) and the unloadable
+   * ones leave the manifest, so retention may delete them.
    */
-  *recoverSteps(rdbBase?: Uint8Array | null): Generator<ReplayProgress, AofReplayResult> {
-    const { base } = this.manifest;
+  adoptBase(base: RdbBase): void {
+    const history = this.manifest.history ?? [];
+    const at = history.findIndex((h) => h.key === base.key);
+    this.manifest = { base, history: at < 0 ? [] : history.slice(0, at) };
+    this.incrementBytes = null;
+    this.host.kv.put(MANIFEST_KEY, this.manifest);
+  }
+
+  /**
+   * Replays a base (the current one unless told) and the segments after it into the engine, pausing
+   * every few thousand commands so the shard can run it in slices. Called before the shard serves.
+   * A base that cannot be loaded fails with `baseFailed` set, before anything of the log is replayed.
+   */
+  *recoverSteps(rdbBase?: Uint8Array | null, base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult & { baseFailed?: boolean }> {
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
       let baseBytes = 0;
       if (base.kind === "rdb") {
-        if (!rdbBase) return { status: "FAILED", error: `the AOF base ${base.key} is missing from R2`, offset: 0, commands: 0 };
+        if (!rdbBase) return { status: "FAILED", error: `the AOF base ${base.key} is missing from R2`, offset: 0, commands: 0, baseFailed: true };
         try {
           // An AOF base keeps keys that have expired: the increment may still refer to them.
           loadRdbInto(this.engine.db, rdbBase, { checksum: true });
         } catch (e) {
-          return { status: "FAILED", error: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`, offset: 0, commands: 0 };
+          return { status: "FAILED", error: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`, offset: 0, commands: 0, baseFailed: true };
         }
         baseBytes = rdbBase.length;
       }
@@ -289,10 +326,16 @@ export class AofManager {
     this.selected = false;
     this.rewriteScheduled = false;
     this.rdbRewrite = saveRdbBase((record) => {
+      // The base being replaced joins the history when it is an RDB in R2 (an AOF base in SQLite
+      // is cleared here); segments stay from the oldest base kept on.
+      const previous = this.manifest.base;
+      const retain = this.engine.config.getNumber("aof-retain-bases");
+      const kept = previous.kind === "rdb" ? [...(this.manifest.history ?? []), previous] : [];
+      const history = kept.slice(Math.max(0, kept.length - retain));
       this.store.clearBase();
-      this.store.deleteThrough(record.seq);
+      this.store.deleteThrough(history.length > 0 ? history[0].seq : record.seq);
       this.incrementBytes = null;
-      this.manifest = { base: { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key } };
+      this.manifest = { base: { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key }, history };
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     })
       .then(() => {

@@ -3,7 +3,7 @@
 
 import { SliceBudget } from "./slice-budget.js";
 import { DurableObject } from "cloudflare:workers";
-import { AofManager } from "./aof-manager.js";
+import { AofManager, type RdbBase } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
 import { RedisError, loading as loadingError } from "./engine/errors.js";
@@ -48,6 +48,8 @@ export class Shard extends DurableObject<Env> {
   /** Set while recovery is still replaying (in slices, after the start-up budget). */
   loading: { startedMs: number; totalBytes: number; loadedBytes: number } | null = null;
   private lastLoadSeconds = 0;
+  /** Set when recovery had to start from an earlier base than the manifest's current one. */
+  private fellBackTo: RdbBase | null = null;
   private readonly bootId = Date.now().toString(36);
   private cronInterval = CRON_INTERVAL_MS;
   private alarmAt: number | null = null;
@@ -74,10 +76,7 @@ export class Shard extends DurableObject<Env> {
         this.aof.flush();
         return this.aof.lastSeq();
       },
-      isProtected: (key) => {
-        const base = this.aof.manifest.base;
-        return base.kind === "rdb" && base.key === key;
-      },
+      isProtected: (key) => this.aof.isBase(key),
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, `${this.engine.config.get("dir")}/${this.shardName}/`) : null,
     });
     if (env.SNAPSHOTS) this.aof.setRdbBaseWriter((commit) => this.snapshots.save({ aofBase: true, onCommitted: commit }));
@@ -185,15 +184,15 @@ export class Shard extends DurableObject<Env> {
       if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
       return;
     }
-    const base = this.aof.manifest.base;
-    const rdbBase = base.kind === "rdb" && this.snapshots.r2 ? await this.snapshots.r2.read(base.key) : null;
-    const steps = this.aof.recoverSteps(rdbBase);
     this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
+    const { steps, first } = await this.startReplay();
+    let pending: typeof first | null = first;
     const blockMs = this.engine.config.getNumber("loading-block-ms");
     const startup = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
     startup.start();
     for (let lastBytes = 0; ; ) {
-      const r = steps.next();
+      const r = pending ?? steps.next();
+      pending = null;
       if (r.done) return this.loaded(r.value);
       this.loading.loadedBytes = r.value.bytes;
       const spent = startup.spend(r.value.bytes - lastBytes);
@@ -219,6 +218,32 @@ export class Shard extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Starts the replay from the current base; if that one is missing or corrupt in R2, from the
+   * earlier ones kept with the segments since them (aof-retain-bases), newest first. Returns the
+   * replay and its first step (the base's load).
+   */
+  private async startReplay() {
+    const candidates = this.aof.baseCandidates();
+    for (let i = 0; ; i++) {
+      const base = candidates[i];
+      let rdbBase: Uint8Array | null = null;
+      if (base.kind === "rdb" && this.snapshots.r2) {
+        rdbBase = await this.snapshots.r2.read(base.key).catch((e: unknown) => {
+          console.error(`reading the AOF base ${base.key} from R2 failed:`, e instanceof Error ? e.message : e);
+          return null;
+        });
+      }
+      const steps = this.aof.recoverSteps(rdbBase, base);
+      const first = steps.next();
+      const next = candidates[i + 1];
+      if (!first.done || !first.value.baseFailed || next?.kind !== "rdb") return { steps, first };
+      console.error(`${first.value.error}: falling back to the previous base ${next.key} and the log since it`);
+      this.engine.db.clear();
+      this.fellBackTo = next;
+    }
+  }
+
   private loaded(result: AofReplayResult): void {
     const seconds = (Date.now() - this.loading!.startedMs) / 1000;
     this.loading = null;
@@ -232,6 +257,12 @@ export class Shard extends DurableObject<Env> {
       return;
     }
     console.log(`DB loaded from append only file: ${seconds.toFixed(3)} seconds`);
+    if (this.fellBackTo) {
+      // The earlier base is now the current one; a rewrite gives the shard a fresh base (and its
+      // fallback) again instead of replaying the long increment at every start.
+      this.aof.adoptBase(this.fellBackTo);
+      this.aof.startRewrite();
+    }
   }
 
   /** RDB-only mode: the newest complete snapshot, or the previous one when configured to fall back. */

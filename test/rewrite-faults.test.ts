@@ -205,3 +205,110 @@ describe("R2 failures during a rewrite", () => {
     expect(((await one(s, "GET", "k1")) as { error: string }).error).toMatch(/^ERR Bad file format reading the append only file/);
   });
 });
+
+describe("a base that cannot be loaded falls back to the previous one (aof-retain-bases)", () => {
+  const baseKey = (s: Stub) => runInDurableObject(s, (i: Shard) => (i.aof.manifest.base as { key: string }).key);
+
+  /** Two hybrid rewrites with writes before, between and after them; returns the two base keys. */
+  async function twoBases(s: Stub): Promise<[string, string]> {
+    await one(s, "CONFIG", "SET", "appendfsync", "always");
+    await fill(s, 300);
+    await one(s, "BGREWRITEAOF");
+    await rewriteDone(s);
+    const first = await baseKey(s);
+    await exec(s, ["SET", "between", "1"], ["DEL", "k1"], ["RPUSH", "list", "a", "b"]);
+    await one(s, "BGREWRITEAOF");
+    await rewriteDone(s);
+    await exec(s, ["SET", "after", "2"], ["INCR", "between"], ["RPUSH", "list", "c"]);
+    return [first, await baseKey(s)];
+  }
+
+  const faults: Record<string, (key: string) => Promise<void>> = {
+    missing: async (key) => env.SNAPSHOTS.delete(key),
+    truncated: async (key) => {
+      const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(key))!.arrayBuffer());
+      await env.SNAPSHOTS.put(key, bytes.subarray(0, bytes.length - 100));
+    },
+    "bit-flipped": async (key) => {
+      const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(key))!.arrayBuffer());
+      bytes[bytes.length >> 1] ^= 0x10;
+      await env.SNAPSHOTS.put(key, bytes);
+    },
+  };
+
+  for (const [fault, inject] of Object.entries(faults)) {
+    it(`a ${fault} base: the previous base plus the log since it give back every acknowledged write`, async () => {
+      const name = uniq(`rw-fallback-${fault}`);
+      let s = shard(name);
+      const [first, second] = await twoBases(s);
+      const before = await snapshotOf(s);
+      expect(await runInDurableObject(s, (i: Shard) => i.aof.manifest.history?.map((h) => h.key))).toEqual([first]);
+      await inject(second);
+      await abortAllDurableObjects();
+      s = shard(name);
+      expect(await snapshotOf(s)).toEqual(before);
+      expect(await one(s, "GET", "between")).toBe("2");
+      // The previous base became the current one and a rewrite gives the shard a fresh base again.
+      await rewriteDone(s);
+      const manifest = await runInDurableObject(s, (i: Shard) => i.aof.manifest);
+      expect(manifest.history?.map((h) => h.key)).toEqual([first]);
+      expect([first, second]).not.toContain((manifest.base as { key: string }).key);
+      await abortAllDurableObjects();
+      s = shard(name);
+      expect(await snapshotOf(s)).toEqual(before);
+    });
+  }
+
+  it("with aof-retain-bases 0 the covered log is dropped at once, and a bad base refuses to serve", async () => {
+    const name = uniq("rw-fallback-off");
+    let s = shard(name);
+    await one(s, "CONFIG", "SET", "aof-retain-bases", "0");
+    const [, second] = await twoBases(s);
+    expect(await runInDurableObject(s, (i: Shard, ctx) => [i.aof.manifest.history, ctx.storage.sql.exec<{ s: number }>("SELECT MIN(seq) AS s FROM aof_segments").one().s > i.aof.manifest.base.seq])).toEqual([[], true]);
+    await env.SNAPSHOTS.delete(second);
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(((await one(s, "GET", "k1")) as { error: string }).error).toBe(
+      `ERR Bad file format reading the append only file at offset 0: the AOF base ${second} is missing from R2`,
+    );
+  });
+
+  it("keeps only the newest aof-retain-bases earlier bases, their R2 objects whatever rdb-retain-snapshots says, and the log since the oldest", async () => {
+    const name = uniq("rw-fallback-retention");
+    const s = shard(name);
+    await one(s, "CONFIG", "SET", "rdb-retain-snapshots", "1");
+    await one(s, "CONFIG", "SET", "aof-retain-bases", "2");
+    const keys: string[] = [];
+    await one(s, "CONFIG", "SET", "appendfsync", "always");
+    for (let round = 0; round < 4; round++) {
+      await exec(s, ["SET", `round${round}`, "x"]);
+      await one(s, "BGREWRITEAOF");
+      await rewriteDone(s);
+      keys.push(await baseKey(s));
+    }
+    const state = await runInDurableObject(s, (i: Shard, ctx) => ({
+      history: i.aof.manifest.history!.map((h) => [h.key, h.seq] as const),
+      firstRow: ctx.storage.sql.exec<{ s: number }>("SELECT MIN(seq) AS s FROM aof_segments").one().s,
+    }));
+    expect(state.history.map(([k]) => k)).toEqual([keys[1], keys[2]]);
+    const shown = await runInDurableObject(s, (i: Shard) => i.adminManifest());
+    expect(shown.history.map((h) => (h as { key: string }).key)).toEqual([keys[1], keys[2]]);
+    // Segments are kept from just after the oldest retained base on.
+    expect(state.firstRow).toBe(state.history[0][1] + 1);
+    const listed = (await env.SNAPSHOTS.list({ prefix: keys[0].slice(0, keys[0].lastIndexOf("/") + 1) })).objects.map((o) => o.key).sort();
+    expect(listed).toEqual([keys[1], keys[2], keys[3]].sort());
+  });
+
+  it("when the previous base is bad too, the shard refuses to serve, naming the oldest it tried", async () => {
+    const name = uniq("rw-fallback-both");
+    let s = shard(name);
+    const [first, second] = await twoBases(s);
+    await env.SNAPSHOTS.delete(second);
+    await env.SNAPSHOTS.delete(first);
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(((await one(s, "GET", "k1")) as { error: string }).error).toBe(
+      `ERR Bad file format reading the append only file at offset 0: the AOF base ${first} is missing from R2`,
+    );
+  });
+});
