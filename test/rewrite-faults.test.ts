@@ -208,6 +208,8 @@ describe("R2 failures during a rewrite", () => {
 
 describe("a base that cannot be loaded falls back to the previous one (aof-retain-bases)", () => {
   const baseKey = (s: Stub) => runInDurableObject(s, (i: Shard) => (i.aof.manifest.base as { key: string }).key);
+  /** The lowest sequence number of the log rows kept in SQLite. */
+  const firstRow = (ctx: DurableObjectState) => ctx.storage.sql.exec<{ s: number }>("SELECT MIN(seq) AS s FROM aof_segments").one().s;
 
   /** Two hybrid rewrites with writes before, between and after them; returns the two base keys. */
   async function twoBases(s: Stub): Promise<[string, string]> {
@@ -264,7 +266,7 @@ describe("a base that cannot be loaded falls back to the previous one (aof-retai
     let s = shard(name);
     await one(s, "CONFIG", "SET", "aof-retain-bases", "0");
     const [, second] = await twoBases(s);
-    expect(await runInDurableObject(s, (i: Shard, ctx) => [i.aof.manifest.history, ctx.storage.sql.exec<{ s: number }>("SELECT MIN(seq) AS s FROM aof_segments").one().s > i.aof.manifest.base.seq])).toEqual([[], true]);
+    expect(await runInDurableObject(s, (i: Shard, ctx) => [i.aof.manifest.history, firstRow(ctx) > i.aof.manifest.base.seq])).toEqual([[], true]);
     await env.SNAPSHOTS.delete(second);
     await abortAllDurableObjects();
     s = shard(name);
@@ -288,7 +290,7 @@ describe("a base that cannot be loaded falls back to the previous one (aof-retai
     }
     const state = await runInDurableObject(s, (i: Shard, ctx) => ({
       history: i.aof.manifest.history!.map((h) => [h.key, h.seq] as const),
-      firstRow: ctx.storage.sql.exec<{ s: number }>("SELECT MIN(seq) AS s FROM aof_segments").one().s,
+      firstRow: firstRow(ctx),
     }));
     expect(state.history.map(([k]) => k)).toEqual([keys[1], keys[2]]);
     const shown = await runInDurableObject(s, (i: Shard) => i.adminManifest());
