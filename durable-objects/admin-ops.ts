@@ -1,8 +1,9 @@
 // What the admin API asks of one shard: status and health, the manifest in Redis 7's form, the AOF
 // as one file, and restoring the dataset from an RDB upload. Glue over the AOF and snapshot managers.
 
-import type { AofManager } from "./aof-manager.js";
-import type { Engine } from "./engine/engine.js";
+import type { AofManager, RdbBase } from "./aof-manager.js";
+import { replayAof } from "./aof-replay.js";
+import { Engine } from "./engine/engine.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
 import { loadRdbInto } from "./persistence/rdb-codec/index.js";
@@ -118,6 +119,58 @@ export class ShardAdmin {
   restore(rdb: Uint8Array): { keys: number } {
     const staged = new Keyspace(this.engine.clock);
     loadRdbInto(staged, rdb, { now: this.engine.clock(), checksum: true });
+    return this.install(staged);
+  }
+
+  /**
+   * Point-in-time restore: the dataset as it was at the end of second `time` (Unix seconds), from the
+   * newest base kept in R2 cut by then (the current one or an earlier one, see aof-retain-bases) and
+   * the log rows written after it up to that moment. Logged and installed as restore() does.
+   */
+  async restoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {
+    const untilMs = (time + 1) * 1000;
+    const r2 = this.snapshots.r2;
+    if (!r2) throw new Error("point-in-time restore needs the R2 bucket (SNAPSHOTS)");
+    const bases = this.aof.baseCandidates().filter((b): b is RdbBase => b.kind === "rdb");
+    if (bases.length === 0) throw new Error("no RDB base is kept (aof-use-rdb-preamble yes and a rewrite make one)");
+    const usable = bases.filter((b) => b.createdMs < untilMs);
+    if (usable.length === 0) {
+      const oldest = bases[bases.length - 1];
+      throw new Error(`${time} is before the oldest base kept, cut at ${Math.floor(oldest.createdMs / 1000)} (aof-retain-bases keeps more)`);
+    }
+    const problems: string[] = [];
+    for (const base of usable) {
+      const rows = this.aof.rowsUntil(base.seq, untilMs);
+      if (!rows) {
+        problems.push(`the log after ${base.key} is no longer kept`);
+        continue;
+      }
+      const bytes = await r2.read(base.key).catch(() => null);
+      if (!bytes) {
+        problems.push(`${base.key} cannot be read from R2`);
+        continue;
+      }
+      const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
+      staged.db.loading = true;
+      try {
+        loadRdbInto(staged.db, bytes, { checksum: true });
+      } catch (e) {
+        problems.push(`${base.key}: ${e instanceof Error ? e.message : e}`);
+        continue;
+      }
+      const replay = replayAof(staged, rows);
+      if (replay.status === "FAILED" || replay.status === "TRUNCATED") throw new Error(`the log after ${base.key} does not replay: ${replay.error ?? "truncated"} at offset ${replay.offset}`);
+      staged.db.loading = false;
+      // Keys that have expired since that moment are gone now, as they would be in the live dataset.
+      const now = this.engine.clock();
+      for (const [key, at] of [...staged.db.expires]) if (at <= now) staged.db.delete(key);
+      return { ...this.install(staged.db), base: base.key, rows: rows.length };
+    }
+    throw new Error(`no base kept can be used: ${problems.join("; ")}`);
+  }
+
+  /** Replaces the live dataset with a staged one, logging FLUSHALL and its rewrite commands. */
+  private install(staged: Keyspace): { keys: number } {
     const db = this.engine.db;
     db.clear();
     let records = encodeCommand(["FLUSHALL"]);

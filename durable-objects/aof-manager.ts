@@ -9,7 +9,7 @@ import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { loadRdbInto } from "./persistence/rdb-codec/index.js";
-import { MAX_ROW_BYTES, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
+import { MAX_ROW_BYTES, type SegmentRow, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
 export interface RdbBase {
@@ -266,7 +266,7 @@ export class AofManager {
       const result = step.value;
       if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
         console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
-        this.store.truncate(result.truncateAt.seq, result.truncateAt.keep, this.host.clock());
+        this.store.truncate(result.truncateAt.seq, result.truncateAt.keep);
         this.incrementBytes = null;
       }
       this.baseSizeAtRewrite = this.currentSize();
@@ -282,6 +282,21 @@ export class AofManager {
 
   incrementRows() {
     return this.store.segmentsAfter(this.manifest.base.seq);
+  }
+
+  /**
+   * The log after `afterSeq` up to the first row written at or after `untilMs`: what a point-in-time
+   * restore replays over a base. Null when the rows right after `afterSeq` are no longer kept.
+   */
+  rowsUntil(afterSeq: number, untilMs: number): SegmentRow[] | null {
+    this.flush();
+    const rows: SegmentRow[] = [];
+    for (const row of this.store.segmentsAfter(afterSeq)) {
+      if (row.createdMs >= untilMs) break;
+      if (row.seq !== afterSeq + rows.length + 1) return null;
+      rows.push(row);
+    }
+    return rows;
   }
 
   lastSeq(): number {

@@ -132,6 +132,9 @@ export class Shard extends DurableObject<Env> {
   async adminRestore(rdb: Uint8Array): Promise<{ keys: number }> {
     return this.admin.restore(rdb);
   }
+  async adminRestoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {
+    return this.admin.restoreToTime(time);
+  }
   async adminSnapshotKey(): Promise<string | null> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
   }

@@ -9,7 +9,7 @@ import { requestToken, tokenEquals } from "./auth.js";
 type AppEnv = { Bindings: Env };
 type AdminStub = Pick<
   Shard,
-  "adminStatus" | "adminBgsave" | "adminBgrewriteaof" | "adminManifest" | "adminAof" | "adminRestore" | "adminSnapshotKey"
+  "adminStatus" | "adminBgsave" | "adminBgrewriteaof" | "adminManifest" | "adminAof" | "adminRestore" | "adminRestoreToTime" | "adminSnapshotKey"
 >;
 
 const json = (body: unknown, status = 200) =>
@@ -126,6 +126,22 @@ admin.get("/aof", async (c) => {
   return new Response(bytes, {
     headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="appendonly-${shard}.aof"` },
   });
+});
+
+/**
+ * Point-in-time restore: the shard's dataset as it was at the end of second `time` (Unix seconds),
+ * from a base kept in R2 and the log after it.
+ */
+admin.post("/restore-to-time", async (c) => {
+  const url = new URL(c.req.url);
+  const shard = oneShard(c.env, url);
+  const time = url.searchParams.get("time") ?? "";
+  if (!/^\d{1,12}$/.test(time)) return json({ error: "ERR time must be a Unix time in seconds" }, 400);
+  try {
+    return json({ shard, ...(await stub(c.env, shard).adminRestoreToTime(Number(time))) });
+  } catch (e) {
+    return json({ error: `ERR ${e instanceof Error ? e.message : String(e)}` }, 409);
+  }
 });
 
 /** Replaces the shard's dataset with an uploaded RDB file. */

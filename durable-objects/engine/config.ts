@@ -46,7 +46,6 @@ const PARAMS: Param[] = [
   { name: "aof-use-rdb-preamble", kind: { type: "bool" }, default: "yes" },
   { name: "aof-load-truncated", kind: { type: "bool" }, default: "yes" },
   { name: "aof-timestamp-enabled", kind: { type: "bool" }, default: "no" },
-  { name: "aof-archive", kind: { type: "bool" }, default: "no" },
   { name: "aof-retain-bases", kind: { type: "int", min: 0, max: 100 }, default: "1" },
   { name: "auto-aof-rewrite-percentage", kind: { type: "int", min: 0, max: INT_MAX }, default: "100" },
   { name: "auto-aof-rewrite-min-size", kind: { type: "memory" }, default: "67108864" },

@@ -77,8 +77,11 @@ export class SqliteAofStore {
     this.sql.exec("DELETE FROM aof_segments WHERE seq <= ?", seq);
   }
 
-  /** Cuts the log at a byte offset inside row `seq`: that row keeps `keep` bytes, later rows go. */
-  truncate(seq: number, keep: number, nowMs: number): void {
+  /**
+   * Cuts the log at a byte offset inside row `seq`: that row keeps `keep` bytes (and its time, which
+   * a point-in-time restore goes by), later rows go.
+   */
+  truncate(seq: number, keep: number): void {
     this.sql.exec("DELETE FROM aof_segments WHERE seq > ?", seq);
     const row = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments WHERE seq = ?", seq).toArray()[0];
     if (!row) return;
@@ -87,7 +90,7 @@ export class SqliteAofStore {
       return;
     }
     const data = new Uint8Array(row.data).slice(0, keep);
-    this.sql.exec("UPDATE aof_segments SET data = ?, crc = ?, created_ms = ? WHERE seq = ?", data, crc32(data), nowMs, seq);
+    this.sql.exec("UPDATE aof_segments SET data = ?, crc = ? WHERE seq = ?", data, crc32(data), seq);
   }
 
   /** The base in AOF (RESP) form, part by part (`seq` is the part number). */

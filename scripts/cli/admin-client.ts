@@ -102,6 +102,11 @@ export class AdminClient {
     return out;
   }
 
+  async post<T>(path: string, query: Record<string, string | number>): Promise<T> {
+    const res = await this.request("POST", path, query);
+    return (await res.json()) as T;
+  }
+
   async upload<T>(path: string, query: Record<string, string | number>, body: Uint8Array): Promise<T> {
     const res = await this.request("POST", path, query, body);
     return (await res.json()) as T;

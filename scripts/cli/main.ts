@@ -8,7 +8,7 @@ import { CHECK_RDB_HELP, runCheckRdb } from "./check-rdb.js";
 import { EXPORT_HELP, runExport } from "./export.js";
 import { type Io, stdio } from "./io.js";
 import { CLI_HELP, historyPath, runRepl } from "./repl.js";
-import { RESTORE_HELP, runRestore } from "./restore.js";
+import { RESTORE_HELP, parseRestoreTime, runRestore } from "./restore.js";
 import { HEALTH_HELP, INFO_HELP, type WatchOptions, runHealth, runInfo } from "./status.js";
 
 const HELP = `Usage: durable-redis <command> [options]
@@ -23,6 +23,7 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
   backup [--out DIR]                  snapshot every shard into a dated .tar.gz with a manifest
   restore BACKUP.tar.gz               replace the dataset with a backup's
   restore --rdb dump.rdb              replace the dataset with a Redis dump, split by hash slot
+  restore --to-time TIME              take every shard back to a moment, from the bases and log kept
   info [--watch]                      persistence status of every shard
   health [--watch]                    the health checks; exit status 1 when one fails
   cli [CMD ARG...]                    a redis-cli-like shell over the REST API (DURABLE_REDIS_TOKEN)
@@ -94,18 +95,30 @@ const COMMANDS: Record<string, Command> = {
       const { values, positionals } = parse(
         "restore",
         argv,
-        { ...CONNECTION_OPTIONS, rdb: { type: "string" }, db: { type: "string" }, "skip-unsupported": { type: "boolean" }, yes: { type: "boolean", short: "y" } },
+        {
+          ...CONNECTION_OPTIONS,
+          rdb: { type: "string" },
+          "to-time": { type: "string" },
+          db: { type: "string" },
+          "skip-unsupported": { type: "boolean" },
+          yes: { type: "boolean", short: "y" },
+        },
         { min: 0, max: 1 },
       );
       const rdb = values.rdb as string | undefined;
-      if (rdb === undefined && positionals.length === 0) throw new UsageError("give a backup archive, or --rdb FILE", "restore");
-      if (rdb !== undefined && positionals.length > 0) throw new UsageError("give a backup archive or --rdb FILE, not both", "restore");
+      const timeText = values["to-time"] as string | undefined;
+      const given = [positionals.length > 0, rdb !== undefined, timeText !== undefined].filter(Boolean).length;
+      if (given === 0) throw new UsageError("give a backup archive, --rdb FILE or --to-time TIME", "restore");
+      if (given > 1) throw new UsageError("give one of a backup archive, --rdb FILE and --to-time TIME", "restore");
+      const toTime = timeText === undefined ? undefined : parseRestoreTime(timeText);
+      if (toTime === null) throw new UsageError(`--to-time takes Unix seconds or a date, not '${timeText}'`, "restore");
       const conn = connection("restore", values, process.env, "admin");
       return runRestore(
         conn,
         {
           backup: positionals[0],
           rdb,
+          toTime,
           db: integer("restore", "db", values.db, 0),
           skipUnsupported: values["skip-unsupported"] === true,
           yes: values.yes === true,

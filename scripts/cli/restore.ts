@@ -12,15 +12,19 @@ import { type RdbSource, splitByShard } from "./split.js";
 
 export const RESTORE_HELP = `Usage: durable-redis restore BACKUP.tar.gz [options]
        durable-redis restore --rdb FILE [options]
+       durable-redis restore --to-time TIME [options]
 
 Replaces the deployment's whole dataset: every shard is emptied and given the keys that hash to its
 slots. BACKUP.tar.gz is an archive made by 'durable-redis backup' (its checksums are verified first;
 it restores onto any number of shards). --rdb takes an RDB file, such as a real Redis's dump.rdb
 (versions up to 12, Redis 7.4): keys already expired are left out, as Redis does when loading.
-Nothing is sent until the whole input has been read and decoded.
+Nothing is sent until the whole input has been read and decoded. --to-time takes every shard back to
+the end of second TIME (Unix seconds, or a date such as 2026-11-30T21:00:00Z) from the bases it keeps
+in R2 and the log since them; how far back that reaches is set by aof-retain-bases.
 
 Options:
   --rdb FILE           restore an RDB file instead of a backup archive
+  --to-time TIME       point-in-time restore of every shard, from what the shards keep
   --db N               the database of the RDB file to take (default 0; durable-redis has one)
   --skip-unsupported   leave out streams and module values instead of refusing the file
   -y, --yes            do not ask before replacing the dataset (needed when stdin is not a terminal)
@@ -35,13 +39,65 @@ which is reported), 2 usage error, 3 server unreachable or token refused.`;
 export interface RestoreOptions {
   backup?: string;
   rdb?: string;
+  /** Unix seconds: a point-in-time restore. */
+  toTime?: number;
   db: number;
   skipUnsupported: boolean;
   yes: boolean;
   quiet: boolean;
 }
 
+/** TIME for --to-time: Unix seconds, or a date Date.parse reads (ISO 8601). */
+export function parseRestoreTime(text: string): number | null {
+  if (/^\d{1,12}$/.test(text)) return Number(text);
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) || ms < 0 ? null : Math.floor(ms / 1000);
+}
+
+/** Asks before replacing the dataset, unless --yes; false when declined (nothing was changed). */
+async function confirmed(io: Io, yes: boolean, question: string): Promise<boolean> {
+  if (yes) return true;
+  io.err(question);
+  io.errWrite("Continue? [y/N]: ");
+  const answer = await io.readLine();
+  if (answer === null) {
+    io.err("Aborted: no answer on stdin (pass --yes to restore without asking); nothing was changed.");
+    return false;
+  }
+  if (!/^y/i.test(answer)) {
+    io.err("Aborted: nothing was changed.");
+    return false;
+  }
+  return true;
+}
+
+async function restoreToTime(conn: Connection, time: number, opts: RestoreOptions, io: Io): Promise<number> {
+  const progress = new Progress(io, opts.quiet);
+  const client = new AdminClient(conn);
+  const shards = await client.shardCount();
+  const when = new Date(time * 1000).toISOString();
+  if (!(await confirmed(io, opts.yes, `This takes the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} back to ${when} (${time}).`))) return 1;
+  const done: number[] = [];
+  let keys = 0;
+  for (let s = 0; s < shards; s++) {
+    let result: { keys: number; base: string; rows: number };
+    try {
+      result = await client.post("/admin/restore-to-time", { shard: s, time });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const state = done.length ? `shards ${done.join(", ")} were taken back, the others were not` : "no shard was changed";
+      throw new CliError(`restoring shard ${s} to ${when} failed: ${msg}; ${state}`, e instanceof CliError ? e.code : 1);
+    }
+    done.push(s);
+    keys += result.keys;
+    progress.step(`shard ${s}: ${result.keys} keys, from ${result.base} and ${result.rows} log rows`);
+  }
+  io.out(`restored ${shards} shard${shards === 1 ? "" : "s"} to ${when}: ${keys} keys`);
+  return 0;
+}
+
 export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io): Promise<number> {
+  if (opts.toTime !== undefined) return restoreToTime(conn, opts.toTime, opts, io);
   const progress = new Progress(io, opts.quiet);
   let sources: RdbSource[];
   let what: string;
@@ -68,19 +124,7 @@ export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io)
   if (split.functions) left.push(`${split.functions} function libraries`);
   progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
 
-  if (!opts.yes) {
-    io.err(`This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`);
-    io.errWrite("Continue? [y/N]: ");
-    const answer = await io.readLine();
-    if (answer === null) {
-      io.err("Aborted: no answer on stdin (pass --yes to restore without asking); nothing was changed.");
-      return 1;
-    }
-    if (!/^y/i.test(answer)) {
-      io.err("Aborted: nothing was changed.");
-      return 1;
-    }
-  }
+  if (!(await confirmed(io, opts.yes, `This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`))) return 1;
 
   const done: number[] = [];
   for (let s = 0; s < shards; s++) {

@@ -221,6 +221,32 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     }
   }, 30_000);
 
+  it("restore --to-time takes every shard back from its bases and log, and says when a moment is out of reach", async () => {
+    const call = (path: string, method = "GET") => fetch(`${worker.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    // A hybrid rewrite on every shard gives each a base in R2.
+    await call("/bgrewriteaof", "POST");
+    for (;;) {
+      const info = (await (await call("/info?format=json")).json()) as { aof_rewrite_in_progress: number }[];
+      if (info.every((s) => s.aof_rewrite_in_progress === 0)) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    const before = await keysByShard();
+    const now = Math.floor(Date.now() / 1000);
+    const r = await cli(["restore", ...admin(), "--to-time", new Date(now * 1000).toISOString(), "--yes"]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe(`restored 4 shards to ${new Date(now * 1000).toISOString()}: 58 keys\n`);
+    expect(await keysByShard()).toEqual(before);
+
+    const early = await cli(["restore", ...admin(), "--to-time", "1000", "--yes"]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(
+      /^durable-redis restore: restoring shard 0 to 1970-01-01T00:16:40\.000Z failed: POST \/admin\/restore-to-time\?shard=0&time=1000: HTTP 409: ERR 1000 is before the oldest base kept, cut at \d+ \(aof-retain-bases keeps more\); no shard was changed\n$/,
+    );
+    const usage = await cli(["restore", ...admin(), "--to-time", "yesterday"]);
+    expect(usage).toMatchObject({ code: 2 });
+    expect(usage.stderr).toContain("--to-time takes Unix seconds or a date, not 'yesterday'");
+  }, 30_000);
+
   it("restore refuses an archive whose file does not match its checksum", async () => {
     const dir = join(tmp.path, "backups");
     const archive = join(dir, readdirSync(dir).find((n) => n.endsWith(".tar.gz"))!);
