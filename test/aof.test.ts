@@ -1,26 +1,12 @@
 // The AOF in a shard's SQLite storage: policies, crash recovery, Redis's AOF loading scenarios, rewrite.
 // Each test uses its own Durable Object; "crash" is abortAllDurableObjects() (memory lost, storage kept).
-import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { uniq } from "./helpers.js";
+import type { Shard } from "../durable-objects/shard.js";
+import { type ShardStub as Stub, exec, execOn, one, shardNamed, uniq } from "./helpers.js";
 
-type Stub = DurableObjectStub<Shard>;
-
-function shard(name = uniq("aof")): Stub {
-  return env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
-}
-
-async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
-  return r.replies as unknown[];
-}
-const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
-
-async function txn(stub: Stub, ...batch: (string | number)[][]): Promise<unknown> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), true, false)) as ShardResult;
-  return r.replies;
-}
+const shard = (name = uniq("aof")): Stub => shardNamed(name);
+const txn = (stub: Stub, ...batch: (string | number)[][]) => execOn(stub, batch, true);
 
 /** Raw bytes of the shard's log (every segment row, in order). */
 async function logBytes(stub: Stub): Promise<string> {

@@ -5,16 +5,13 @@
 //   everysec:  recovered = model as of the last once-a-second write (the timer's flush)
 //   RDB-only:  recovered = model as of the last complete snapshot
 // A prefix of the history, never reordered, never half a transaction.
-import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../durable-objects/engine/engine.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { seededRandom } from "../durable-objects/engine/testing.js";
 import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { uniq } from "./helpers.js";
-
-type Stub = DurableObjectStub<Shard>;
-const shard = (name: string): Stub => env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
+import { type ShardStub as Stub, shardNamed as shard, uniq } from "./helpers.js";
 const call = (s: Stub) => s as unknown as Pick<Shard, "execute">;
 
 /** Far-future absolute expiries keep model and shard in step whatever their clocks say. */

@@ -1,6 +1,8 @@
-// Helpers for workerd tests: requests to the worker with the test tokens (see vitest.config.ts).
-import { SELF } from "cloudflare:test";
+// Helpers for workerd tests: requests to the worker with the test tokens (see vitest.config.ts), and
+// commands sent to one shard Durable Object directly.
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll } from "vitest";
+import type { Shard, ShardResult } from "../durable-objects/shard.js";
 
 export const TOKEN = "test-token";
 export const READONLY_TOKEN = "test-readonly-token";
@@ -34,3 +36,26 @@ export function useWorkerFetch(): void {
     globalThis.fetch = realFetch;
   });
 }
+
+export type ShardStub = DurableObjectStub<Shard>;
+
+/** The shard Durable Object of that name (a fresh name per test: storage is shared within a file). */
+export const shardNamed = (name: string): ShardStub => env.SHARD.get(env.SHARD.idFromName(name)) as ShardStub;
+
+/** Runs commands on a shard directly (over RPC, no HTTP), as a pipeline or, `atomic`, a transaction. */
+export async function execOn(stub: ShardStub, batch: (string | number)[][], atomic = false): Promise<unknown> {
+  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), atomic, false)) as ShardResult;
+  return r.replies;
+}
+
+/** Runs commands on a shard as a pipeline and returns a reply per command. */
+export const exec = async (stub: ShardStub, ...batch: (string | number)[][]): Promise<unknown[]> => (await execOn(stub, batch)) as unknown[];
+
+/** Runs one command on a shard and returns its reply. */
+export const one = async (stub: ShardStub, ...argv: (string | number)[]): Promise<unknown> => (await exec(stub, argv))[0];
+
+/** Yields inside the shard (no sleeping) until its background save and AOF rewrite are over. */
+export const settle = (stub: ShardStub): Promise<void> =>
+  runInDurableObject(stub, async (i: Shard) => {
+    while (i.snapshots.inProgress || i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+  });

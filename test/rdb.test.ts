@@ -7,25 +7,11 @@ import { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { RedisHash, RedisList } from "../durable-objects/engine/types/index.js";
 import { loadRdbInto } from "../durable-objects/persistence/rdb-codec/index.js";
 import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
-import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { uniq } from "./helpers.js";
+import type { Shard } from "../durable-objects/shard.js";
+import { type ShardStub as Stub, exec, one, settle, shardNamed, uniq } from "./helpers.js";
 
-type Stub = DurableObjectStub<Shard>;
-const shard = (name = uniq("rdb")): Stub => env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
-
-async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
-  return r.replies as unknown[];
-}
-const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
+const shard = (name = uniq("rdb")): Stub => shardNamed(name);
 const config = (stub: Stub, name: string, value: string) => one(stub, "CONFIG", "SET", name, value);
-
-/** Waits (by yielding, not sleeping) until the shard's background save or rewrite is over. */
-async function settle(stub: Stub): Promise<void> {
-  await runInDurableObject(stub, async (i: Shard) => {
-    while (i.snapshots.inProgress || i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-  });
-}
 
 /** The newest snapshot's dataset, decoded from R2: key → [type, value, expireAt]. */
 async function newestSnapshot(stub: Stub): Promise<Map<string, unknown>> {

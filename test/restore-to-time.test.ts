@@ -3,16 +3,8 @@
 // the shard's clockOffset, ten seconds per step, so each step's writes have their own seconds.
 import { SELF, abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { ADMIN_TOKEN, uniq } from "./helpers.js";
-
-type Stub = DurableObjectStub<Shard>;
-const shard = (name: string): Stub => env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
-
-async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
-  return r.replies as unknown[];
-}
+import type { Shard } from "../durable-objects/shard.js";
+import { ADMIN_TOKEN, type ShardStub as Stub, exec, settle, shardNamed as shard, uniq } from "./helpers.js";
 
 /** Moves the shard's clock to `seconds` after the step-0 moment; returns that moment in Unix seconds. */
 const at = (s: Stub, seconds: number) =>
@@ -24,9 +16,7 @@ const at = (s: Stub, seconds: number) =>
 
 const rewrite = async (s: Stub) => {
   await exec(s, ["BGREWRITEAOF"]);
-  await runInDurableObject(s, async (i: Shard) => {
-    while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-  });
+  await settle(s);
 };
 
 const dataset = (s: Stub) =>

@@ -4,17 +4,8 @@
 import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
-import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { uniq } from "./helpers.js";
-
-type Stub = DurableObjectStub<Shard>;
-const shard = (name: string): Stub => env.SHARD.get(env.SHARD.idFromName(name)) as Stub;
-
-async function exec(stub: Stub, ...batch: (string | number)[][]): Promise<unknown[]> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), false, false)) as ShardResult;
-  return r.replies as unknown[];
-}
-const one = async (stub: Stub, ...argv: (string | number)[]) => (await exec(stub, argv))[0];
+import type { Shard } from "../durable-objects/shard.js";
+import { type ShardStub as Stub, exec, one, settle as rewriteDone, shardNamed as shard, uniq } from "./helpers.js";
 
 type Phase = "before-upload" | "mid-upload" | "before-commit";
 
@@ -64,12 +55,6 @@ async function crashed(s: Stub, phase: Phase): Promise<void> {
   }).catch((e: Error) => (/injected crash/.test(String(e)) ? "crashed" : Promise.reject(e)));
   if (outcome !== "crashed") throw new Error(`the rewrite ended before ${phase}`);
 }
-
-/** Yields inside the shard (no sleeping) until its AOF rewrite is over. */
-const rewriteDone = (s: Stub) =>
-  runInDurableObject(s, async (i: Shard) => {
-    while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
-  });
 
 /** Every key and value: the acknowledged dataset to compare after recovery. */
 const snapshotOf = (s: Stub) =>
