@@ -239,11 +239,13 @@ export class KeyTable<V> implements Iterable<[string, V]> {
   randomKey(random: () => number): string | undefined {
     if (this.live === 0) return undefined;
     const s = this.store;
-    // At least a quarter of the entries are live (rebuild keeps it so), so a few draws find one.
-    for (;;) {
+    // At least a quarter of the entries are live (rebuild keeps it so), so a few draws find one;
+    // the bound only guards against a degenerate `random`.
+    for (let draw = 0; draw < 64; draw++) {
       const key = s.keys[Math.floor(random() * s.used)];
       if (key !== undefined) return key;
     }
+    return this.firstKey();
   }
 
   keys(): IterableIterator<string> {
