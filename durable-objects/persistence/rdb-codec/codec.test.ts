@@ -6,7 +6,7 @@ import { seededRandom } from "../../engine/testing.js";
 import { type Value, RedisHash, RedisList, RedisSet, RedisZSet, typeName } from "../../engine/types/index.js";
 import { decodeIntset, decodeListpack, encodeIntset, encodeListpack } from "./blobs.js";
 import { Crc64, crc64 } from "./checksum.js";
-import { RdbError, decodeRdb, encodeRdb, loadRdbInto } from "./index.js";
+import { RdbDecoder, RdbError, decodeRdb, encodeRdb, loadRdbInto } from "./index.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 
 const FIXTURES = join(__dirname, "fixtures");
@@ -82,6 +82,39 @@ describe("RDB decoder on Redis 7.0.15's own files", () => {
     const v13 = fixture("rdb/empty.rdb").slice();
     v13.set([0x30, 0x30, 0x31, 0x33], 5);
     expect(catchRdb(() => decodeRdb(v13, () => {})).code).toBe("RDB_BAD_VERSION");
+  });
+
+  it("decodes the same keys, warnings and errors when the file comes in chunks of any size", () => {
+    const rnd = seededRandom(5);
+    /** Every key decoded, with its value's shape, or the error, feeding chunks of up to `max` bytes. */
+    const run = (file: Uint8Array, max: number) => {
+      const keys: unknown[] = [];
+      const decoder = new RdbDecoder((db, key, value, expireAt) => keys.push([db, key, shape(value), expireAt]), { checksum: true });
+      try {
+        for (let at = 0; at < file.length; ) {
+          const n = 1 + Math.floor(rnd() * max);
+          decoder.push(file.subarray(at, at + n));
+          at += n;
+        }
+        const { end, warnings, aux } = decoder.finish();
+        return { keys, end, warnings, aux };
+      } catch (e) {
+        return { keys, error: e instanceof RdbError ? [e.code, e.offset] : String(e) };
+      }
+    };
+    const names = [...Object.keys(manifest).filter((n) => manifest[n].kind === "rdb"), "negative/corrupt_crc.rdb", "negative/corrupt_truncated.rdb", "negative/bad_lzf_valid_crc.rdb"];
+    for (const name of names) {
+      const file = fixture(name);
+      const whole = run(file, file.length);
+      for (const max of [1, 7, 100, 5000]) expect(run(file, max), `${name} in chunks of up to ${max} bytes`).toEqual(whole);
+    }
+    // A value far longer than the chunks (a 300 KB string, and an LZF one) is put together first.
+    const ks = new Keyspace(() => 0);
+    ks.set("big", "x".repeat(300_000));
+    ks.set("random", Array.from({ length: 100_000 }, () => String.fromCharCode(Math.floor(rnd() * 256))).join(""));
+    const big = encodeRdb([...ks.data].map(([k, v]) => [k, v, undefined]));
+    expect(run(big, 1000)).toEqual(run(big, big.length));
+    expect(run(big, 1000).keys).toHaveLength(2);
   });
 
   it("fails cleanly (an RdbError, never another exception) when cut at any byte", () => {

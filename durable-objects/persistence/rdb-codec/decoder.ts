@@ -199,98 +199,200 @@ function isEmpty(v: Value): boolean {
   return typeof v !== "string" && ("length" in v ? v.length === 0 : v.size === 0);
 }
 
-/** Walks an RDB file, calling onEntry for every key. */
 /** Called for every key: positional arguments, so a million keys allocate no entry objects. */
 export type OnKey = (db: number, key: string, value: Value, expireAt: number | undefined) => void;
 
-export function decodeRdb(bytes: Uint8Array, onKey: OnKey, opts: DecodeOptions = {}): DecodeResult {
-  const r = new Reader(bytes);
-  const magic = latin1(r.bytes(Math.min(5, bytes.length)), 0, Math.min(5, bytes.length));
-  if (magic !== "REDIS") throw new RdbError("RDB_BAD_MAGIC", "not an RDB file (no REDIS signature)", 0);
-  const vtext = latin1(r.bytes(4), 0, 4);
-  const version = /^\d{4}$/.test(vtext) ? Number(vtext) : NaN;
-  if (!(version >= 1 && version <= RDB_MAX_READ_VERSION)) {
-    throw new RdbError("RDB_BAD_VERSION", `can't handle RDB format version ${vtext}`, 5);
+/**
+ * A streaming RDB decoder: push the file in chunks of any size (an R2 body as it arrives), then
+ * finish(). Each record is decoded once it is whole, so memory holds the dataset plus at most one
+ * record's bytes, never the file. The CRC-64 is computed over the bytes as they are consumed.
+ */
+export class RdbDecoder {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** File offset of buf[0], for error offsets. */
+  private origin = 0;
+  /** Chunks waiting until enough bytes have come to retry a record that did not fit. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** A record did not fit in this many bytes: wait for twice as many (a long record is parsed O(n) times at most twice). */
+  private retryAt = 0;
+  private readonly crc = new Crc64();
+  private version = 0;
+  private readonly aux: Record<string, string> = {};
+  private readonly warnings: string[] = [];
+  private db = 0;
+  private expireAt: number | undefined;
+  private end = -1;
+
+  constructor(
+    private readonly onKey: OnKey,
+    private readonly opts: DecodeOptions = {},
+  ) {}
+
+  /** Decodes every whole record the bytes so far hold; the rest waits for more. */
+  push(chunk: Uint8Array): void {
+    if (this.end >= 0) return; // bytes after the trailer (an AOF preamble's RESP tail) are not ours
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.buf.length + this.pendingBytes >= this.retryAt) this.parse(false);
   }
-  const aux: Record<string, string> = {};
-  const warnings: string[] = [];
-  let db = 0;
-  let expireAt: number | undefined;
-  for (;;) {
+
+  /** After the last chunk: the file must have ended with EOF and its trailer. */
+  finish(): DecodeResult {
+    if (this.end < 0) this.parse(true);
+    return { version: this.version, aux: this.aux, warnings: this.warnings, end: this.end };
+  }
+
+  private parse(final: boolean): void {
+    if (this.buf.length === 0 && this.pending.length === 1) {
+      // The usual first push, or a chunk that starts a record: no copy.
+      this.buf = this.pending[0];
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else if (this.pending.length > 0) {
+      const joined = new Uint8Array(this.buf.length + this.pendingBytes);
+      joined.set(this.buf, 0);
+      let at = this.buf.length;
+      for (const c of this.pending) {
+        joined.set(c, at);
+        at += c.length;
+      }
+      this.buf = joined;
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    const r = new Reader(this.buf);
+    let consumed = 0;
+    try {
+      if (this.version === 0) {
+        if (this.buf.length < 9 && !final) return this.waitFor(9);
+        this.header(r);
+        consumed = r.pos;
+      }
+      while (this.end < 0) {
+        try {
+          this.record(r);
+        } catch (e) {
+          // The record goes on in bytes not here yet: it is read again, whole, once they have come
+          // (a record changes no state before it is whole).
+          if (final || !(e instanceof RdbError) || e.code !== "RDB_TRUNCATED") throw e;
+          break;
+        }
+        consumed = r.pos;
+      }
+    } catch (e) {
+      if (e instanceof RdbError && this.origin > 0) throw new RdbError(e.code, e.reason, e.offset + this.origin);
+      throw e;
+    } finally {
+      // What was consumed goes into the CRC (up to the EOF opcode, which record() folds in itself)
+      // and out of the buffer.
+      if (this.end < 0 && this.version !== 0) this.crc.update(this.buf.subarray(0, consumed));
+      this.origin += consumed;
+      this.buf = this.buf.subarray(consumed);
+    }
+    if (this.end < 0) this.waitFor(this.buf.length * 2);
+  }
+
+  private waitFor(bytes: number): void {
+    this.retryAt = bytes;
+  }
+
+  private header(r: Reader): void {
+    const n = Math.min(5, r.b.length);
+    const magic = latin1(r.bytes(n), 0, n);
+    if (magic !== "REDIS") throw new RdbError("RDB_BAD_MAGIC", "not an RDB file (no REDIS signature)", 0);
+    const vtext = latin1(r.bytes(4), 0, 4);
+    const version = /^\d{4}$/.test(vtext) ? Number(vtext) : NaN;
+    if (!(version >= 1 && version <= RDB_MAX_READ_VERSION)) {
+      throw new RdbError("RDB_BAD_VERSION", `can't handle RDB format version ${vtext}`, 5);
+    }
+    this.version = version;
+  }
+
+  /** One opcode and what follows it, or one key and its value. */
+  private record(r: Reader): void {
     const at = r.pos;
     const type = r.u8();
     switch (type) {
       case Opcode.EOF: {
-        if (version >= 5) {
-          const stored = r.bytes(8);
-          const storedValue = new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0, true);
-          if (opts.checksum && storedValue !== 0n) {
-            const computed = new Crc64().update(bytes.subarray(0, at + 1)).value;
-            if (computed !== storedValue) {
-              throw new RdbError("RDB_BAD_CHECKSUM", `wrong RDB checksum: expected ${storedValue.toString(16)}, got ${computed.toString(16)}`, r.pos);
-            }
+        const trailer = this.version >= 5 ? 8 : 0;
+        r.need(trailer);
+        if (trailer > 0) {
+          const stored = r.dv.getBigUint64(r.pos, true);
+          this.crc.update(r.b.subarray(0, at + 1));
+          if (this.opts.checksum && stored !== 0n && this.crc.value !== stored) {
+            throw new RdbError("RDB_BAD_CHECKSUM", `wrong RDB checksum: expected ${stored.toString(16)}, got ${this.crc.value.toString(16)}`, r.pos + trailer);
           }
+          r.pos += trailer;
         }
-        return { version, aux, warnings, end: r.pos };
+        this.end = this.origin + r.pos;
+        return;
       }
       case Opcode.SELECTDB:
-        db = r.count();
-        continue;
+        this.db = r.count();
+        return;
       case Opcode.RESIZEDB:
         r.count();
         r.count();
-        continue;
+        return;
       case Opcode.SLOT_INFO:
         r.count();
         r.count();
         r.count();
-        continue;
+        return;
       case Opcode.AUX: {
         const k = r.string();
-        aux[k] = r.string();
-        continue;
+        this.aux[k] = r.string();
+        return;
       }
       case Opcode.EXPIRETIME_MS:
         r.need(8);
-        expireAt = Number(r.dv.getBigInt64(r.pos, true));
+        this.expireAt = Number(r.dv.getBigInt64(r.pos, true));
         r.pos += 8;
-        continue;
+        return;
       case Opcode.EXPIRETIME:
         r.need(4);
-        expireAt = r.dv.getInt32(r.pos, true) * 1000;
+        this.expireAt = r.dv.getInt32(r.pos, true) * 1000;
         r.pos += 4;
-        continue;
+        return;
       case Opcode.IDLE:
         r.count();
-        continue;
+        return;
       case Opcode.FREQ:
         r.u8();
-        continue;
+        return;
       case Opcode.FUNCTION2:
         r.stringBytes();
-        warnings.push(`skipped a function library at offset ${at}: functions are not supported`);
-        continue;
+        this.warnings.push(`skipped a function library at offset ${this.origin + at}: functions are not supported`);
+        return;
       case Opcode.FUNCTION_PRE_GA: {
         r.stringBytes();
         r.stringBytes();
         if (r.count()) r.stringBytes();
         r.stringBytes();
-        warnings.push(`skipped a function at offset ${at}: functions are not supported`);
-        continue;
+        this.warnings.push(`skipped a function at offset ${this.origin + at}: functions are not supported`);
+        return;
       }
       case Opcode.MODULE_AUX:
         throw new RdbError("RDB_MODULE", "the file holds module data (MODULE_AUX), which durable-redis cannot load", at);
     }
     const key = r.string();
     const value = readValue(r, type, key);
-    const e = expireAt;
-    expireAt = undefined;
+    const e = this.expireAt;
+    this.expireAt = undefined;
     if (isEmpty(value)) {
-      warnings.push(`skipped empty key '${key}'`);
-      continue;
+      this.warnings.push(`skipped empty key '${key}'`);
+      return;
     }
-    onKey(db, key, value, e);
+    this.onKey(this.db, key, value, e);
   }
+}
+
+/** Decodes a whole RDB file held in memory, calling onKey for every key. */
+export function decodeRdb(bytes: Uint8Array, onKey: OnKey, opts: DecodeOptions = {}): DecodeResult {
+  const decoder = new RdbDecoder(onKey, opts);
+  decoder.push(bytes);
+  return decoder.finish();
 }
 
 export interface LoadOptions extends DecodeOptions {
@@ -298,22 +400,36 @@ export interface LoadOptions extends DecodeOptions {
   now?: number;
 }
 
-/** Loads an RDB file into a keyspace (database 0 only). Returns what decodeRdb returned plus counts. */
-export function loadRdbInto(ks: Keyspace, bytes: Uint8Array, opts: LoadOptions = {}): DecodeResult & { keys: number; expired: number } {
-  let keys = 0;
-  let expired = 0;
-  const result = decodeRdb(
-    bytes,
-    (db, key, value, expireAt) => {
+/** Loads an RDB file into a keyspace (database 0 only) as it streams in: push chunks, then finish(). */
+export class RdbLoader {
+  keys = 0;
+  expired = 0;
+  private readonly decoder: RdbDecoder;
+
+  constructor(ks: Keyspace, opts: LoadOptions = {}) {
+    this.decoder = new RdbDecoder((db, key, value, expireAt) => {
       if (db !== 0) throw new RdbError("RDB_BAD_VALUE", `database ${db} is not supported (only 0)`, 0);
       if (opts.now !== undefined && expireAt !== undefined && expireAt <= opts.now) {
-        expired++;
+        this.expired++;
         return;
       }
       if (!ks.load(key, value, expireAt)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${key}'`, 0);
-      keys++;
-    },
-    opts,
-  );
-  return { ...result, keys, expired };
+      this.keys++;
+    }, opts);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
+  finish(): DecodeResult & { keys: number; expired: number } {
+    return { ...this.decoder.finish(), keys: this.keys, expired: this.expired };
+  }
+}
+
+/** Loads a whole RDB file into a keyspace (database 0 only). Returns what decodeRdb returns plus counts. */
+export function loadRdbInto(ks: Keyspace, bytes: Uint8Array, opts: LoadOptions = {}): DecodeResult & { keys: number; expired: number } {
+  const loader = new RdbLoader(ks, opts);
+  loader.push(bytes);
+  return loader.finish();
 }

@@ -1,5 +1,5 @@
 // The RDB codec: decoder, encoder, and the pieces they share.
-export { decodeRdb, loadRdbInto, type OnKey, type DecodeResult, type LoadOptions } from "./decoder.js";
+export { RdbDecoder, RdbLoader, decodeRdb, loadRdbInto, type OnKey, type DecodeResult, type LoadOptions } from "./decoder.js";
 export { RdbWriter, encodeRdb, scoreText } from "./encoder.js";
 export { RdbError, type RdbErrorCode } from "./errors.js";
 export { Crc64, crc64 } from "./checksum.js";
