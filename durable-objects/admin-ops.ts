@@ -6,7 +6,7 @@ import { replayAof } from "./aof-replay.js";
 import { Engine } from "./engine/engine.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
-import { loadRdbInto } from "./persistence/rdb-codec/index.js";
+import { RdbLoader, loadRdbInto } from "./persistence/rdb-codec/index.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
 
@@ -145,15 +145,15 @@ export class ShardAdmin {
         problems.push(`the log after ${base.key} is no longer kept`);
         continue;
       }
-      const bytes = await r2.read(base.key).catch(() => null);
-      if (!bytes) {
-        problems.push(`${base.key} cannot be read from R2`);
-        continue;
-      }
       const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
       staged.db.loading = true;
       try {
-        loadRdbInto(staged.db, bytes, { checksum: true });
+        const loader = new RdbLoader(staged.db, { checksum: true });
+        if (!(await r2.readInto(base.key, (chunk) => loader.push(chunk)))) {
+          problems.push(`${base.key} is missing from R2`);
+          continue;
+        }
+        loader.finish();
       } catch (e) {
         problems.push(`${base.key}: ${e instanceof Error ? e.message : e}`);
         continue;

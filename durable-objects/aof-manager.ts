@@ -8,7 +8,7 @@ import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { loadRdbInto } from "./persistence/rdb-codec/index.js";
+import { RdbLoader } from "./persistence/rdb-codec/index.js";
 import { MAX_ROW_BYTES, type SegmentRow, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
@@ -229,25 +229,35 @@ export class AofManager {
   }
 
   /**
-   * Replays a base (the current one unless told) and the segments after it into the engine, pausing
-   * every few thousand commands so the shard can run it in slices. Called before the shard serves.
-   * A base that cannot be loaded fails with `baseFailed` set, before anything of the log is replayed.
+   * Streams an RDB base into the engine, before recoverSteps replays the log after it. `read` feeds
+   * the object's bytes to a sink and says whether it exists. Returns null, or what is wrong with the
+   * base (the keyspace then holds part of it and must be cleared).
    */
-  *recoverSteps(rdbBase?: Uint8Array | null, base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult & { baseFailed?: boolean }> {
+  async loadRdbBase(base: RdbBase, read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>): Promise<string | null> {
+    this.engine.db.loading = true;
+    try {
+      // An AOF base keeps keys that have expired: the increment may still refer to them.
+      const loader = new RdbLoader(this.engine.db, { checksum: true });
+      if (!(await read((chunk) => loader.push(chunk)))) return `the AOF base ${base.key} is missing from R2`;
+      loader.finish();
+      return null;
+    } catch (e) {
+      return `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`;
+    } finally {
+      this.engine.db.loading = false;
+    }
+  }
+
+  /**
+   * Replays the log from a base (the current one unless told; an RDB base is loaded first with
+   * loadRdbBase), pausing every few thousand commands so the shard can run it in slices. Called
+   * before the shard serves.
+   */
+  *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult> {
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
-      let baseBytes = 0;
-      if (base.kind === "rdb") {
-        if (!rdbBase) return { status: "FAILED", error: `the AOF base ${base.key} is missing from R2`, offset: 0, commands: 0, baseFailed: true };
-        try {
-          // An AOF base keeps keys that have expired: the increment may still refer to them.
-          loadRdbInto(this.engine.db, rdbBase, { checksum: true });
-        } catch (e) {
-          return { status: "FAILED", error: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`, offset: 0, commands: 0, baseFailed: true };
-        }
-        baseBytes = rdbBase.length;
-      }
+      let baseBytes = base.kind === "rdb" ? base.size : 0;
       if (base.kind === "aof") {
         const parts = [...this.store.baseParts()];
         if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };

@@ -7,13 +7,13 @@ import { AofManager, type RdbBase } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
 import { RedisError, loading as loadingError } from "./engine/errors.js";
-import type { AofReplayResult } from "./aof-replay.js";
+import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
 import { configFromEnv } from "./env-config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
-import { loadRdbInto } from "./persistence/rdb-codec/index.js";
+import { RdbLoader } from "./persistence/rdb-codec/index.js";
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -188,8 +188,10 @@ export class Shard extends DurableObject<Env> {
       return;
     }
     this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
-    const { steps, first } = await this.startReplay();
-    let pending: typeof first | null = first;
+    const start = await this.startReplay();
+    if ("failed" in start) return this.loaded(start.failed);
+    const { steps } = start;
+    let pending: IteratorResult<ReplayProgress, AofReplayResult> | null = start.first;
     const blockMs = this.engine.config.getNumber("loading-block-ms");
     const startup = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
     startup.start();
@@ -222,28 +224,37 @@ export class Shard extends DurableObject<Env> {
   }
 
   /**
-   * Starts the replay from the current base; if that one is missing or corrupt in R2, from the
-   * earlier ones kept with the segments since them (aof-retain-bases), newest first. Returns the
-   * replay and its first step (the base's load).
+   * Loads the current base (an RDB streamed from R2) or, if it is missing or corrupt, the earlier
+   * ones kept with the segments since them (aof-retain-bases), newest first; then starts the replay
+   * of the log after it. Returns the replay and its first step, or why no base could be loaded.
    */
-  private async startReplay() {
+  private async startReplay(): Promise<
+    { steps: Generator<ReplayProgress, AofReplayResult>; first: IteratorResult<ReplayProgress, AofReplayResult> } | { failed: AofReplayResult }
+  > {
     const candidates = this.aof.baseCandidates();
     for (let i = 0; ; i++) {
       const base = candidates[i];
-      let rdbBase: Uint8Array | null = null;
-      if (base.kind === "rdb" && this.snapshots.r2) {
-        rdbBase = await this.snapshots.r2.read(base.key).catch((e: unknown) => {
-          console.error(`reading the AOF base ${base.key} from R2 failed:`, e instanceof Error ? e.message : e);
-          return null;
+      if (base.kind === "rdb") {
+        const r2 = this.snapshots.r2;
+        const problem = await this.aof.loadRdbBase(base, async (sink) => {
+          if (!r2) return false;
+          return r2.readInto(base.key, (chunk) => {
+            sink(chunk);
+            this.loading!.loadedBytes += chunk.length;
+          });
         });
+        if (problem) {
+          this.engine.db.clear();
+          this.loading!.loadedBytes = 0;
+          const next = candidates[i + 1];
+          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: problem, offset: 0, commands: 0 } };
+          console.error(`${problem}: falling back to the previous base ${next.key} and the log since it`);
+          this.fellBackTo = next;
+          continue;
+        }
       }
-      const steps = this.aof.recoverSteps(rdbBase, base);
-      const first = steps.next();
-      const next = candidates[i + 1];
-      if (!first.done || !first.value.baseFailed || next?.kind !== "rdb") return { steps, first };
-      console.error(`${first.value.error}: falling back to the previous base ${next.key} and the log since it`);
-      this.engine.db.clear();
-      this.fellBackTo = next;
+      const steps = this.aof.recoverSteps(base);
+      return { steps, first: steps.next() };
     }
   }
 
@@ -276,10 +287,10 @@ export class Shard extends DurableObject<Env> {
     const fallback = this.engine.config.getBool("rdb-load-fallback");
     for (const snap of list) {
       try {
-        const bytes = await store.read(snap.key);
-        if (!bytes) throw new Error(`snapshot ${snap.key} is missing from R2`);
         this.engine.db.clear();
-        loadRdbInto(this.engine.db, bytes, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
+        const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
+        if (!(await store.readInto(snap.key, (chunk) => loader.push(chunk)))) throw new Error(`snapshot ${snap.key} is missing from R2`);
+        loader.finish();
         console.log(`DB loaded from snapshot ${snap.key}`);
         return;
       } catch (e) {

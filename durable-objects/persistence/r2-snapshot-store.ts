@@ -106,6 +106,25 @@ export class R2SnapshotStore {
     return obj ? new Uint8Array(await obj.arrayBuffer()) : null;
   }
 
+  /**
+   * Streams an object into `sink` chunk by chunk, never holding all of it (a recovering shard
+   * needs its memory for the dataset). False when there is no such object.
+   */
+  async readInto(key: string, sink: (chunk: Uint8Array) => void): Promise<boolean> {
+    const obj = await this.bucket.get(key);
+    if (!obj) return false;
+    const reader = obj.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return true;
+        sink(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
   async list(): Promise<SnapshotInfo[]> {
     const out: SnapshotInfo[] = [];
     let cursor: string | undefined;
