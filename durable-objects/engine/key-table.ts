@@ -152,8 +152,20 @@ export class KeyTable<V> implements Iterable<[string, V]> {
 
   private store = new Store<V>(MIN_CAPACITY);
 
+  /** The last key hashed and its hash: a command looks its key up several times (get, then set). */
+  private memoKey: string | undefined;
+  private memoHash = 0;
+
   get size(): number {
     return this.live;
+  }
+
+  private hashOf(key: string): number {
+    if (key === this.memoKey) return this.memoHash;
+    const hash = hashKey(key, this.k0, this.k1);
+    this.memoKey = key;
+    this.memoHash = hash;
+    return hash;
   }
 
   private find(key: string, hash: number): number {
@@ -169,17 +181,17 @@ export class KeyTable<V> implements Iterable<[string, V]> {
   }
 
   get(key: string): V | undefined {
-    const e = this.find(key, hashKey(key, this.k0, this.k1));
+    const e = this.find(key, this.hashOf(key));
     return e < 0 ? undefined : this.store.values[e];
   }
 
   has(key: string): boolean {
-    return this.find(key, hashKey(key, this.k0, this.k1)) >= 0;
+    return this.find(key, this.hashOf(key)) >= 0;
   }
 
   /** Stores a value; an existing key keeps its place in the order. */
   set(key: string, value: V): this {
-    const hash = hashKey(key, this.k0, this.k1);
+    const hash = this.hashOf(key);
     const e = this.find(key, hash);
     if (e >= 0) {
       this.store.values[e] = value;
@@ -193,7 +205,7 @@ export class KeyTable<V> implements Iterable<[string, V]> {
 
   delete(key: string): boolean {
     const s = this.store;
-    const e = this.find(key, hashKey(key, this.k0, this.k1));
+    const e = this.find(key, this.hashOf(key));
     if (e < 0) return false;
     s.keys[e] = undefined;
     s.values[e] = undefined;
