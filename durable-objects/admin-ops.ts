@@ -84,31 +84,56 @@ export class ShardAdmin {
     };
   }
 
-  /** Base then increment, as one AOF file that redis-check-aof and redis-server accept. */
   /**
-   * The log as one Redis-loadable file: the base (an RDB preamble read from R2, or RESP rows), then
-   * the increment, as a pre-7 single appendonly.aof with aof-use-rdb-preamble. redis-check-aof
-   * checks it and redis-server 7 loads it (upgrading it to an appendonlydir).
+   * The log as one Redis-loadable file: the base (an RDB preamble streamed from R2, or RESP rows),
+   * then the increment, as a pre-7 single appendonly.aof with aof-use-rdb-preamble. redis-check-aof
+   * checks it and redis-server 7 loads it (upgrading it to an appendonlydir). It is streamed a few
+   * rows at a time, so a large log never sits in the shard's memory; it is the log as of the call,
+   * and fails (rather than skip anything) if a rewrite replaces the base or drops rows meanwhile.
    */
-  async aofFile(): Promise<Uint8Array> {
+  aofStream(): ReadableStream<Uint8Array> {
     this.aof.flush();
-    const parts: Uint8Array[] = [];
-    const base = this.aof.manifest.base;
-    if (base.kind === "rdb") {
-      const rdb = this.snapshots.r2 ? await this.snapshots.r2.read(base.key) : null;
-      if (!rdb) throw new Error(`the AOF base ${base.key} is missing from R2`);
-      parts.push(rdb);
-    }
-    if (base.kind === "aof") for (const p of this.aof.baseRows()) parts.push(p.data);
-    for (const row of this.aof.incrementRows()) parts.push(row.data);
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+    const manifest = this.aof.manifest;
+    const base = manifest.base;
+    const lastSeq = this.aof.lastSeq();
+    const r2 = this.snapshots.r2;
+    const aof = this.aof;
+    let rdb: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    let phase: "rdb" | "aof-base" | "rows" = base.kind === "rdb" ? "rdb" : base.kind === "aof" ? "aof-base" : "rows";
+    let part = 1;
+    let afterSeq = base.seq;
+    const changed = () => new Error("a rewrite changed the log during the download; download it again");
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (phase === "rdb" && base.kind === "rdb") {
+          if (!rdb) {
+            const obj = r2 ? await r2.object(base.key) : null;
+            if (!obj) return controller.error(new Error(`the AOF base ${base.key} is missing from R2`));
+            rdb = obj.body.getReader();
+          }
+          const { done, value } = await rdb.read();
+          if (!done) return controller.enqueue(value);
+          phase = "rows";
+        }
+        if (phase === "aof-base") {
+          if (aof.manifest !== manifest) return controller.error(changed());
+          const data = aof.basePart(part++);
+          if (data) return controller.enqueue(data);
+          phase = "rows";
+        }
+        const rows = afterSeq < lastSeq ? aof.rowsBetween(afterSeq, lastSeq, 16) : [];
+        if (rows.length === 0 && afterSeq < lastSeq) return controller.error(changed());
+        for (const row of rows) {
+          if (row.seq !== afterSeq + 1) return controller.error(changed());
+          controller.enqueue(row.data);
+          afterSeq = row.seq;
+        }
+        if (afterSeq >= lastSeq) controller.close();
+      },
+      async cancel() {
+        await rdb?.cancel();
+      },
+    });
   }
 
   /**

@@ -294,6 +294,14 @@ export class AofManager {
     return this.store.segmentsAfter(this.manifest.base.seq);
   }
 
+  rowsBetween(afterSeq: number, throughSeq: number, limit: number): SegmentRow[] {
+    return this.store.rowsBetween(afterSeq, throughSeq, limit);
+  }
+
+  basePart(part: number): Uint8Array | null {
+    return this.store.basePart(part);
+  }
+
   /**
    * The log after `afterSeq` up to the first row written at or after `untilMs`: what a point-in-time
    * restore replays over a base. Null when the rows right after `afterSeq` are no longer kept.

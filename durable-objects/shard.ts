@@ -126,8 +126,8 @@ export class Shard extends DurableObject<Env> {
   async adminManifest() {
     return this.admin.manifest();
   }
-  async adminAof(): Promise<Uint8Array> {
-    return this.admin.aofFile();
+  async adminAof(): Promise<ReadableStream<Uint8Array>> {
+    return this.admin.aofStream();
   }
   async adminRestore(rdb: Uint8Array): Promise<{ keys: number }> {
     return this.admin.restore(rdb);

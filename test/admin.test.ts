@@ -2,7 +2,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import type { Shard } from "../durable-objects/shard.js";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd } from "./helpers.js";
+import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd, exec, settle, shardNamed, uniq } from "./helpers.js";
 
 const adminFetch = (path: string, init: RequestInit = {}, token = ADMIN_TOKEN) =>
   SELF.fetch(`http://localhost/admin${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
@@ -93,3 +93,58 @@ describe("admin API", () => {
   });
 });
 
+
+describe("AOF download (GET /admin/aof)", () => {
+  /** Reads a stream to its end: the chunks, or the error it failed with. */
+  async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array[]> {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return chunks;
+      chunks.push(value);
+    }
+  }
+  const concat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) out.set(p, (at += p.length) - p.length);
+    return out;
+  };
+
+  it("streams the RDB base from R2 then the log rows, a piece at a time, as the bytes of base and rows", async () => {
+    const s = shardNamed(uniq("aof-stream"));
+    await exec(s, ["CONFIG", "SET", "appendfsync", "always"], ["SET", "a", "1"]);
+    await exec(s, ["BGREWRITEAOF"]);
+    await settle(s);
+    for (let i = 0; i < 40; i++) await exec(s, ["SET", `k${i}`, "v".repeat(i)]);
+    const got = await runInDurableObject(s, async (i: Shard, ctx) => {
+      const chunks = await drain((await i.adminAof()).getReader());
+      const base = (i.aof.manifest.base as { key: string }).key;
+      const rdb = new Uint8Array(await (await env.SNAPSHOTS.get(base))!.arrayBuffer());
+      const rows = ctx.storage.sql
+        .exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments WHERE seq > ? ORDER BY seq", i.aof.manifest.base.seq)
+        .toArray()
+        .map((r) => new Uint8Array(r.data));
+      return { chunks: chunks.length, bytes: [...concat(chunks)], expected: [...concat([rdb, ...rows])] };
+    });
+    expect(got.chunks).toBeGreaterThan(3);
+    expect(got.bytes).toEqual(got.expected);
+  });
+
+  it("fails, rather than skip rows, when a rewrite drops rows it has not sent yet", async () => {
+    const s = shardNamed(uniq("aof-stream-rewrite"));
+    await exec(s, ["CONFIG", "SET", "appendfsync", "always"], ["CONFIG", "SET", "aof-retain-bases", "0"]);
+    for (let i = 0; i < 40; i++) await exec(s, ["SET", `k${i}`, "v"]);
+    const outcome = await runInDurableObject(s, async (i: Shard) => {
+      const reader = (await i.adminAof()).getReader();
+      await reader.read();
+      i.aof.startRewrite();
+      while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+      return drain(reader).then(
+        () => "completed",
+        (e: Error) => e.message,
+      );
+    });
+    expect(outcome).toBe("a rewrite changed the log during the download; download it again");
+  });
+});

@@ -122,8 +122,8 @@ admin.get("/snapshot", async (c) => {
 /** The shard's AOF as one file: its base (RDB preamble or RESP) then the increment. */
 admin.get("/aof", async (c) => {
   const shard = oneShard(c.env, new URL(c.req.url));
-  const bytes = await stub(c.env, shard).adminAof();
-  return new Response(bytes, {
+  const body = await stub(c.env, shard).adminAof();
+  return new Response(body, {
     headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="appendonly-${shard}.aof"` },
   });
 });

@@ -101,9 +101,9 @@ export class R2SnapshotStore {
     return SnapshotUpload.start(this.bucket, key, metadata);
   }
 
-  async read(key: string): Promise<Uint8Array | null> {
-    const obj = await this.bucket.get(key);
-    return obj ? new Uint8Array(await obj.arrayBuffer()) : null;
+  /** The object, to stream its body; null when there is no such object. */
+  object(key: string): Promise<R2ObjectBody | null> {
+    return this.bucket.get(key);
   }
 
   /**

@@ -63,6 +63,26 @@ export class SqliteAofStore {
     }
   }
 
+  /** Up to `limit` rows with afterSeq < seq ≤ throughSeq, in order (a download reads the log in such batches). */
+  rowsBetween(afterSeq: number, throughSeq: number, limit: number): SegmentRow[] {
+    const rows = this.sql.exec<{ seq: number; data: ArrayBuffer; crc: number; created_ms: number }>(
+      "SELECT seq, data, crc, created_ms FROM aof_segments WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+      afterSeq,
+      throughSeq,
+      limit,
+    );
+    return rows.toArray().map((row) => {
+      const data = new Uint8Array(row.data);
+      return { seq: row.seq, data, valid: crc32(data) === row.crc, createdMs: row.created_ms };
+    });
+  }
+
+  /** One part of the base in AOF form, or null past the last. */
+  basePart(part: number): Uint8Array | null {
+    const row = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_base WHERE part = ?", part).toArray()[0];
+    return row ? new Uint8Array(row.data) : null;
+  }
+
   /** Bytes and rows after a sequence number (aof_current_size − aof_base_size). */
   sizeAfter(afterSeq: number): { bytes: number; rows: number } {
     const r = this.sql
