@@ -6,7 +6,8 @@ import { replayAof } from "./aof-replay.js";
 import { Engine } from "./engine/engine.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
-import { RdbLoader, loadRdbInto } from "./persistence/rdb-codec/index.js";
+import { RdbLoader } from "./persistence/rdb-codec/index.js";
+import { MAX_ROW_BYTES } from "./persistence/sqlite-aof-store.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
 
@@ -137,13 +138,21 @@ export class ShardAdmin {
   }
 
   /**
-   * Replaces the dataset with an RDB file. The file is decoded fully before anything changes; the
-   * new dataset is then logged as FLUSHALL plus its rewrite commands in one turn, so it is durable
-   * before this returns (and a later rewrite compacts it).
+   * Replaces the dataset with an RDB file, streamed in (the shard never holds the file). It is
+   * decoded fully into a staged keyspace before anything changes; the new dataset is then logged as
+   * FLUSHALL plus its rewrite commands in one turn, so it is durable before this returns (and a
+   * later rewrite compacts it).
    */
-  restore(rdb: Uint8Array): { keys: number } {
+  async restore(rdb: ReadableStream<Uint8Array>): Promise<{ keys: number }> {
     const staged = new Keyspace(this.engine.clock);
-    loadRdbInto(staged, rdb, { now: this.engine.clock(), checksum: true });
+    const loader = new RdbLoader(staged, { now: this.engine.clock(), checksum: true });
+    const reader = rdb.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      loader.push(value);
+    }
+    loader.finish();
     return this.install(staged);
   }
 
@@ -198,16 +207,23 @@ export class ShardAdmin {
   private install(staged: Keyspace): { keys: number } {
     const db = this.engine.db;
     db.clear();
+    // Written a megabyte at a time, all in this turn: the rows commit together (the log never holds
+    // the FLUSHALL without the whole dataset after it), and the records never sit in memory at once.
     let records = encodeCommand(["FLUSHALL"]);
     for (const [key, value] of staged.data) {
       const at = staged.expires.get(key);
       db.set(key, value);
       if (at !== undefined) db.setExpire(key, at);
       records += rewriteKey(key, value, at);
+      if (records.length >= MAX_ROW_BYTES) {
+        this.aof.appendEncoded(records);
+        this.aof.flush();
+        records = "";
+      }
     }
     this.engine.dirty += staged.size + 1;
     this.engine.writes++;
-    this.aof.appendEncoded(records);
+    if (records) this.aof.appendEncoded(records);
     this.aof.flush();
     return { keys: staged.size };
   }

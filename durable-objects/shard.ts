@@ -129,7 +129,7 @@ export class Shard extends DurableObject<Env> {
   async adminAof(): Promise<ReadableStream<Uint8Array>> {
     return this.admin.aofStream();
   }
-  async adminRestore(rdb: Uint8Array): Promise<{ keys: number }> {
+  async adminRestore(rdb: ReadableStream<Uint8Array>): Promise<{ keys: number }> {
     return this.admin.restore(rdb);
   }
   async adminRestoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {

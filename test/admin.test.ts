@@ -1,5 +1,8 @@
 // The admin API: only the admin token opens it; status, health, manifest and AOF download.
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { Keyspace } from "../durable-objects/engine/keyspace.js";
+import { RedisHash } from "../durable-objects/engine/types/index.js";
+import { encodeRdb } from "../durable-objects/persistence/rdb-codec/index.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd, exec, settle, shardNamed, uniq } from "./helpers.js";
@@ -146,5 +149,32 @@ describe("AOF download (GET /admin/aof)", () => {
       );
     });
     expect(outcome).toBe("a rewrite changed the log during the download; download it again");
+  });
+});
+
+describe("restore from an RDB upload (POST /admin/restore)", () => {
+  it("replaces the dataset with the file's, logged so a crash keeps it; a damaged file changes nothing", async () => {
+    const ks = new Keyspace(() => Date.now());
+    for (let i = 0; i < 3000; i++) ks.set(`r:${i}`, `${i}:`.padEnd(500, "x"));
+    const h = new RedisHash();
+    h.set("f", "v");
+    ks.set("r:hash", h);
+    ks.set("r:ttl", "soon");
+    ks.setExpire("r:ttl", Date.now() + 3_600_000);
+    // Over a megabyte of records: the log gets them in several rows, committed together.
+    const file = encodeRdb([...ks.data].map(([k, v]) => [k, v, ks.expires.get(k)]));
+    const restored = await adminFetch("/restore?shard=0", { method: "POST", body: file });
+    expect(await restored.json()).toEqual({ shard: 0, keys: 3002 });
+    expect((await cmd("DBSIZE")).body).toEqual({ result: 3002 });
+    expect((await cmd("GET", "r:2999")).body).toEqual({ result: "2999:".padEnd(500, "x") });
+    await abortAllDurableObjects();
+    expect((await cmd("DBSIZE")).body).toEqual({ result: 3002 });
+    expect((await cmd("HGET", "r:hash", "f")).body).toEqual({ result: "v" });
+    expect((await cmd("TTL", "r:ttl")).body.result).toBeGreaterThan(3500);
+
+    const damaged = await adminFetch("/restore?shard=0", { method: "POST", body: file.subarray(0, file.length - 1000) });
+    expect(damaged.status).toBe(400);
+    expect(((await damaged.json()) as { error: string }).error).toMatch(/^ERR unexpected end of file/);
+    expect((await cmd("DBSIZE")).body).toEqual({ result: 3002 });
   });
 });

@@ -147,6 +147,11 @@ admin.post("/restore-to-time", async (c) => {
 /** Replaces the shard's dataset with an uploaded RDB file. */
 admin.post("/restore", async (c) => {
   const shard = oneShard(c.env, new URL(c.req.url));
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  return json({ shard, ...(await stub(c.env, shard).adminRestore(body)) });
+  const body = c.req.raw.body ?? new Blob([]).stream();
+  try {
+    return json({ shard, ...(await stub(c.env, shard).adminRestore(body)) });
+  } catch (e) {
+    // The file did not decode: nothing was changed.
+    return json({ error: `ERR ${e instanceof Error ? e.message : String(e)}` }, 400);
+  }
 });
