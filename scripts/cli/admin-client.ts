@@ -3,6 +3,8 @@
 // travels only in the Authorization header; no message ever includes it.
 
 import type { SnapshotRecord } from "../../durable-objects/snapshot-manager.js";
+import { createHash } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { CliError, type Connection, EXIT } from "./args.js";
 import type { Progress } from "./progress.js";
 
@@ -77,29 +79,34 @@ export class AdminClient {
     return res.text();
   }
 
-  /** A download, read in chunks so progress can show. */
-  async download(path: string, query: Record<string, string | number>, progress?: Progress, label = path): Promise<Uint8Array> {
+  /**
+   * A download written to `file` as it arrives (never held in memory), with progress; returns its
+   * size and SHA-256.
+   */
+  async downloadTo(path: string, query: Record<string, string | number>, file: string, progress?: Progress, label = path): Promise<{ size: number; sha256: string }> {
     const res = await this.request("GET", path, query);
     const total = Number(res.headers.get("content-length")) || 0;
-    const chunks: Uint8Array[] = [];
+    const hash = createHash("sha256");
+    const fd = openSync(file, "w");
     let got = 0;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      got += value.length;
-      progress?.bytes(label, got, total);
+    try {
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        writeSync(fd, value);
+        hash.update(value);
+        got += value.length;
+        progress?.bytes(label, got, total);
+      }
+    } catch (e) {
+      throw new CliError(`${label}: the download failed after ${got} bytes (${(e as Error).message})`);
+    } finally {
+      closeSync(fd);
     }
     if (total && got !== total) throw new CliError(`${label}: the download stopped at ${got} of ${total} bytes`);
-    const out = new Uint8Array(got);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
     progress?.done(label, got);
-    return out;
+    return { size: got, sha256: hash.digest("hex") };
   }
 
   async post<T>(path: string, query: Record<string, string | number>): Promise<T> {

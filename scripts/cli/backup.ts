@@ -2,9 +2,12 @@
 // dated .tar.gz with a manifest of SHA-256 checksums; and reading such an archive back for restore.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip, createGzip, gunzipSync } from "node:zlib";
 import { binaryToBytes, bytesToBinary } from "../../durable-objects/engine/bytes.js";
 import { checkAof } from "../../durable-objects/persistence/aof/check.js";
 import { AdminClient } from "./admin-client.js";
@@ -15,7 +18,7 @@ import type { Io } from "./io.js";
 import { Progress, formatBytes } from "./progress.js";
 import { MAX_READ_VERSION } from "./snapshots.js";
 import type { RdbSource } from "./split.js";
-import { type TarEntry, tarBlocks, untar } from "./tar.js";
+import { type TarEntry, type TarFile, tarBlocks, tarDigests, untar } from "./tar.js";
 
 export const BACKUP_FORMAT = "durable-redis-backup";
 
@@ -65,80 +68,90 @@ export async function runBackup(conn: Connection, outDir: string, timeoutMs: num
   const client = new AdminClient(conn);
   const created = new Date();
   const name = `durable-redis-backup-${stamp(created)}`;
-  const snapshots = await snapshotEveryShard(client, timeoutMs, progress);
-  const entries: TarEntry[] = [];
-  const manifest: BackupManifest = {
-    format: BACKUP_FORMAT,
-    version: 1,
-    createdAt: created.toISOString(),
-    server: conn.url,
-    shards: snapshots.length,
-    keys: 0,
-    perShard: [],
-    files: [],
-  };
-  const add = (path: string, shard: number, kind: BackupFile["kind"], data: Uint8Array) => {
-    entries.push({ name: `${name}/${path}`, data, mtime: created.getTime() / 1000 });
-    manifest.files.push({ path, shard, kind, size: data.length, sha256: sha256(data) });
-  };
-  for (const snap of snapshots) {
-    const s = snap.shard;
-    const aof = await client.download("/admin/aof", { shard: s }, progress, `shard ${s}: AOF`);
-    const aofManifest = await client.manifest(s);
-    // The AOF must be whole records (a preamble, if any, a sane RDB) to be worth keeping.
-    const report = checkAof(bytesToBinary(aof), {
-      name: `shard-${s}/appendonly.aof`,
-      rdbCheck: (bytes) => {
-        const r = checkRdb(binaryToBytes(bytes), "preamble", { maxVersion: MAX_READ_VERSION });
-        if (!r.ok) throw Object.assign(new Error(r.error!.reason), { offset: r.error!.offset });
-        return r.end;
-      },
-    });
-    if (report.status === "bad" || report.status === "truncated") {
-      throw new CliError(`shard ${s}'s AOF is not valid: ${report.error?.message ?? report.status} (ok up to ${report.okUpTo} of ${report.size} bytes)`);
-    }
-    add(`shard-${s}/dump.rdb`, s, "rdb", snap.bytes);
-    add(`shard-${s}/appendonly.aof`, s, "aof", aof);
-    add(`shard-${s}/aof-manifest.json`, s, "aof-manifest", new TextEncoder().encode(JSON.stringify(aofManifest, null, 2) + "\n"));
-    const base = aofManifest.base;
-    manifest.perShard.push({
-      shard: s,
-      keys: snap.keys,
-      snapshot: snap.record.key,
-      aofStatus: report.status,
-      aofBase: base.kind === "rdb" ? `RDB snapshot ${base.key ?? ""} (the preamble of appendonly.aof)` : base.kind,
-    });
-    manifest.keys += snap.keys;
-  }
-  entries.unshift({ name: `${name}/manifest.json`, data: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"), mtime: created.getTime() / 1000 });
-
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `${name}.tar.gz`);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const blocks = [...tarBlocks(entries)];
-  const tar = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
-  let off = 0;
-  for (const b of blocks) {
-    tar.set(b, off);
-    off += b.length;
-  }
+  // Every shard's files go to a work directory first and are read back one at a time: memory
+  // follows the largest shard, not the deployment.
+  const work = mkdtempSync(join(tmpdir(), "durable-redis-backup-"));
   try {
-    writeFileSync(tmp, gzipSync(tar));
-    // Read back what was written: the archive opens and every checksum holds.
-    readBackup(tmp);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    const snapshots = await snapshotEveryShard(client, timeoutMs, work, progress);
+    const entries: TarEntry[] = [];
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      version: 1,
+      createdAt: created.toISOString(),
+      server: conn.url,
+      shards: snapshots.length,
+      keys: 0,
+      perShard: [],
+      files: [],
+    };
+    const mtime = created.getTime() / 1000;
+    const add = (path: string, shard: number, kind: BackupFile["kind"], file: { path: string; size: number; sha256: string }) => {
+      entries.push({ name: `${name}/${path}`, path: file.path, size: file.size, mtime });
+      manifest.files.push({ path, shard, kind, size: file.size, sha256: file.sha256 });
+    };
+    for (const snap of snapshots) {
+      const s = snap.shard;
+      const aofPath = join(work, `shard-${s}.aof`);
+      const aof = await client.downloadTo("/admin/aof", { shard: s }, aofPath, progress, `shard ${s}: AOF`);
+      const aofManifest = await client.manifest(s);
+      // The AOF must be whole records (a preamble, if any, a sane RDB) to be worth keeping.
+      const report = checkAof(bytesToBinary(readFileSync(aofPath)), {
+        name: `shard-${s}/appendonly.aof`,
+        rdbCheck: (bytes) => {
+          const r = checkRdb(binaryToBytes(bytes), "preamble", { maxVersion: MAX_READ_VERSION });
+          if (!r.ok) throw Object.assign(new Error(r.error!.reason), { offset: r.error!.offset });
+          return r.end;
+        },
+      });
+      if (report.status === "bad" || report.status === "truncated") {
+        throw new CliError(`shard ${s}'s AOF is not valid: ${report.error?.message ?? report.status} (ok up to ${report.okUpTo} of ${report.size} bytes)`);
+      }
+      const manifestPath = join(work, `shard-${s}.aof-manifest.json`);
+      const manifestBytes = new TextEncoder().encode(JSON.stringify(aofManifest, null, 2) + "\n");
+      writeFileSync(manifestPath, manifestBytes);
+      add(`shard-${s}/dump.rdb`, s, "rdb", snap);
+      add(`shard-${s}/appendonly.aof`, s, "aof", { path: aofPath, ...aof });
+      add(`shard-${s}/aof-manifest.json`, s, "aof-manifest", { path: manifestPath, size: manifestBytes.length, sha256: sha256(manifestBytes) });
+      const base = aofManifest.base;
+      manifest.perShard.push({
+        shard: s,
+        keys: snap.keys,
+        snapshot: snap.record.key,
+        aofStatus: report.status,
+        aofBase: base.kind === "rdb" ? `RDB snapshot ${base.key ?? ""} (the preamble of appendonly.aof)` : base.kind,
+      });
+      manifest.keys += snap.keys;
+    }
+    entries.unshift({ name: `${name}/manifest.json`, data: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"), mtime });
+
+    mkdirSync(outDir, { recursive: true });
+    const path = join(outDir, `${name}.tar.gz`);
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      await pipeline(Readable.from(tarBlocks(entries)), createGzip(), createWriteStream(tmp));
+      // Read back what was written: the archive opens and every file has its size and checksum.
+      const digests = await tarDigests(createReadStream(tmp).pipe(createGunzip()));
+      for (const f of manifest.files) {
+        const d = digests.get(`${name}/${f.path}`);
+        if (!d || d.size !== f.size || d.sha256 !== f.sha256) throw new CliError(`${tmp}: ${f.path} did not read back as written`);
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    const total = manifest.files.reduce((n, f) => n + f.size, 0);
+    progress.step(`wrote ${path}: ${manifest.shards} shards, ${manifest.keys} keys, ${formatBytes(total)} of files; checksums verified`);
+    io.out(path);
+    return 0;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  progress.step(`wrote ${path}: ${manifest.shards} shards, ${manifest.keys} keys, ${formatBytes(tar.length)} before compression; checksums verified`);
-  io.out(path);
-  return 0;
 }
 
 /** A backup archive's manifest and shard snapshots, every checksum verified. */
 export function readBackup(path: string): { manifest: BackupManifest; snapshots: RdbSource[] } {
-  let entries: TarEntry[];
+  let entries: TarFile[];
   try {
     entries = untar(gunzipSync(readFileSync(path)));
   } catch (e) {

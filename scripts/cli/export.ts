@@ -2,14 +2,16 @@
 // loads. Fresh snapshots of every shard are decoded and re-encoded into one file (database 0), written
 // beside the target and renamed into place only when complete.
 
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { decodeRdb } from "../../durable-objects/persistence/rdb-codec/decoder.js";
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RdbDecoder } from "../../durable-objects/persistence/rdb-codec/decoder.js";
 import { RdbWriter } from "../../durable-objects/persistence/rdb-codec/encoder.js";
 import { AdminClient } from "./admin-client.js";
 import type { Connection } from "./args.js";
 import type { Io } from "./io.js";
 import { Progress, formatBytes } from "./progress.js";
-import { type ShardSnapshot, downloadSnapshot, saveAll } from "./snapshots.js";
+import { type ShardSnapshot, downloadSnapshot, readChunks, saveAll } from "./snapshots.js";
 
 export const EXPORT_HELP = `Usage: durable-redis export --out FILE [options]
 
@@ -28,13 +30,13 @@ Options:
 Exit status: 0 written, 1 failed (a save failed or timed out, a download was damaged), 2 usage error,
 3 the server could not be reached or refused the token.`;
 
-/** Fresh snapshots of every shard, downloaded and checked. */
-export async function snapshotEveryShard(client: AdminClient, timeoutMs: number, progress: Progress): Promise<ShardSnapshot[]> {
+/** Fresh snapshots of every shard, downloaded into `dir` and checked. */
+export async function snapshotEveryShard(client: AdminClient, timeoutMs: number, dir: string, progress: Progress): Promise<ShardSnapshot[]> {
   const n = await client.shardCount();
   progress.step(`${client.conn.url}: ${n} shard${n === 1 ? "" : "s"}, saving a snapshot of each`);
   const records = await saveAll(client, n, timeoutMs, progress);
   const out: ShardSnapshot[] = [];
-  for (let s = 0; s < n; s++) out.push(await downloadSnapshot(client, s, records.get(s)!, progress));
+  for (let s = 0; s < n; s++) out.push(await downloadSnapshot(client, s, records.get(s)!, dir, progress));
   return out;
 }
 
@@ -55,14 +57,16 @@ export function mergeSnapshots(files: ShardSnapshot[], path: string): { keys: nu
     writer.header({ ctimeSec: Math.floor(Date.now() / 1000), usedMem: 0, aofBase: false });
     if (keys > 0) writer.selectDb(0, keys, expires);
     for (const f of files) {
-      decodeRdb(
-        f.bytes,
+      // Streamed: a record at a time from the file to the output.
+      const decoder = new RdbDecoder(
         (_db, key, value, expireAt) => {
           writer.writeKey(key, value, expireAt);
           if (writer.buffered > 1 << 20) flush();
         },
         { checksum: true },
       );
+      readChunks(f.path, (chunk) => decoder.push(chunk));
+      decoder.finish();
     }
     writer.finish();
     flush();
@@ -79,8 +83,14 @@ export function mergeSnapshots(files: ShardSnapshot[], path: string): { keys: nu
 export async function runExport(conn: Connection, out: string, timeoutMs: number, quiet: boolean, io: Io): Promise<number> {
   const progress = new Progress(io, quiet);
   const client = new AdminClient(conn);
-  const files = await snapshotEveryShard(client, timeoutMs, progress);
-  const { keys, bytes } = mergeSnapshots(files, out);
+  const parts = mkdtempSync(join(tmpdir(), "durable-redis-export-"));
+  let written: { keys: number; bytes: number };
+  try {
+    written = mergeSnapshots(await snapshotEveryShard(client, timeoutMs, parts, progress), out);
+  } finally {
+    rmSync(parts, { recursive: true, force: true });
+  }
+  const { keys, bytes } = written;
   progress.step(`wrote ${out}: ${keys} keys, ${formatBytes(bytes)} (RDB version 10: Redis 7.0 and later load it)`);
   io.out(out);
   return 0;

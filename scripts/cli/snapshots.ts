@@ -2,6 +2,8 @@
 // a new snapshot (its LASTSAVE moves) or the save fails or the time runs out, then download each one
 // and verify it (RDB framing and CRC-64) before anything is written.
 
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { join } from "node:path";
 import { CliError } from "./args.js";
 import type { AdminClient, SnapshotRecord } from "./admin-client.js";
 import type { Progress } from "./progress.js";
@@ -10,10 +12,13 @@ import { RdbCheckError, walkRdb } from "../../durable-objects/persistence/rdb-co
 /** durable-redis reads RDB files up to version 12 (Redis 7.4). */
 export const MAX_READ_VERSION = 12;
 
+/** A shard's snapshot, downloaded to a file and checked. */
 export interface ShardSnapshot {
   shard: number;
   record: SnapshotRecord;
-  bytes: Uint8Array;
+  path: string;
+  size: number;
+  sha256: string;
   keys: number;
   expires: number;
 }
@@ -69,16 +74,35 @@ export async function saveAll(client: AdminClient, shardCount: number, timeoutMs
   return done;
 }
 
-/** Downloads one snapshot and checks its framing and CRC-64; counts its keys. */
-export async function downloadSnapshot(client: AdminClient, shard: number, record: SnapshotRecord, progress: Progress): Promise<ShardSnapshot> {
-  const bytes = await client.download("/admin/snapshot", { shard, key: record.key }, progress, `shard ${shard}: snapshot`);
+/**
+ * Downloads one snapshot into `dir` and checks its framing and CRC-64; counts its keys. One file is
+ * read back at a time, so memory follows the largest shard, not the deployment.
+ */
+export async function downloadSnapshot(client: AdminClient, shard: number, record: SnapshotRecord, dir: string, progress: Progress): Promise<ShardSnapshot> {
+  const path = join(dir, `shard-${shard}.rdb`);
+  const { size, sha256 } = await client.downloadTo("/admin/snapshot", { shard, key: record.key }, path, progress, `shard ${shard}: snapshot`);
   let keys = 0;
   let expires = 0;
   try {
-    walkRdb(bytes, { key: (r) => (keys++, r.expireAt !== undefined && expires++) }, { maxVersion: MAX_READ_VERSION, validateValues: false });
+    walkRdb(readFileSync(path), { key: (r) => (keys++, r.expireAt !== undefined && expires++) }, { maxVersion: MAX_READ_VERSION, validateValues: false });
   } catch (e) {
     if (e instanceof RdbCheckError) throw new CliError(`shard ${shard}'s snapshot ${record.key} is damaged: ${e.reason} at offset ${e.offset}`);
     throw e;
   }
-  return { shard, record, bytes, keys, expires };
+  return { shard, record, path, size, sha256, keys, expires };
+}
+
+/** Reads a file in chunks of 1 MiB into `sink` (a streaming decoder), never all of it at once. */
+export function readChunks(path: string, sink: (chunk: Uint8Array) => void): void {
+  const fd = openSync(path, "r");
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(1 << 20);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return;
+      sink(chunk.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

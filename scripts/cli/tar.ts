@@ -1,6 +1,10 @@
 // A minimal ustar (POSIX.1-1988) writer and reader for backup archives: regular files and
 // directories, names up to 100 bytes (or 255 with the prefix field). The reader also steps over pax
-// and GNU extension headers, so an archive repacked by GNU or BSD tar still reads.
+// and GNU extension headers, so an archive repacked by GNU or BSD tar still reads. Large files are
+// written from disk a chunk at a time, and tarDigests checks an archive as a stream.
+
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 
 const BLOCK = 512;
 const encoder = new TextEncoder();
@@ -8,10 +12,16 @@ const decoder = new TextDecoder();
 
 export interface TarEntry {
   name: string;
-  data: Uint8Array;
+  /** The file's bytes, or (for a large file) `path` and `size` to stream it from disk. */
+  data?: Uint8Array;
+  path?: string;
+  size?: number;
   /** Seconds since the epoch. */
   mtime?: number;
 }
+
+/** A regular file read from an archive (untar): its bytes are there. */
+export type TarFile = TarEntry & { data: Uint8Array };
 
 function octal(n: number, width: number): string {
   // width - 1 digits and a NUL, as ustar writes numeric fields.
@@ -70,12 +80,32 @@ export function* tarBlocks(entries: Iterable<TarEntry>): Generator<Uint8Array> {
         yield header(dir, 0, mtime, "5");
       }
     }
-    yield header(e.name, e.data.length, mtime, "0");
-    yield e.data;
-    const pad = (BLOCK - (e.data.length % BLOCK)) % BLOCK;
+    const size = e.data ? e.data.length : e.size!;
+    yield header(e.name, size, mtime, "0");
+    if (e.data) yield e.data;
+    else yield* fileChunks(e.path!, size);
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad) yield new Uint8Array(pad);
   }
   yield new Uint8Array(BLOCK * 2);
+}
+
+/** A file's bytes, a mebibyte at a time; it must still be `size` bytes long. */
+function* fileChunks(path: string, size: number): Generator<Uint8Array> {
+  const fd = openSync(path, "r");
+  try {
+    let got = 0;
+    for (;;) {
+      const chunk = new Uint8Array(1 << 20);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      got += n;
+      yield chunk.subarray(0, n);
+    }
+    if (got !== size) throw new Error(`tar: ${path} changed size while being archived`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const field = (b: Uint8Array, offset: number, width: number): string => {
@@ -89,39 +119,148 @@ const number = (b: Uint8Array, offset: number, width: number): number => {
   return text === "" ? 0 : parseInt(text, 8);
 };
 
+interface Header {
+  size: number;
+  type: string;
+  /** The name fields' path (an extension header may replace it). */
+  name: string;
+  mtime: number;
+}
+
+/** A header block: null for an end-of-archive (zero) block; throws on a bad checksum. */
+function readHeader(h: Uint8Array, at: number): Header | null {
+  if (h.every((b) => b === 0)) return null;
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+  if (sum !== number(h, 148, 8)) throw new Error(`tar: bad header checksum at offset ${at}`);
+  const prefix = field(h, 345, 155);
+  return {
+    size: number(h, 124, 12),
+    type: String.fromCharCode(h[156] || 48),
+    name: prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100),
+    mtime: number(h, 136, 12),
+  };
+}
+
+/** GNU long names ("L") and pax paths ("x"): extension headers that name the entry after them. */
+class LongNames {
+  private longName: string | null = null;
+  private paxPath: string | null = null;
+
+  static isExtension(type: string): boolean {
+    return type === "L" || type === "x";
+  }
+
+  /** Takes an extension header's data. */
+  take(type: string, data: Uint8Array): void {
+    if (type === "L") this.longName = field(data, 0, data.length);
+    // pax records: "<len> key=value\n"; only the path matters here.
+    else this.paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(decoder.decode(data))?.[1] ?? this.paxPath;
+  }
+
+  /** The entry's name, and the extensions are used up. */
+  name(header: Header): string {
+    const name = this.paxPath ?? this.longName ?? header.name;
+    this.paxPath = this.longName = null;
+    return name;
+  }
+}
+
+const isFile = (type: string) => type === "0" || type === "7";
+
 /** The regular files of an archive, in order. Throws on a bad header checksum or a cut archive. */
-export function untar(bytes: Uint8Array): TarEntry[] {
-  const out: TarEntry[] = [];
-  let pos = 0;
-  let longName: string | null = null;
-  let paxPath: string | null = null;
-  while (pos + BLOCK <= bytes.length) {
-    const h = bytes.subarray(pos, pos + BLOCK);
-    if (h.every((b) => b === 0)) return out;
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    if (sum !== number(h, 148, 8)) throw new Error(`tar: bad header checksum at offset ${pos}`);
-    const size = number(h, 124, 12);
-    const type = String.fromCharCode(h[156] || 48);
+export function untar(bytes: Uint8Array): TarFile[] {
+  const out: TarFile[] = [];
+  const names = new LongNames();
+  for (let pos = 0; pos + BLOCK <= bytes.length; ) {
+    const h = readHeader(bytes.subarray(pos, pos + BLOCK), pos);
+    if (!h) return out;
     const dataStart = pos + BLOCK;
-    if (dataStart + size > bytes.length) throw new Error(`tar: archive cut short in the entry at offset ${pos}`);
-    const data = bytes.subarray(dataStart, dataStart + size);
-    pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (type === "L") {
-      longName = field(data, 0, data.length);
-      continue;
+    if (dataStart + h.size > bytes.length) throw new Error(`tar: archive cut short in the entry at offset ${pos}`);
+    const data = bytes.subarray(dataStart, dataStart + h.size);
+    pos = dataStart + Math.ceil(h.size / BLOCK) * BLOCK;
+    if (LongNames.isExtension(h.type)) names.take(h.type, data);
+    else if (h.type !== "g") {
+      const name = names.name(h);
+      if (isFile(h.type)) out.push({ name, data, mtime: h.mtime });
     }
-    if (type === "x") {
-      // pax records: "<len> key=value\n"; only the path matters here.
-      const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(decoder.decode(data));
-      if (m) paxPath = m[1];
-      continue;
-    }
-    if (type === "g") continue;
-    const prefix = field(h, 345, 155);
-    const name = paxPath ?? longName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
-    paxPath = longName = null;
-    if (type === "0" || type === "7") out.push({ name, data, mtime: number(h, 136, 12) });
   }
   throw new Error("tar: archive ends without its end-of-archive blocks");
+}
+
+/** Bytes from an async stream of chunks, taken a given number at a time. */
+class ByteSource {
+  private buf = new Uint8Array(0);
+  private readonly it: AsyncIterator<Uint8Array>;
+  offset = 0;
+
+  constructor(chunks: AsyncIterable<Uint8Array>) {
+    this.it = chunks[Symbol.asyncIterator]();
+  }
+
+  /** Makes at least n bytes available; false when the stream ends first. */
+  private async fill(n: number): Promise<boolean> {
+    while (this.buf.length < n) {
+      const r = await this.it.next();
+      if (r.done) return false;
+      const joined = new Uint8Array(this.buf.length + r.value.length);
+      joined.set(this.buf, 0);
+      joined.set(r.value, this.buf.length);
+      this.buf = joined;
+    }
+    return true;
+  }
+
+  /** Exactly n bytes (n small), or null at the end of the stream. */
+  async take(n: number): Promise<Uint8Array | null> {
+    if (!(await this.fill(n))) return null;
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    this.offset += n;
+    return out;
+  }
+
+  /** Passes the next n bytes to `sink` in the pieces they came in; false when the stream ends first. */
+  async pass(n: number, sink: (piece: Uint8Array) => void): Promise<boolean> {
+    while (n > 0) {
+      if (this.buf.length === 0 && !(await this.fill(1))) return false;
+      const piece = this.buf.subarray(0, Math.min(n, this.buf.length));
+      sink(piece);
+      this.buf = this.buf.subarray(piece.length);
+      this.offset += piece.length;
+      n -= piece.length;
+    }
+    return true;
+  }
+}
+
+/**
+ * The size and SHA-256 of every regular file of an archive read as a stream (a gunzip's output),
+ * holding one chunk at a time. Throws as untar does on a bad header or a cut archive.
+ */
+export async function tarDigests(chunks: AsyncIterable<Uint8Array>): Promise<Map<string, { size: number; sha256: string }>> {
+  const out = new Map<string, { size: number; sha256: string }>();
+  const src = new ByteSource(chunks);
+  const names = new LongNames();
+  for (;;) {
+    const at = src.offset;
+    const block = await src.take(BLOCK);
+    if (!block) throw new Error("tar: archive ends without its end-of-archive blocks");
+    const h = readHeader(block, at);
+    if (!h) return out;
+    const padded = Math.ceil(h.size / BLOCK) * BLOCK;
+    const cut = () => new Error(`tar: archive cut short in the entry at offset ${at}`);
+    if (LongNames.isExtension(h.type)) {
+      const data = await src.take(padded);
+      if (!data) throw cut();
+      names.take(h.type, data.subarray(0, h.size));
+      continue;
+    }
+    const hash = createHash("sha256");
+    if (!(await src.pass(h.size, (piece) => hash.update(piece)))) throw cut();
+    if (!(await src.pass(padded - h.size, () => {}))) throw cut();
+    if (h.type === "g") continue;
+    const name = names.name(h);
+    if (isFile(h.type)) out.set(name, { size: h.size, sha256: hash.digest("hex") });
+  }
 }
