@@ -4,14 +4,16 @@
 //   always:    recovered = model (no acknowledged write lost)
 //   everysec:  recovered = model as of the last once-a-second write (the timer's flush)
 //   RDB-only:  recovered = model as of the last complete snapshot
+//   hybrid:    recovered = model, through rewrites (some still running at the crash) and current
+//              bases deleted, truncated or bit-flipped in R2 (recovery falls back to the previous one)
 // A prefix of the history, never reordered, never half a transaction.
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../durable-objects/engine/engine.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { seededRandom } from "../durable-objects/engine/testing.js";
 import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { type ShardStub as Stub, shardNamed as shard, uniq } from "./helpers.js";
+import { type ShardStub as Stub, settle, shardNamed as shard, uniq } from "./helpers.js";
 const call = (s: Stub) => s as unknown as Pick<Shard, "execute">;
 
 /** Far-future absolute expiries keep model and shard in step whatever their clocks say. */
@@ -54,7 +56,8 @@ function dump(ks: Keyspace): Record<string, unknown> {
   return out;
 }
 
-type Mode = "always" | "everysec" | "rdb";
+/** "hybrid": appendfsync always with RDB bases in R2, rewrites now and then, and bases damaged in R2. */
+type Mode = "always" | "everysec" | "rdb" | "hybrid";
 type Batch = { commands: string[][]; atomic: boolean };
 
 /** A model engine that ran exactly these batches. */
@@ -77,7 +80,12 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
   let history: Batch[] = [];
   let durableCount = 0;
   const settings: [string, string][] =
-    mode === "rdb" ? [["appendonly", "no"], ["save", ""]] : [["appendonly", "yes"], ["appendfsync", mode], ["aof-use-rdb-preamble", "no"]];
+    mode === "rdb"
+      ? [["appendonly", "no"], ["save", ""]]
+      : mode === "hybrid"
+        ? [["appendonly", "yes"], ["appendfsync", "always"], ["aof-use-rdb-preamble", "yes"]]
+        : [["appendonly", "yes"], ["appendfsync", mode], ["aof-use-rdb-preamble", "no"]];
+  let fallbacks = 0;
   for (const [k, v] of settings) await call(s).execute([["CONFIG", "SET", k, v]], false, false);
 
   for (let crash = 0; crash < crashes; crash++) {
@@ -89,7 +97,7 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
       const expected = atomic ? model.executeTransaction(commands) : model.executeBatch(commands);
       expect(r.replies).toEqual(expected);
       history.push({ commands, atomic });
-      if (mode === "always") durableCount = history.length;
+      if (mode === "always" || mode === "hybrid") durableCount = history.length;
       // The once-a-second timer (everysec) or a save (RDB) happens after some batches.
       if (mode === "everysec" && rnd() < 0.3) {
         await runInDurableObject(s, (i: Shard) => i.aof.flush());
@@ -98,6 +106,29 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
       if (mode === "rdb" && rnd() < 0.15) {
         expect(await call(s).execute([["SAVE"]], false, false)).toMatchObject({ replies: [{ status: "OK" }] });
         durableCount = history.length;
+      }
+      // A rewrite: often finished before the next batch, sometimes still running at the crash.
+      if (mode === "hybrid" && rnd() < 0.2) {
+        await call(s).execute([["BGREWRITEAOF"]], false, false);
+        if (rnd() < 0.7) await settle(s);
+      }
+    }
+    if (mode === "hybrid" && rnd() < 0.3) {
+      // Damage the current base in R2 when an earlier one is kept to fall back to.
+      const { base, history: kept } = await runInDurableObject(s, async (i: Shard) => {
+        await new Promise((r) => setTimeout(r, 0));
+        return { base: i.aof.rewriteInProgress ? null : i.aof.manifest.base, history: i.aof.manifest.history ?? [] };
+      });
+      if (base?.kind === "rdb" && kept.length > 0) {
+        const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(base.key))!.arrayBuffer());
+        const damage = Math.floor(rnd() * 3);
+        if (damage === 0) await env.SNAPSHOTS.delete(base.key);
+        else if (damage === 1) await env.SNAPSHOTS.put(base.key, bytes.subarray(0, Math.floor(bytes.length * rnd())));
+        else {
+          bytes[Math.floor(rnd() * bytes.length)] ^= 1 << Math.floor(rnd() * 8);
+          await env.SNAPSHOTS.put(base.key, bytes);
+        }
+        fallbacks++;
       }
     }
     await abortAllDurableObjects();
@@ -110,6 +141,7 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
     });
     expect(recovered, `after crash ${crash}`).toEqual(dump(model.db));
   }
+  if (mode === "hybrid") expect(fallbacks, "bases damaged along the way").toBeGreaterThan(5);
 }
 
 describe("fault injection: crashes at random points under a mixed write load", () => {
@@ -121,5 +153,8 @@ describe("fault injection: crashes at random points under a mixed write load", (
   });
   it("RDB-only loses at most the writes since the last complete snapshot", async () => {
     await runFaultSuite("rdb", 303, 100);
+  });
+  it("hybrid (always, RDB bases) loses no acknowledged write through rewrites and bases damaged in R2", async () => {
+    await runFaultSuite("hybrid", 404, 100);
   });
 });
