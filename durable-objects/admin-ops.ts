@@ -180,18 +180,12 @@ export class ShardAdmin {
         continue;
       }
       const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
-      staged.db.loading = true;
-      try {
-        const loader = new RdbLoader(staged.db, { checksum: true });
-        if (!(await r2.readInto(base.key, (chunk) => loader.push(chunk)))) {
-          problems.push(`${base.key} is missing from R2`);
-          continue;
-        }
-        loader.finish();
-      } catch (e) {
-        problems.push(`${base.key}: ${e instanceof Error ? e.message : e}`);
+      const problem = await this.aof.loadRdbBase(base, (sink) => r2.readInto(base.key, sink), staged.db);
+      if (problem) {
+        problems.push(problem);
         continue;
       }
+      staged.db.loading = true;
       const replay = replayAof(staged, rows);
       if (replay.status === "FAILED" || replay.status === "TRUNCATED") throw new Error(`the log after ${base.key} does not replay: ${replay.error ?? "truncated"} at offset ${replay.offset}`);
       staged.db.loading = false;

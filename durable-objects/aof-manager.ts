@@ -4,6 +4,7 @@
 
 import { SliceBudget } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
+import type { Keyspace } from "./engine/keyspace.js";
 import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
@@ -18,6 +19,8 @@ export interface RdbBase {
   size: number;
   createdMs: number;
   key: string;
+  /** The CRC-64 of the file's trailer, in hex: a different file under the key is refused. */
+  checksum?: string;
 }
 
 export type AofBase = { kind: "none"; seq: number } | { kind: "aof"; seq: number; size: number; createdMs: number } | RdbBase;
@@ -60,7 +63,7 @@ export interface AofHost {
  * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
  * records it.
  */
-export type RdbBaseWriter = (commit: (record: { key: string; seq: number; size: number; createdMs: number }) => void) => Promise<unknown>;
+export type RdbBaseWriter = (commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void) => Promise<unknown>;
 
 interface RewriteState {
   cut: KeyspaceCut;
@@ -229,22 +232,26 @@ export class AofManager {
   }
 
   /**
-   * Streams an RDB base into the engine, before recoverSteps replays the log after it. `read` feeds
-   * the object's bytes to a sink and says whether it exists. Returns null, or what is wrong with the
-   * base (the keyspace then holds part of it and must be cleared).
+   * Streams an RDB base into the engine (or another keyspace), before recoverSteps replays the log
+   * after it. `read` feeds the object's bytes to a sink and says whether it exists. Returns null, or
+   * what is wrong with the base (the keyspace then holds part of it and must be cleared).
    */
-  async loadRdbBase(base: RdbBase, read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>): Promise<string | null> {
-    this.engine.db.loading = true;
+  async loadRdbBase(base: RdbBase, read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>, into: Keyspace = this.engine.db): Promise<string | null> {
+    into.loading = true;
     try {
       // An AOF base keeps keys that have expired: the increment may still refer to them.
-      const loader = new RdbLoader(this.engine.db, { checksum: true });
+      const loader = new RdbLoader(into, { checksum: true });
       if (!(await read((chunk) => loader.push(chunk)))) return `the AOF base ${base.key} is missing from R2`;
-      loader.finish();
+      const { trailer } = loader.finish();
+      const found = trailer.toString(16).padStart(16, "0");
+      if (base.checksum && found !== base.checksum) {
+        return `the AOF base ${base.key} is not the file the manifest recorded (checksum ${found}, expected ${base.checksum})`;
+      }
       return null;
     } catch (e) {
       return `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`;
     } finally {
-      this.engine.db.loading = false;
+      into.loading = false;
     }
   }
 
@@ -368,7 +375,9 @@ export class AofManager {
       this.store.clearBase();
       this.store.deleteThrough(history.length > 0 ? history[0].seq : record.seq);
       this.incrementBytes = null;
-      this.manifest = { base: { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key }, history };
+      const base: RdbBase = { kind: "rdb", seq: record.seq, size: record.size, createdMs: record.createdMs, key: record.key };
+      if (record.checksum) base.checksum = record.checksum;
+      this.manifest = { base, history };
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     })
       .then(() => {

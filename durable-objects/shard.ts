@@ -290,7 +290,8 @@ export class Shard extends DurableObject<Env> {
         this.engine.db.clear();
         const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
         if (!(await store.readInto(snap.key, (chunk) => loader.push(chunk)))) throw new Error(`snapshot ${snap.key} is missing from R2`);
-        loader.finish();
+        const found = loader.finish().trailer.toString(16).padStart(16, "0");
+        if (snap.checksum && found !== snap.checksum) throw new Error(`it is not the file the manifest recorded (checksum ${found}, expected ${snap.checksum})`);
         console.log(`DB loaded from snapshot ${snap.key}`);
         return;
       } catch (e) {

@@ -18,6 +18,8 @@ export interface SnapshotRecord {
   createdMs: number;
   /** True when written as an AOF base (aux aof-base 1). */
   aofBase: boolean;
+  /** The CRC-64 in the file's trailer, in hex (absent with rdbchecksum no): which file this is. */
+  checksum?: string;
 }
 
 const SNAPSHOTS_KEY = "rdb-snapshots";
@@ -145,6 +147,7 @@ export class SnapshotManager {
       }
       const obj = await upload.complete();
       const record: SnapshotRecord = { key, size: obj.size, seq, createdMs: startedMs, aofBase: !!opts.aofBase };
+      if (writer.trailer !== 0n) record.checksum = writer.trailer.toString(16).padStart(16, "0");
       const retain = this.engine.config.getNumber("rdb-retain-snapshots");
       let dropped: SnapshotRecord[] = [];
       this.host.transaction(() => {

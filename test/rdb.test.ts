@@ -125,6 +125,23 @@ describe("BGSAVE", () => {
     expect(restored).toEqual([["a", "b"], [["f", "v"]]]);
   });
 
+  it("RDB-only: a valid RDB file that is not the recorded snapshot is refused, naming both checksums", async () => {
+    const name = uniq("rdb-swapped");
+    let s = shard(name);
+    await config(s, "appendonly", "no");
+    await exec(s, ["SET", "a", "1"]);
+    await one(s, "SAVE");
+    await exec(s, ["SET", "a", "2"]);
+    await one(s, "SAVE");
+    const [older, newest] = await runInDurableObject(s, (i: Shard) => i.snapshots.snapshots.slice(-2).map((r) => r.key));
+    await env.SNAPSHOTS.put(newest, await (await env.SNAPSHOTS.get(older))!.arrayBuffer());
+    await abortAllDurableObjects();
+    s = shard(name);
+    expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(
+      new RegExp(`^ERR Error loading the RDB snapshot ${newest}: it is not the file the manifest recorded \\(checksum [0-9a-f]{16}, expected [0-9a-f]{16}\\)$`),
+    );
+  });
+
   it("RDB-only: a corrupt newest snapshot refuses to serve unless fallback is configured", async () => {
     const name = uniq("rdb-corrupt");
     let s = shard(name);

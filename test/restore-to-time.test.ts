@@ -78,7 +78,7 @@ describe("point-in-time restore", () => {
     expect(await restoreTo(s, now)).toMatchObject({ base: first, keys: 1 });
     expect(await exec(s, ["GET", "a"])).toEqual(["3"]);
     await env.SNAPSHOTS.delete(first);
-    await expect(restoreTo(s, now)).rejects.toThrow(`no base kept can be used: ${second} is missing from R2; ${first} is missing from R2`);
+    await expect(restoreTo(s, now)).rejects.toThrow(`no base kept can be used: the AOF base ${second} is missing from R2; the AOF base ${first} is missing from R2`);
   });
 
   it("POST /admin/restore-to-time checks its time and answers a shard's refusal as 409", async () => {

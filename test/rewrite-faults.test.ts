@@ -221,6 +221,13 @@ describe("a base that cannot be loaded falls back to the previous one (aof-retai
       bytes[bytes.length >> 1] ^= 0x10;
       await env.SNAPSHOTS.put(key, bytes);
     },
+    // A whole, valid RDB file, but not this base: loading it and the log after this base's
+    // sequence number would silently lose the writes in between.
+    "swapped (another valid RDB)": async (key) => {
+      const others = (await env.SNAPSHOTS.list({ prefix: key.slice(0, key.lastIndexOf("/") + 1) })).objects.filter((o) => o.key !== key);
+      const other = await (await env.SNAPSHOTS.get(others[0].key))!.arrayBuffer();
+      await env.SNAPSHOTS.put(key, other);
+    },
   };
 
   for (const [fault, inject] of Object.entries(faults)) {

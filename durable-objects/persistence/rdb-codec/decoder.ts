@@ -23,6 +23,8 @@ export interface DecodeResult {
   warnings: string[];
   /** Offset just past the trailer: where an AOF preamble's RESP part begins. */
   end: number;
+  /** The CRC-64 the trailer holds (0 when the file was saved without one). */
+  trailer: bigint;
 }
 
 /** The decoder's reader: problems become RdbErrors with a code and the offset of the item. */
@@ -223,6 +225,7 @@ export class RdbDecoder {
   private db = 0;
   private expireAt: number | undefined;
   private end = -1;
+  private trailer = 0n;
 
   constructor(
     private readonly onKey: OnKey,
@@ -240,7 +243,7 @@ export class RdbDecoder {
   /** After the last chunk: the file must have ended with EOF and its trailer. */
   finish(): DecodeResult {
     if (this.end < 0) this.parse(true);
-    return { version: this.version, aux: this.aux, warnings: this.warnings, end: this.end };
+    return { version: this.version, aux: this.aux, warnings: this.warnings, end: this.end, trailer: this.trailer };
   }
 
   private parse(final: boolean): void {
@@ -319,6 +322,7 @@ export class RdbDecoder {
         r.need(trailer);
         if (trailer > 0) {
           const stored = r.dv.getBigUint64(r.pos, true);
+          this.trailer = stored;
           this.crc.update(r.b.subarray(0, at + 1));
           if (this.opts.checksum && stored !== 0n && this.crc.value !== stored) {
             throw new RdbError("RDB_BAD_CHECKSUM", `wrong RDB checksum: expected ${stored.toString(16)}, got ${this.crc.value.toString(16)}`, r.pos + trailer);

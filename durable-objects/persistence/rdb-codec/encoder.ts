@@ -277,6 +277,9 @@ export class RdbWriter {
     }
   }
 
+  /** The CRC-64 written in the trailer, once finished (0 when rdbchecksum is off). */
+  trailer = 0n;
+
   /** EOF and the CRC-64 trailer (0 when rdbchecksum is off). */
   finish(): void {
     if (this.finished) return;
@@ -284,6 +287,7 @@ export class RdbWriter {
     const body = this.buf.subarray(0, this.len);
     if (this.checksum) this.crc.update(body);
     const crc = this.checksum ? this.crc.value : 0n;
+    this.trailer = crc;
     this.ensure(8);
     new DataView(this.buf.buffer).setBigUint64(this.len, crc, true);
     this.len += 8;
