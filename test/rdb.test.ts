@@ -125,18 +125,24 @@ describe("BGSAVE", () => {
     expect(restored).toEqual([["a", "b"], [["f", "v"]]]);
   });
 
-  it("RDB-only: a valid RDB file that is not the recorded snapshot is refused, naming both checksums", async () => {
-    const name = uniq("rdb-swapped");
-    let s = shard(name);
+  /** An RDB-only shard with two snapshots: a = 1 in the older, a = 2 in the newest. */
+  async function twoSnapshots(name: string): Promise<[string, string]> {
+    const s = shard(name);
     await config(s, "appendonly", "no");
     await exec(s, ["SET", "a", "1"]);
     await one(s, "SAVE");
     await exec(s, ["SET", "a", "2"]);
     await one(s, "SAVE");
     const [older, newest] = await runInDurableObject(s, (i: Shard) => i.snapshots.snapshots.slice(-2).map((r) => r.key));
+    return [older, newest];
+  }
+
+  it("RDB-only: a valid RDB file that is not the recorded snapshot is refused, naming both checksums", async () => {
+    const name = uniq("rdb-swapped");
+    const [older, newest] = await twoSnapshots(name);
     await env.SNAPSHOTS.put(newest, await (await env.SNAPSHOTS.get(older))!.arrayBuffer());
     await abortAllDurableObjects();
-    s = shard(name);
+    const s = shard(name);
     expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(
       new RegExp(`^ERR Error loading the RDB snapshot ${newest}: it is not the file the manifest recorded \\(checksum [0-9a-f]{16}, expected [0-9a-f]{16}\\)$`),
     );
@@ -144,18 +150,12 @@ describe("BGSAVE", () => {
 
   it("RDB-only: a corrupt newest snapshot refuses to serve unless fallback is configured", async () => {
     const name = uniq("rdb-corrupt");
-    let s = shard(name);
-    await config(s, "appendonly", "no");
-    await exec(s, ["SET", "a", "1"]);
-    await one(s, "SAVE");
-    await exec(s, ["SET", "a", "2"]);
-    await one(s, "SAVE");
-    const newest = await runInDurableObject(s, (i: Shard) => i.snapshots.snapshots.at(-1)!.key);
+    const [, newest] = await twoSnapshots(name);
     const bytes = new Uint8Array(await (await env.SNAPSHOTS.get(newest))!.arrayBuffer());
     bytes[bytes.length - 12] ^= 0xff;
     await env.SNAPSHOTS.put(newest, bytes);
     await abortAllDurableObjects();
-    s = shard(name);
+    let s = shard(name);
     expect(((await one(s, "GET", "a")) as { error: string }).error).toMatch(/^ERR Error loading the RDB snapshot .*: /);
     await runInDurableObject(s, (_i: Shard, state) => {
       const cfg = state.storage.kv.get<Record<string, string>>("config")!;
