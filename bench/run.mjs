@@ -33,10 +33,12 @@ execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "-
 // These import the bundle built just above.
 const { engineBench } = await import("./engine.mjs");
 const { persistenceBench } = await import("./persistence.mjs");
+const { recoveryBench } = await import("./recovery.mjs");
 
 await httpBench(report);
 await engineBench(report);
 await persistenceBench(report);
+await recoveryBench(report);
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -28,10 +28,25 @@ export interface DecodeResult {
 }
 
 /** The decoder's reader: problems become RdbErrors with a code and the offset of the item. */
+/**
+ * Thrown instead of an RdbError when a streaming parse runs out of bytes mid-record: it happens at
+ * the end of nearly every chunk, and an Error would build a message and a stack trace each time.
+ */
+const NEED_MORE = Symbol("the record goes on in bytes not here yet");
+
 class Reader extends RdbReader {
+  constructor(
+    b: Uint8Array,
+    /** More bytes may follow: running out is NEED_MORE, not an error. */
+    private readonly partial = false,
+  ) {
+    super(b);
+  }
+
   protected problem(p: ReadProblem, start: number): never {
     switch (p.kind) {
       case "eof":
+        if (this.partial) throw NEED_MORE;
         throw new RdbError("RDB_TRUNCATED", `unexpected end of file (needed ${p.needed} more bytes)`, start);
       case "length-encoding":
         throw new RdbError("RDB_BAD_LENGTH", `unknown length encoding 0x${p.byte.toString(16)}`, start);
@@ -201,6 +216,12 @@ function isEmpty(v: Value): boolean {
   return typeof v !== "string" && ("length" in v ? v.length === 0 : v.size === 0);
 }
 
+/**
+ * Bytes gathered before a parse is tried again: R2 bodies come in 4 KiB chunks, and a parse per
+ * chunk would spend more on restarting than on decoding.
+ */
+const MIN_PARSE_BYTES = 64 * 1024;
+
 /** Called for every key: positional arguments, so a million keys allocate no entry objects. */
 export type OnKey = (db: number, key: string, value: Value, expireAt: number | undefined) => void;
 
@@ -264,7 +285,7 @@ export class RdbDecoder {
       this.pending = [];
       this.pendingBytes = 0;
     }
-    const r = new Reader(this.buf);
+    const r = new Reader(this.buf, !final);
     let consumed = 0;
     try {
       if (this.version === 0) {
@@ -278,7 +299,7 @@ export class RdbDecoder {
         } catch (e) {
           // The record goes on in bytes not here yet: it is read again, whole, once they have come
           // (a record changes no state before it is whole).
-          if (final || !(e instanceof RdbError) || e.code !== "RDB_TRUNCATED") throw e;
+          if (e !== NEED_MORE) throw e;
           break;
         }
         consumed = r.pos;
@@ -293,7 +314,7 @@ export class RdbDecoder {
       this.origin += consumed;
       this.buf = this.buf.subarray(consumed);
     }
-    if (this.end < 0) this.waitFor(this.buf.length * 2);
+    if (this.end < 0) this.waitFor(Math.max(this.buf.length * 2, MIN_PARSE_BYTES));
   }
 
   private waitFor(bytes: number): void {
