@@ -39,15 +39,20 @@ class Store<V> {
   }
 
   /** Adds an entry known to be absent. */
-  append(key: string, value: V, hash: number): void {
+  append(key: string, value: V, hash: number, slot = this.emptySlot(hash)): void {
     const e = this.used++;
     this.keys[e] = key;
     this.values[e] = value;
     this.hashes[e] = hash;
+    this.index[slot] = e + 1;
+  }
+
+  /** The first empty slot of the hash's probe sequence. */
+  emptySlot(hash: number): number {
     const index = this.index;
     let slot = hash & this.mask;
     while (index[slot] !== 0) slot = (slot + 1) & this.mask;
-    index[slot] = e + 1;
+    return slot;
   }
 
   /** Frees the arrays once the table has moved on; iterators left here need only `next` and `dropped`. */
@@ -168,17 +173,23 @@ export class KeyTable<V> implements Iterable<[string, V]> {
     return hash;
   }
 
+  /** The key's entry, or -1. `missSlot` is then the empty slot where its probe ended. */
   private find(key: string, hash: number): number {
     const s = this.store;
     const index = s.index;
     let slot = hash & s.mask;
     for (;;) {
       const e = index[slot] - 1;
-      if (e < 0) return -1;
+      if (e < 0) {
+        this.missSlot = slot;
+        return -1;
+      }
       if (s.hashes[e] === hash && s.keys[e] === key) return e;
       slot = (slot + 1) & s.mask;
     }
   }
+
+  private missSlot = 0;
 
   get(key: string): V | undefined {
     const e = this.find(key, this.hashOf(key));
@@ -197,8 +208,11 @@ export class KeyTable<V> implements Iterable<[string, V]> {
       this.store.values[e] = value;
       return this;
     }
-    if (this.store.used === this.store.capacity) this.rebuild();
-    this.store.append(key, value, hash);
+    // A new key goes where the lookup's probe ended (found again only if the table moves first).
+    if (this.store.used === this.store.capacity) {
+      this.rebuild();
+      this.store.append(key, value, hash);
+    } else this.store.append(key, value, hash, this.missSlot);
     this.live++;
     return this;
   }
