@@ -116,8 +116,15 @@ export class Config {
   getBool(name: string): boolean {
     return this.get(name) === "yes";
   }
+  /** Parsed once per value: writes ask for limits (maxmemory, encodings) on every command. */
+  private readonly numbers = new Map<string, number>();
   getNumber(name: string): number {
-    return Number(this.get(name));
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = Number(this.get(name));
+      this.numbers.set(name, n);
+    }
+    return n;
   }
 
   /** CONFIG GET: flat [name, value, …] for every parameter matching any pattern. */
@@ -185,6 +192,7 @@ export class Config {
     }
     const changes: [string, string][] = pairs.map(([n, v]) => [BY_NAME.get(n.toLowerCase())!.name, this.canonical(n, v)]);
     for (const [n, v] of changes) this.values.set(n, v);
+    this.numbers.clear();
     this.onChange(changes);
   }
 
@@ -193,6 +201,7 @@ export class Config {
     for (const [k, v] of Object.entries(values)) {
       if (this.validate(k, v) === null) this.values.set(BY_NAME.get(k.toLowerCase())!.name, this.canonical(k, v));
     }
+    this.numbers.clear();
   }
 
   all(): Record<string, string> {

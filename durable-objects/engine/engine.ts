@@ -3,6 +3,8 @@
 // (the AOF's records) to a sink. Pure TypeScript: no storage, no Cloudflare APIs.
 
 import { COMMANDS } from "./commands/index.js";
+
+const BY_UPPER_NAME = new Map([...COMMANDS].map(([name, spec]) => [name.toUpperCase(), spec]));
 import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
 import { Config } from "./config.js";
 import { RedisError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
@@ -74,7 +76,8 @@ export class Engine {
   }
 
   lookup(name: string): CommandSpec | undefined {
-    return this.table.get(name.toLowerCase());
+    // Clients and logs send names in capitals: found without making a lowercase copy first.
+    return BY_UPPER_NAME.get(name) ?? this.table.get(name.toLowerCase());
   }
 
   /** Runs one command and propagates what it changed. */
@@ -82,12 +85,33 @@ export class Engine {
     return this.executeBatch([argv], opts)[0];
   }
 
+  /**
+   * One clock reading per batch or transaction (Redis gives a transaction one time, and the Workers
+   * clock does not move within a turn anyway), and one per load: reading the clock is a call into
+   * the runtime, and a replay runs hundreds of thousands of commands.
+   */
+  private batchNow: number | null = null;
+  private loadNow: number | null = null;
+
+  private atOneTime<T>(run: () => T): T {
+    const outer = this.batchNow;
+    this.batchNow = outer ?? this.clock();
+    this.loadNow = null;
+    try {
+      return run();
+    } finally {
+      this.batchNow = outer;
+    }
+  }
+
   /** Runs a pipeline synchronously: nothing else interleaves; each command stands on its own. */
   executeBatch(batch: string[][], opts: ExecuteOptions = {}): Reply[] {
-    const replies: Reply[] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
-    this.flush();
-    return replies;
+    return this.atOneTime(() => {
+      const replies: Reply[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
+      this.flush();
+      return replies;
+    });
   }
 
   /**
@@ -96,6 +120,10 @@ export class Engine {
    * Its effects are propagated as one MULTI … EXEC block.
    */
   executeTransaction(batch: string[][], opts: ExecuteOptions = {}): Reply[] | ErrorReply {
+    return this.atOneTime(() => this.transaction(batch, opts));
+  }
+
+  private transaction(batch: string[][], opts: ExecuteOptions): Reply[] | ErrorReply {
     for (const argv of batch) {
       const refused = this.check(argv, opts, true);
       if (refused) return errorReply(`${EXEC_ABORT} ${refused.error}`);
@@ -204,7 +232,7 @@ export class Engine {
     const ctx: CommandContext = {
       db,
       config: this.config,
-      now: this.clock(),
+      now: loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock()),
       random: this.random,
       dirty: 0,
       loading,
