@@ -4,7 +4,8 @@
 
 import type { SnapshotRecord } from "../../durable-objects/snapshot-manager.js";
 import { createHash } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { Readable } from "node:stream";
 import { CliError, type Connection, EXIT } from "./args.js";
 import type { Progress } from "./progress.js";
 
@@ -38,7 +39,13 @@ export class AdminClient {
   ) {}
 
   /** One call; a status outside 2xx (and `accept`) becomes a CliError carrying the server's error text. */
-  private async request(method: string, path: string, query: Record<string, string | number> = {}, body?: Uint8Array, accept: number[] = []): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    query: Record<string, string | number> = {},
+    body?: Uint8Array | ReadableStream<Uint8Array>,
+    accept: number[] = [],
+  ): Promise<Response> {
     const url = new URL(this.conn.url + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
     let res: Response;
@@ -47,6 +54,8 @@ export class AdminClient {
         method,
         headers: { authorization: `Bearer ${this.conn.token}`, ...(body ? { "content-type": "application/octet-stream" } : {}) },
         body,
+        // A streamed body is sent as it is read (Node's fetch needs to be told).
+        ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
         signal: AbortSignal.timeout(this.requestTimeoutMs),
       });
     } catch (e) {
@@ -114,8 +123,9 @@ export class AdminClient {
     return (await res.json()) as T;
   }
 
-  async upload<T>(path: string, query: Record<string, string | number>, body: Uint8Array): Promise<T> {
-    const res = await this.request("POST", path, query, body);
+  /** Uploads a file as the request body, streamed from disk. */
+  async uploadFile<T>(path: string, query: Record<string, string | number>, file: string): Promise<T> {
+    const res = await this.request("POST", path, query, Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>);
     return (await res.json()) as T;
   }
 

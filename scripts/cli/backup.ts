@@ -2,12 +2,12 @@
 // dated .tar.gz with a manifest of SHA-256 checksums; and reading such an archive back for restore.
 
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, createGzip, gunzipSync } from "node:zlib";
+import { createGunzip, createGzip } from "node:zlib";
 import { binaryToBytes, bytesToBinary } from "../../durable-objects/engine/bytes.js";
 import { checkAof } from "../../durable-objects/persistence/aof/check.js";
 import { AdminClient } from "./admin-client.js";
@@ -18,7 +18,7 @@ import type { Io } from "./io.js";
 import { Progress, formatBytes } from "./progress.js";
 import { MAX_READ_VERSION } from "./snapshots.js";
 import type { RdbSource } from "./split.js";
-import { type TarEntry, type TarFile, tarBlocks, tarDigests, untar } from "./tar.js";
+import { type TarEntry, tarBlocks, tarDigests, tarStream } from "./tar.js";
 
 export const BACKUP_FORMAT = "durable-redis-backup";
 
@@ -149,32 +149,63 @@ export async function runBackup(conn: Connection, outDir: string, timeoutMs: num
   }
 }
 
-/** A backup archive's manifest and shard snapshots, every checksum verified. */
-export function readBackup(path: string): { manifest: BackupManifest; snapshots: RdbSource[] } {
-  let entries: TarFile[];
+/**
+ * A backup archive's manifest and shard snapshots, every checksum verified. The archive is read as a
+ * stream; the snapshots are written into `dir` (the AOFs are only checked), so memory holds a chunk.
+ */
+export async function readBackup(path: string, dir: string): Promise<{ manifest: BackupManifest; snapshots: RdbSource[] }> {
+  let manifestText = "";
+  let manifestName: string | null = null;
+  const written = new Map<string, string>();
+  const openFds = new Set<number>();
+  const open: Parameters<typeof tarStream>[1] = (name, size) => {
+    if (/^[^/]+\/manifest\.json$/.test(name) && size < 1 << 24) {
+      manifestName = name;
+      const decoder = new TextDecoder();
+      return (piece) => (manifestText += decoder.decode(piece, { stream: true }));
+    }
+    if (!/^[^/]+\/shard-\d+\/dump\.rdb$/.test(name)) return null;
+    const file = join(dir, `${written.size}.rdb`);
+    written.set(name, file);
+    const fd = openSync(file, "w");
+    openFds.add(fd);
+    let left = size;
+    const done = () => {
+      closeSync(fd);
+      openFds.delete(fd);
+    };
+    if (size === 0) done();
+    return (piece) => {
+      writeSync(fd, piece);
+      left -= piece.length;
+      if (left === 0) done();
+    };
+  };
+  let digests: Map<string, { size: number; sha256: string }>;
   try {
-    entries = untar(gunzipSync(readFileSync(path)));
+    digests = await tarStream(createReadStream(path).pipe(createGunzip()), open);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`${path}: no such file`);
     throw new CliError(`${path} is not a readable backup archive: ${(e as Error).message}`);
+  } finally {
+    for (const fd of openFds) closeSync(fd);
   }
-  const manifestEntry = entries.find((e) => /^[^/]+\/manifest\.json$/.test(e.name));
-  if (!manifestEntry) throw new CliError(`${path} has no manifest.json: not a durable-redis backup`);
-  const root = manifestEntry.name.slice(0, manifestEntry.name.indexOf("/"));
+  if (manifestName === null) throw new CliError(`${path} has no manifest.json: not a durable-redis backup`);
+  const root = (manifestName as string).slice(0, (manifestName as string).indexOf("/"));
   let manifest: BackupManifest;
   try {
-    manifest = JSON.parse(new TextDecoder().decode(manifestEntry.data)) as BackupManifest;
+    manifest = JSON.parse(manifestText) as BackupManifest;
   } catch {
     throw new CliError(`${path}: manifest.json is not JSON`);
   }
   if (manifest.format !== BACKUP_FORMAT || manifest.version !== 1) throw new CliError(`${path}: not a durable-redis backup (version 1)`);
-  const byName = new Map(entries.map((e) => [e.name, e.data]));
   const snapshots: RdbSource[] = [];
   for (const f of manifest.files) {
-    const data = byName.get(`${root}/${f.path}`);
-    if (!data) throw new CliError(`${path}: ${f.path} is listed in the manifest but missing`);
-    if (data.length !== f.size || sha256(data) !== f.sha256) throw new CliError(`${path}: ${f.path} does not match its checksum`);
-    if (f.kind === "rdb") snapshots.push({ name: `${path}:${f.path}`, bytes: data });
+    const d = digests.get(`${root}/${f.path}`);
+    if (!d) throw new CliError(`${path}: ${f.path} is listed in the manifest but missing`);
+    if (d.size !== f.size || d.sha256 !== f.sha256) throw new CliError(`${path}: ${f.path} does not match its checksum`);
+    const file = written.get(`${root}/${f.path}`);
+    if (f.kind === "rdb" && file) snapshots.push({ name: `${path}:${f.path}`, path: file });
   }
   if (snapshots.length !== manifest.shards) throw new CliError(`${path}: ${snapshots.length} snapshots for ${manifest.shards} shards`);
   return { manifest, snapshots };

@@ -2,7 +2,9 @@
 // dataset. The keys are split by hash slot onto the deployment's shards (so a backup restores onto any
 // number of shards, and a real Redis's dump imports), and each shard is replaced by its part.
 
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AdminClient } from "./admin-client.js";
 import { CliError, type Connection } from "./args.js";
 import { readBackup } from "./backup.js";
@@ -99,49 +101,53 @@ async function restoreToTime(conn: Connection, time: number, opts: RestoreOption
 export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io): Promise<number> {
   if (opts.toTime !== undefined) return restoreToTime(conn, opts.toTime, opts, io);
   const progress = new Progress(io, opts.quiet);
-  let sources: RdbSource[];
-  let what: string;
-  if (opts.rdb) {
-    try {
-      sources = [{ name: opts.rdb, bytes: readFileSync(opts.rdb) }];
-    } catch (e) {
-      throw new CliError(`cannot read ${opts.rdb}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  // The backup's snapshots and the shards' new files go here, one file in memory at a time.
+  const work = mkdtempSync(join(tmpdir(), "durable-redis-restore-"));
+  try {
+    let sources: RdbSource[];
+    let what: string;
+    if (opts.rdb) {
+      sources = [{ name: opts.rdb, path: opts.rdb }];
+      what = opts.rdb;
+    } else {
+      const { manifest, snapshots } = await readBackup(opts.backup!, work);
+      progress.step(`${opts.backup}: backup of ${manifest.server} at ${manifest.createdAt}, ${manifest.shards} shards, ${manifest.keys} keys; checksums verified`);
+      sources = snapshots;
+      what = opts.backup!;
     }
-    what = opts.rdb;
-  } else {
-    const { manifest, snapshots } = readBackup(opts.backup!);
-    progress.step(`${opts.backup}: backup of ${manifest.server} at ${manifest.createdAt}, ${manifest.shards} shards, ${manifest.keys} keys; checksums verified`);
-    sources = snapshots;
-    what = opts.backup!;
-  }
-  const client = new AdminClient(conn);
-  const shards = await client.shardCount();
-  const split = splitByShard(sources, { shards, db: opts.db, now: Date.now(), skipUnsupported: opts.skipUnsupported });
-  const left: string[] = [];
-  if (split.otherDbs) left.push(`${split.otherDbs} keys of other databases`);
-  if (split.expired) left.push(`${split.expired} already expired`);
-  if (split.unsupported) left.push(`${split.unsupported} streams or module values`);
-  if (split.functions) left.push(`${split.functions} function libraries`);
-  progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
+    const client = new AdminClient(conn);
+    const shards = await client.shardCount();
+    const outDir = join(work, "out");
+    mkdirSync(outDir);
+    const split = splitByShard(sources, { shards, db: opts.db, now: Date.now(), skipUnsupported: opts.skipUnsupported }, outDir);
+    const left: string[] = [];
+    if (split.otherDbs) left.push(`${split.otherDbs} keys of other databases`);
+    if (split.expired) left.push(`${split.expired} already expired`);
+    if (split.unsupported) left.push(`${split.unsupported} streams or module values`);
+    if (split.functions) left.push(`${split.functions} function libraries`);
+    progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
 
-  if (!(await confirmed(io, opts.yes, `This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`))) return 1;
+    if (!(await confirmed(io, opts.yes, `This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`))) return 1;
 
-  const done: number[] = [];
-  for (let s = 0; s < shards; s++) {
-    let result: { keys: number };
-    try {
-      result = await client.upload<{ keys: number }>("/admin/restore", { shard: s }, split.files[s]);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const state = done.length ? `shards ${done.join(", ")} were restored, the others were not` : "no shard was changed";
-      throw new CliError(`restoring shard ${s} failed: ${msg}; ${state}. Run the restore again.`, e instanceof CliError ? e.code : 1);
+    const done: number[] = [];
+    for (let s = 0; s < shards; s++) {
+      let result: { keys: number };
+      try {
+        result = await client.uploadFile<{ keys: number }>("/admin/restore", { shard: s }, split.files[s].path);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        const state = done.length ? `shards ${done.join(", ")} were restored, the others were not` : "no shard was changed";
+        throw new CliError(`restoring shard ${s} failed: ${msg}; ${state}. Run the restore again.`, e instanceof CliError ? e.code : 1);
+      }
+      if (result.keys !== split.keysPerShard[s]) {
+        throw new CliError(`shard ${s} took ${result.keys} keys of ${split.keysPerShard[s]} (keys expiring during the restore are dropped by the shard); run the restore again`);
+      }
+      done.push(s);
+      progress.step(`shard ${s}: ${result.keys} keys restored (${formatBytes(split.files[s].size)})`);
     }
-    if (result.keys !== split.keysPerShard[s]) {
-      throw new CliError(`shard ${s} took ${result.keys} keys of ${split.keysPerShard[s]} (keys expiring during the restore are dropped by the shard); run the restore again`);
-    }
-    done.push(s);
-    progress.step(`shard ${s}: ${result.keys} keys restored (${formatBytes(split.files[s].length)})`);
+    io.out(`restored ${split.keys} keys onto ${shards} shard${shards === 1 ? "" : "s"}: ${split.keysPerShard.map((k, i) => `shard ${i} ${k}`).join(", ")}`);
+    return 0;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  io.out(`restored ${split.keys} keys onto ${shards} shard${shards === 1 ? "" : "s"}: ${split.keysPerShard.map((k, i) => `shard ${i} ${k}`).join(", ")}`);
-  return 0;
 }

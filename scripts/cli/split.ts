@@ -1,8 +1,12 @@
 // Splits RDB files (a real Redis's dump, or a backup's shard snapshots) into one RDB per shard of a
 // deployment, by Redis Cluster hash slot, as the worker's router places keys. One database is taken;
 // keys already expired, and types durable-redis has no room for (streams, modules), are counted and
-// left out. Everything is decoded before anything is sent, so a damaged file changes nothing.
+// left out. Everything is decoded before anything is sent, so a damaged file changes nothing. Files
+// are read one at a time and the shards' files are written to disk as they grow: memory holds one
+// input file, not the deployment.
 
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { RdbError } from "../../durable-objects/persistence/rdb-codec/errors.js";
 import { RdbWriter } from "../../durable-objects/persistence/rdb-codec/encoder.js";
 import { keySlot, slotShard } from "../../worker/slots.js";
@@ -13,12 +17,12 @@ import { MAX_READ_VERSION } from "./snapshots.js";
 export interface RdbSource {
   /** How to name the file in messages. */
   name: string;
-  bytes: Uint8Array;
+  path: string;
 }
 
 export interface SplitResult {
-  /** One RDB file per shard (an empty dataset where no key belongs). */
-  files: Uint8Array[];
+  /** One RDB file per shard (an empty dataset where no key belongs), and its size. */
+  files: { path: string; size: number }[];
   keysPerShard: number[];
   keys: number;
   /** Keys of other databases than the one taken. */
@@ -37,77 +41,104 @@ export interface SplitOptions {
   skipUnsupported: boolean;
 }
 
-export function splitByShard(sources: RdbSource[], opts: SplitOptions): SplitResult {
-  const perShard: { source: number; version: number; record: RdbRecord }[][] = Array.from({ length: opts.shards }, () => []);
+/** A source's records, walked as redis-check-rdb walks them (its words for a damaged file). */
+function walk(src: RdbSource, bytes: Uint8Array, onFunction: () => void): { version: number; records: RdbRecord[] } {
+  const records: RdbRecord[] = [];
+  try {
+    const { version } = walkRdb(bytes, { key: (rec) => records.push(rec), function: onFunction }, { maxVersion: MAX_READ_VERSION, validateValues: false });
+    return { version, records };
+  } catch (e) {
+    if (e instanceof RdbCheckError) {
+      throw new CliError(`${src.name} is damaged: ${e.reason} at offset ${e.offset} (see 'durable-redis check-rdb ${src.name}')`);
+    }
+    throw e;
+  }
+}
+
+/** Splits the sources into one RDB file per shard, written into `dir`. */
+export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: string): SplitResult {
   const r: SplitResult = { files: [], keysPerShard: [], keys: 0, otherDbs: 0, expired: 0, unsupported: 0, functions: 0 };
+  const shardOf = (key: string) => (opts.shards === 1 ? 0 : slotShard(keySlot(key), opts.shards));
+  // Which records go: the same test in both passes.
+  const kept = (rec: RdbRecord) => rec.db === opts.db && loadable(rec.type) && !(rec.expireAt !== undefined && rec.expireAt <= opts.now);
+
+  // First pass: check every file and count, so each shard's file can start with its sizes.
+  const keys = new Array<number>(opts.shards).fill(0);
+  const expiring = new Array<number>(opts.shards).fill(0);
   const seen = new Set<string>();
-  sources.forEach((src, i) => {
-    let version = 0;
-    const records: RdbRecord[] = [];
-    try {
-      version = walkRdb(src.bytes, { key: (rec) => records.push(rec), function: () => r.functions++ }, { maxVersion: MAX_READ_VERSION, validateValues: false }).version;
-    } catch (e) {
-      if (e instanceof RdbCheckError) {
-        throw new CliError(`${src.name} is damaged: ${e.reason} at offset ${e.offset} (see 'durable-redis check-rdb ${src.name}')`);
-      }
-      throw e;
-    }
+  for (const src of sources) {
+    const { records } = walk(src, readSource(src), () => r.functions++);
     for (const rec of records) {
-      if (rec.db !== opts.db) {
-        r.otherDbs++;
-        continue;
+      if (rec.db !== opts.db) r.otherDbs++;
+      else if (!loadable(rec.type)) r.unsupported++;
+      else if (!kept(rec)) r.expired++;
+      else {
+        if (seen.has(rec.key)) throw new CliError(`${src.name}: the key '${rec.key}' appears twice`);
+        seen.add(rec.key);
+        keys[shardOf(rec.key)]++;
+        if (rec.expireAt !== undefined) expiring[shardOf(rec.key)]++;
       }
-      if (!loadable(rec.type)) {
-        r.unsupported++;
-        continue;
-      }
-      if (rec.expireAt !== undefined && rec.expireAt <= opts.now) {
-        r.expired++;
-        continue;
-      }
-      if (seen.has(rec.key)) throw new CliError(`${src.name}: the key '${rec.key}' appears twice`);
-      seen.add(rec.key);
-      perShard[opts.shards === 1 ? 0 : slotShard(keySlot(rec.key), opts.shards)].push({ source: i, version, record: rec });
     }
-  });
+  }
+  seen.clear();
   if (r.unsupported > 0 && !opts.skipUnsupported) {
     throw new CliError(
       `db ${opts.db} holds ${r.unsupported} keys of types durable-redis does not have (streams, module values); --skip-unsupported restores the rest`,
     );
   }
-  for (const keys of perShard) {
+
+  // Second pass: decode each kept key into its shard's file.
+  const out = Array.from({ length: opts.shards }, (_, s) => {
+    const path = join(dir, `shard-${s}.rdb`);
     const w = new RdbWriter({ compression: true, checksum: true });
     w.header({ ctimeSec: Math.floor(opts.now / 1000), usedMem: 0, aofBase: false });
-    if (keys.length > 0) w.selectDb(0, keys.length, keys.filter((k) => k.record.expireAt !== undefined).length);
-    const chunks = [w.takeChunk()];
-    let written = 0;
-    for (const { source, version, record } of keys) {
-      let value;
-      try {
-        value = decodeRecord(sources[source].bytes, record, version);
-      } catch (e) {
-        if (e instanceof RdbError) {
-          throw new CliError(`${sources[source].name} is damaged: ${e.reason} in the ${dataType(record.type)} '${record.key}' at offset ${record.start}`);
+    if (keys[s] > 0) w.selectDb(0, keys[s], expiring[s]);
+    return { path, fd: openSync(path, "w"), w, size: 0, written: 0 };
+  });
+  const flush = (o: (typeof out)[number]) => {
+    const chunk = o.w.takeChunk();
+    writeSync(o.fd, chunk);
+    o.size += chunk.length;
+  };
+  try {
+    for (const src of sources) {
+      const bytes = readSource(src);
+      const { version, records } = walk(src, bytes, () => {});
+      for (const record of records) {
+        if (!kept(record)) continue;
+        let value;
+        try {
+          value = decodeRecord(bytes, record, version);
+        } catch (e) {
+          if (e instanceof RdbError) {
+            throw new CliError(`${src.name} is damaged: ${e.reason} in the ${dataType(record.type)} '${record.key}' at offset ${record.start}`);
+          }
+          throw e;
         }
-        throw e;
+        if (value === undefined) continue;
+        const o = out[shardOf(record.key)];
+        o.w.writeKey(record.key, value, record.expireAt);
+        o.written++;
+        if (o.w.buffered > 1 << 20) flush(o);
       }
-      if (value !== undefined) {
-        w.writeKey(record.key, value, record.expireAt);
-        written++;
-      }
-      if (w.buffered > 1 << 20) chunks.push(w.takeChunk());
     }
-    w.finish();
-    chunks.push(w.takeChunk());
-    const file = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let off = 0;
-    for (const c of chunks) {
-      file.set(c, off);
-      off += c.length;
+    for (const o of out) {
+      o.w.finish();
+      flush(o);
+      r.files.push({ path: o.path, size: o.size });
+      r.keysPerShard.push(o.written);
+      r.keys += o.written;
     }
-    r.files.push(file);
-    r.keysPerShard.push(written);
-    r.keys += written;
+  } finally {
+    for (const o of out) closeSync(o.fd);
   }
   return r;
+}
+
+function readSource(src: RdbSource): Uint8Array {
+  try {
+    return readFileSync(src.path);
+  } catch (e) {
+    throw new CliError(`cannot read ${src.name}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
 }

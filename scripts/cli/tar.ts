@@ -235,10 +235,14 @@ class ByteSource {
 }
 
 /**
- * The size and SHA-256 of every regular file of an archive read as a stream (a gunzip's output),
- * holding one chunk at a time. Throws as untar does on a bad header or a cut archive.
+ * Reads an archive as a stream (a gunzip's output), one chunk at a time: the size and SHA-256 of every
+ * regular file, and each file's bytes passed to the sink `open` returns for it (none: not kept).
+ * Throws as untar does on a bad header or a cut archive.
  */
-export async function tarDigests(chunks: AsyncIterable<Uint8Array>): Promise<Map<string, { size: number; sha256: string }>> {
+export async function tarStream(
+  chunks: AsyncIterable<Uint8Array>,
+  open: (name: string, size: number) => ((piece: Uint8Array) => void) | null = () => null,
+): Promise<Map<string, { size: number; sha256: string }>> {
   const out = new Map<string, { size: number; sha256: string }>();
   const src = new ByteSource(chunks);
   const names = new LongNames();
@@ -256,11 +260,17 @@ export async function tarDigests(chunks: AsyncIterable<Uint8Array>): Promise<Map
       names.take(h.type, data.subarray(0, h.size));
       continue;
     }
+    const name = h.type === "g" ? null : names.name(h);
+    const sink = name !== null && isFile(h.type) ? open(name, h.size) : null;
     const hash = createHash("sha256");
-    if (!(await src.pass(h.size, (piece) => hash.update(piece)))) throw cut();
-    if (!(await src.pass(padded - h.size, () => {}))) throw cut();
-    if (h.type === "g") continue;
-    const name = names.name(h);
-    if (isFile(h.type)) out.set(name, { size: h.size, sha256: hash.digest("hex") });
+    const ok = await src.pass(h.size, (piece) => {
+      hash.update(piece);
+      sink?.(piece);
+    });
+    if (!ok || !(await src.pass(padded - h.size, () => {}))) throw cut();
+    if (name !== null && isFile(h.type)) out.set(name, { size: h.size, sha256: hash.digest("hex") });
   }
 }
+
+/** The size and SHA-256 of every regular file of an archive read as a stream. */
+export const tarDigests = (chunks: AsyncIterable<Uint8Array>) => tarStream(chunks);
