@@ -1,6 +1,6 @@
 // Recovery in workerd: the built worker in Miniflare, a shard filled over HTTP, then the runtime
 // stopped and started again on the same storage; measured from the new start to the first reply
-// that is not LOADING, less the same start with an empty shard. This is the whole restart (R2 read,
+// that is not LOADING (the faster of two restarts), less the same start with an empty shard. This is the whole restart (R2 read,
 // SQLite rows, decoding), where the persistence section measures the engine's load alone.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -62,7 +62,7 @@ async function restart(persist, bindings) {
   }
 }
 
-/** A shard of KEYS keys, restarted: `hybrid` with an RDB base and TAIL commands after it, else a pure AOF. */
+/** A shard of KEYS keys, restarted twice (the faster counts: the machine is shared): `hybrid` with an RDB base and TAIL commands after it, else a pure AOF. */
 async function scenario(hybrid) {
   const persist = mkdtempSync(join(tmpdir(), "bench-recovery-"));
   const bindings = { AOF_USE_RDB_PREAMBLE: hybrid ? "yes" : "no" };
@@ -78,7 +78,10 @@ async function scenario(hybrid) {
       await fill(url, 0, TAIL);
     }
     await mf.dispose();
+    const first = await restart(persist, bindings);
+    await first.mf.dispose();
     const r = await restart(persist, bindings);
+    r.seconds = Math.min(r.seconds, first.seconds);
     try {
       if (r.keys !== KEYS) throw new Error(`recovered ${r.keys} keys, not ${KEYS}`);
       let r2Read = null;
@@ -100,12 +103,15 @@ async function scenario(hybrid) {
 }
 
 export async function recoveryBench(report) {
+  globalThis.gc?.();
   // The same start with an empty shard: what the runtime itself takes.
   const empty = mkdtempSync(join(tmpdir(), "bench-recovery-"));
   let baseline;
   try {
+    const first = await restart(empty, {});
+    await first.mf.dispose();
     const r = await restart(empty, {});
-    baseline = r.seconds;
+    baseline = Math.min(first.seconds, r.seconds);
     await r.mf.dispose();
   } finally {
     rmSync(empty, { recursive: true, force: true });
