@@ -6,6 +6,7 @@ const VAR_TO_PARAM: Record<string, string> = {
   APPENDFSYNC: "appendfsync",
   AOF_USE_RDB_PREAMBLE: "aof-use-rdb-preamble",
   AOF_LOAD_TRUNCATED: "aof-load-truncated",
+  AOF_RETAIN_BASES: "aof-retain-bases",
   SAVE: "save",
   MAXMEMORY: "maxmemory",
   MAXMEMORY_POLICY: "maxmemory-policy",
