@@ -1,9 +1,10 @@
 // The keyspace's hash table: a Map<string, V> with JS Map's semantics (insertion order, live iterators
-// that see later inserts and skip deleted entries, updates keep their place), about 3× faster than
-// V8's Map at inserting fresh strings. V8 hashes each new string through a runtime call and chases
-// a bucket chain per insert, so loading a million keys spent more time in Map.set than decoding the
-// file (BENCHMARKS.md, RDB load); here the hash is computed inline and each entry's hash is kept, so
-// a lookup touches one index slot and one entry, and growth never rehashes a string.
+// that see later inserts and skip deleted entries, updates keep their place), two to three times as
+// fast as V8's Map at inserting fresh strings. V8 hashes each new string through a runtime call and
+// chases a bucket chain per insert, so loading a million keys spent more time in Map.set than
+// decoding the file (BENCHMARKS.md, RDB load); here the hash is computed in JavaScript and each
+// entry's hash is kept, so a lookup touches one index slot and one entry, an insert probes once,
+// and growth never rehashes a string.
 //
 // Layout: entries in insertion order (keys, values, hashes in parallel arrays; a deleted entry is a
 // hole, key undefined) and an open-addressing index (linear probing, at most half full) from a key's
