@@ -1,6 +1,9 @@
 // Snapshots in R2: a streamed multipart upload (parts of at least 5 MiB, at most two in flight),
 // reads, listing and deletion under `<dir>/<shard>/`. Bytes only; what they mean is the RDB codec's.
 
+/** How much a read of a snapshot asks for at a time. */
+const READ_BYTES = 1024 * 1024;
+
 /** R2 needs every part but the last to be at least 5 MiB, all of the same size. */
 export const PART_BYTES = 5 * 1024 * 1024;
 const MAX_IN_FLIGHT = 2;
@@ -107,18 +110,20 @@ export class R2SnapshotStore {
   }
 
   /**
-   * Streams an object into `sink` chunk by chunk, never holding all of it (a recovering shard
-   * needs its memory for the dataset). False when there is no such object.
+   * Streams an object into `sink` a mebibyte at a time, never holding all of it (a recovering shard
+   * needs its memory for the dataset). Read into our own buffers: a plain reader gets 4 KiB chunks,
+   * an await each. False when there is no such object.
    */
   async readInto(key: string, sink: (chunk: Uint8Array) => void): Promise<boolean> {
     const obj = await this.bucket.get(key);
     if (!obj) return false;
-    const reader = obj.body.getReader();
+    const reader = obj.body.getReader({ mode: "byob" });
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        // A fresh buffer each time: the sink may keep the one it was given.
+        const { done, value } = await reader.readAtLeast(READ_BYTES, new Uint8Array(READ_BYTES));
+        if (value && value.length > 0) sink(value);
         if (done) return true;
-        sink(value);
       }
     } finally {
       reader.releaseLock();
