@@ -186,13 +186,20 @@ export class ShardAdmin {
         continue;
       }
       staged.db.loading = true;
-      const replay = replayAof(staged, rows);
+      let count = 0;
+      const counted = (function* () {
+        for (const row of rows) {
+          count++;
+          yield row;
+        }
+      })();
+      const replay = replayAof(staged, counted);
       if (replay.status === "FAILED" || replay.status === "TRUNCATED") throw new Error(`the log after ${base.key} does not replay: ${replay.error ?? "truncated"} at offset ${replay.offset}`);
       staged.db.loading = false;
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();
       for (const [key, at] of [...staged.db.expires]) if (at <= now) staged.db.delete(key);
-      return { ...this.install(staged.db), base: base.key, rows: rows.length };
+      return { ...this.install(staged.db), base: base.key, rows: count };
     }
     throw new Error(`no base kept can be used: ${problems.join("; ")}`);
   }

@@ -311,17 +311,24 @@ export class AofManager {
 
   /**
    * The log after `afterSeq` up to the first row written at or after `untilMs`: what a point-in-time
-   * restore replays over a base. Null when the rows right after `afterSeq` are no longer kept.
+   * restore replays over a base, read as it is replayed (never all in memory). Null when the rows
+   * right after `afterSeq` are no longer kept; a gap found later (a rewrite dropped rows meanwhile)
+   * throws.
    */
-  rowsUntil(afterSeq: number, untilMs: number): SegmentRow[] | null {
+  rowsUntil(afterSeq: number, untilMs: number): Iterable<SegmentRow> | null {
     this.flush();
-    const rows: SegmentRow[] = [];
-    for (const row of this.store.segmentsAfter(afterSeq)) {
-      if (row.createdMs >= untilMs) break;
-      if (row.seq !== afterSeq + rows.length + 1) return null;
-      rows.push(row);
-    }
-    return rows;
+    const [first] = this.store.rowsBetween(afterSeq, Number.MAX_SAFE_INTEGER, 1);
+    if (first && first.createdMs < untilMs && first.seq !== afterSeq + 1) return null;
+    const store = this.store;
+    return (function* () {
+      let seq = afterSeq;
+      for (const row of store.segmentsAfter(afterSeq)) {
+        if (row.createdMs >= untilMs) return;
+        if (row.seq !== seq + 1) throw new Error(`the log after row ${seq} is no longer kept`);
+        seq = row.seq;
+        yield row;
+      }
+    })();
   }
 
   lastSeq(): number {

@@ -59,6 +59,22 @@ export function deleteIfEmpty(ctx: CommandContext, key: string, v: { size?: numb
 }
 
 /**
+ * HDEL, SREM, ZREM: removes argv[2…] from the collection at argv[1], deleting the key once it is
+ * empty, and counts the removals as changes. Returns how many were removed.
+ */
+export function removeMembers(ctx: CommandContext, argv: string[], coll: { delete(member: string): boolean; size: number }): number {
+  let removed = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (coll.delete(argv[i])) {
+      removed++;
+      if (deleteIfEmpty(ctx, argv[1], coll)) break;
+    }
+  }
+  ctx.dirty += removed;
+  return removed;
+}
+
+/**
  * Redis's getRangeLongFromObjectOrReply: an integer in [min, max], with its two error texts (or one
  * given text for both). A bigint, as counts near the int64 limits are compared exactly.
  */

@@ -9,7 +9,7 @@ import { globMatch } from "../glob.js";
 import { type LongDouble, addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../long-double.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisHash } from "../types/index.js";
-import { deleteIfEmpty, getHash, int64Arg, opt, rangeArg, sampleIndexes } from "./args.js";
+import { deleteIfEmpty, getHash, int64Arg, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 const LONG_MAX = 9223372036854775807n;
@@ -77,16 +77,7 @@ function hgetall(ctx: CommandContext, argv: string[]): Reply {
 /** HDEL key field [field …] */
 function hdel(ctx: CommandContext, argv: string[]): Reply {
   const h = getHash(ctx, argv[1]);
-  if (!h) return 0;
-  let deleted = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (h.delete(argv[i])) {
-      deleted++;
-      if (deleteIfEmpty(ctx, argv[1], h)) break;
-    }
-  }
-  ctx.dirty += deleted;
-  return deleted;
+  return h ? removeMembers(ctx, argv, h) : 0;
 }
 
 /** HLEN key */

@@ -7,7 +7,7 @@ import { RedisError, syntaxError } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet } from "../types/index.js";
-import { deleteIfEmpty, getSet, opt, rangeArg, sampleIndexes } from "./args.js";
+import { deleteIfEmpty, getSet, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 const LONG_MAX = 9223372036854775807n;
@@ -70,16 +70,7 @@ function sadd(ctx: CommandContext, argv: string[]): Reply {
 /** SREM key member [member …] */
 function srem(ctx: CommandContext, argv: string[]): Reply {
   const s = getSet(ctx, argv[1]);
-  if (!s) return 0;
-  let removed = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (s.delete(argv[i])) {
-      removed++;
-      if (deleteIfEmpty(ctx, argv[1], s)) break;
-    }
-  }
-  ctx.dirty += removed;
-  return removed;
+  return s ? removeMembers(ctx, argv, s) : 0;
 }
 
 /** SMEMBERS key */

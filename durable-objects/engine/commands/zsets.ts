@@ -8,7 +8,7 @@ import { RedisError, minMaxNotFloat, mustBePositive, notFloat, syntaxError, wron
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
-import { deleteIfEmpty, getZSet, intArg, opt, parseTimeout, rangeArg } from "./args.js";
+import { deleteIfEmpty, getZSet, intArg, opt, parseTimeout, rangeArg, removeMembers } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -501,15 +501,7 @@ function zrangestore(ctx: CommandContext, argv: string[]): Reply {
 /** ZREM key member [member …] */
 function zrem(ctx: CommandContext, argv: string[]): Reply {
   const z = getZSet(ctx, argv[1]);
-  if (z === undefined) return 0;
-  let n = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (z.delete(argv[i])) n++;
-    if (z.size === 0) break;
-  }
-  deleteIfEmpty(ctx, argv[1], z);
-  ctx.dirty += n;
-  return n;
+  return z === undefined ? 0 : removeMembers(ctx, argv, z);
 }
 
 function removeRanks(ctx: CommandContext, key: string, z: RedisZSet, start: number, end: number): number {

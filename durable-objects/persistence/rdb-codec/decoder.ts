@@ -289,7 +289,7 @@ export class RdbDecoder {
     let consumed = 0;
     try {
       if (this.version === 0) {
-        if (this.buf.length < 9 && !final) return this.waitFor(9);
+        if (this.buf.length < 9 && !final) return;
         this.header(r);
         consumed = r.pos;
       }
@@ -314,11 +314,7 @@ export class RdbDecoder {
       this.origin += consumed;
       this.buf = this.buf.subarray(consumed);
     }
-    if (this.end < 0) this.waitFor(Math.max(this.buf.length * 2, MIN_PARSE_BYTES));
-  }
-
-  private waitFor(bytes: number): void {
-    this.retryAt = bytes;
+    if (this.end < 0) this.retryAt = Math.max(this.buf.length * 2, MIN_PARSE_BYTES);
   }
 
   private header(r: Reader): void {
