@@ -143,7 +143,7 @@ export class ShardAdmin {
    * FLUSHALL plus its rewrite commands in one turn, so it is durable before this returns (and a
    * later rewrite compacts it).
    */
-  async restore(rdb: ReadableStream<Uint8Array>): Promise<{ keys: number }> {
+  async restore(rdb: ReadableStream<Uint8Array>, replaceLog = false): Promise<{ keys: number }> {
     const staged = new Keyspace(this.engine.clock);
     const loader = new RdbLoader(staged, { now: this.engine.clock(), checksum: true });
     const reader = rdb.getReader();
@@ -153,7 +153,7 @@ export class ShardAdmin {
       loader.push(value);
     }
     loader.finish();
-    return this.install(staged);
+    return this.install(staged, replaceLog);
   }
 
   /**
@@ -161,7 +161,7 @@ export class ShardAdmin {
    * newest base kept in R2 cut by then (the current one or an earlier one, see aof-retain-bases) and
    * the log rows written after it up to that moment. Logged and installed as restore() does.
    */
-  async restoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {
+  async restoreToTime(time: number, replaceLog = false): Promise<{ keys: number; base: string; rows: number }> {
     const untilMs = (time + 1) * 1000;
     const r2 = this.snapshots.r2;
     if (!r2) throw new Error("point-in-time restore needs the R2 bucket (SNAPSHOTS)");
@@ -199,14 +199,19 @@ export class ShardAdmin {
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();
       for (const [key, at] of [...staged.db.expires]) if (at <= now) staged.db.delete(key);
-      return { ...this.install(staged.db), base: base.key, rows: count };
+      return { ...this.install(staged.db, replaceLog), base: base.key, rows: count };
     }
     throw new Error(`no base kept can be used: ${problems.join("; ")}`);
   }
 
-  /** Replaces the live dataset with a staged one, logging FLUSHALL and its rewrite commands. */
-  private install(staged: Keyspace): { keys: number } {
+  /**
+   * Replaces the live dataset with a staged one, logging FLUSHALL and its rewrite commands. With
+   * `replaceLog` (a shard that could not load its log) the old log goes first, in the same turn: the
+   * restored dataset is then the whole log, and a crash before the turn ends keeps the old one.
+   */
+  private install(staged: Keyspace, replaceLog: boolean): { keys: number } {
     const db = this.engine.db;
+    if (replaceLog && this.aof.enabled) this.aof.resetLog();
     db.clear();
     // Written a megabyte at a time, all in this turn: the rows commit together (the log never holds
     // the FLUSHALL without the whole dataset after it), and the records never sit in memory at once.

@@ -120,21 +120,30 @@ export class AofManager {
    */
   switchTo(on: boolean): void {
     if (!on) {
-      this.buffer = [];
-      this.bufferBytes = 0;
-      this.host.transaction(() => {
-        this.store.deleteThrough(Number.MAX_SAFE_INTEGER);
-        this.incrementBytes = null;
-        this.store.clearBase();
-        this.store.clearStaging();
-        this.manifest = { base: { kind: "none", seq: 0 } };
-        this.host.kv.put(MANIFEST_KEY, this.manifest);
-      });
+      this.resetLog();
       return;
     }
     this.manifest = { ...this.manifest, waitingForBase: true };
     this.host.kv.put(MANIFEST_KEY, this.manifest);
     this.startRewrite();
+  }
+
+  /**
+   * Drops the whole log, its base and the bases kept before it: the log starts again empty. For AOF
+   * turned off, and for a restore that replaces a log the shard could not load.
+   */
+  resetLog(): void {
+    this.buffer = [];
+    this.bufferBytes = 0;
+    this.selected = false;
+    this.host.transaction(() => {
+      this.store.deleteThrough(Number.MAX_SAFE_INTEGER);
+      this.incrementBytes = null;
+      this.store.clearBase();
+      this.store.clearStaging();
+      this.manifest = { base: { kind: "none", seq: 0 } };
+      this.host.kv.put(MANIFEST_KEY, this.manifest);
+    });
   }
 
   get enabled(): boolean {

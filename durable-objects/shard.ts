@@ -117,11 +117,11 @@ export class Shard extends DurableObject<Env> {
   async adminStatus(): Promise<ShardStatus> {
     return this.admin.status();
   }
-  async adminBgsave(): Promise<string> {
-    return this.startSave(false);
+  async adminBgsave(): Promise<{ result: string } | { error: string }> {
+    return this.notServing() ?? { result: this.startSave(false) };
   }
-  async adminBgrewriteaof(): Promise<string> {
-    return this.aof.startRewrite();
+  async adminBgrewriteaof(): Promise<{ result: string } | { error: string }> {
+    return this.notServing() ?? { result: this.aof.startRewrite() };
   }
   async adminManifest() {
     return this.admin.manifest();
@@ -130,10 +130,39 @@ export class Shard extends DurableObject<Env> {
     return this.admin.aofStream();
   }
   async adminRestore(rdb: ReadableStream<Uint8Array>): Promise<{ keys: number }> {
-    return this.admin.restore(rdb);
+    return this.restoring((replaceLog) => this.admin.restore(rdb, replaceLog));
   }
   async adminRestoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {
-    return this.admin.restoreToTime(time);
+    return this.restoring((replaceLog) => this.admin.restoreToTime(time, replaceLog));
+  }
+
+  /**
+   * Why the shard cannot save or rewrite now: while it loads, or when it could not load, a snapshot
+   * or a new base would hold a partial dataset, and a rewrite would drop the log it was cut from.
+   */
+  private notServing(): { error: string } | null {
+    if (this.loading) return { error: loadingError().message };
+    if (this.loadError) return { error: this.loadError };
+    return null;
+  }
+
+  /**
+   * A restore replaces the dataset, so it is also how a shard that could not load its log is mended:
+   * the restored dataset replaces that log, and the shard serves again. Not while loading. Without
+   * an AOF nothing logs the restored dataset, so a snapshot of it starts at once.
+   */
+  private async restoring<T>(restore: (replaceLog: boolean) => Promise<T>): Promise<T> {
+    if (this.loading) throw new Error(loadingError().message);
+    const broken = this.loadError;
+    const out = await restore(broken !== null);
+    if (!this.aof.enabled) this.startSave(false);
+    if (broken !== null) {
+      console.log(`restored over a log that could not be loaded (${broken}): serving again`);
+      this.loadError = null;
+      this.fellBackTo = null;
+      this.armCron();
+    }
+    return out;
   }
   async adminSnapshotKey(): Promise<string | null> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
@@ -271,6 +300,7 @@ export class Shard extends DurableObject<Env> {
       return;
     }
     console.log(`DB loaded from append only file: ${seconds.toFixed(3)} seconds`);
+    this.armCron();
     if (this.fellBackTo) {
       // The earlier base is now the current one; a rewrite gives the shard a fresh base (and its
       // fallback) again instead of replaying the long increment at every start.
@@ -353,6 +383,9 @@ export class Shard extends DurableObject<Env> {
   /** The shard's cron (Redis's serverCron): active expiry, automatic rewrites. */
   async alarm(): Promise<void> {
     this.alarmAt = null;
+    // As in Redis, no cron work while the dataset loads (loaded() arms the cron again), and none on a
+    // shard that could not load: expiring, saving or rewriting a partial dataset would lose the rest.
+    if (this.loading || this.loadError) return;
     const deleted = this.engine.activeExpireCycle(EXPIRE_BUDGET_MS);
     this.aof.afterBatch();
     if (this.aof.shouldAutoRewrite()) this.aof.startRewrite();

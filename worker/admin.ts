@@ -88,11 +88,13 @@ admin.get("/lastsave", async (c) => {
   return json(await perShard(c.env, url, async (s) => ({ lastsave: (await s.adminStatus()).fields.rdb_last_save_time })));
 });
 
-admin.post("/bgsave", async (c) => json(await perShard(c.env, new URL(c.req.url), async (s) => ({ result: await s.adminBgsave() }))));
+/** Each shard's reply; 409 when any shard refused (it is loading, or could not load its data). */
+const started = (replies: ({ shard: number } & ({ result: string } | { error: string }))[]) =>
+  json(replies, replies.some((r) => "error" in r) ? 409 : 200);
 
-admin.post("/bgrewriteaof", async (c) =>
-  json(await perShard(c.env, new URL(c.req.url), async (s) => ({ result: await s.adminBgrewriteaof() }))),
-);
+admin.post("/bgsave", async (c) => started(await perShard(c.env, new URL(c.req.url), (s) => s.adminBgsave())));
+
+admin.post("/bgrewriteaof", async (c) => started(await perShard(c.env, new URL(c.req.url), (s) => s.adminBgrewriteaof())));
 
 admin.get("/manifest", async (c) => {
   const url = new URL(c.req.url);
@@ -140,7 +142,8 @@ admin.post("/restore-to-time", async (c) => {
   try {
     return json({ shard, ...(await stub(c.env, shard).adminRestoreToTime(Number(time))) });
   } catch (e) {
-    return json({ error: `ERR ${e instanceof Error ? e.message : String(e)}` }, 409);
+    const message = e instanceof Error ? e.message : String(e);
+    return json({ error: message.startsWith("LOADING ") ? message : `ERR ${message}` }, 409);
   }
 });
 
@@ -151,7 +154,9 @@ admin.post("/restore", async (c) => {
   try {
     return json({ shard, ...(await stub(c.env, shard).adminRestore(body)) });
   } catch (e) {
-    // The file did not decode: nothing was changed.
-    return json({ error: `ERR ${e instanceof Error ? e.message : String(e)}` }, 400);
+    // The file did not decode, or the shard is still loading: nothing was changed.
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith("LOADING ")) return json({ error: message }, 409);
+    return json({ error: `ERR ${message}` }, 400);
   }
 });

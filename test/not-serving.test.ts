@@ -1,0 +1,159 @@
+// A shard that is loading, or that could not load its data, does nothing that reads the dataset:
+// no save, no rewrite, no active expiry (as Redis runs no cron work while loading). A restore is
+// how an operator mends a shard that refuses to serve: the restored dataset replaces the log.
+import { SELF, abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { Keyspace } from "../durable-objects/engine/keyspace.js";
+import { crc32 } from "../durable-objects/persistence/crc32.js";
+import { encodeRdb } from "../durable-objects/persistence/rdb-codec/index.js";
+import type { Shard } from "../durable-objects/shard.js";
+import { ADMIN_TOKEN, type ShardStub, cmd, exec, one, shardNamed, uniq } from "./helpers.js";
+
+const LOADING = "LOADING Redis is loading the dataset in memory";
+
+const adminFetch = (path: string, init: RequestInit = {}) =>
+  SELF.fetch(`http://localhost/admin${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+/** Shard 0, as the worker routes to it (one shard in this project's configuration). */
+const shard0 = (): ShardStub => env.SHARD.get(env.SHARD.idFromName("shard-0")) as ShardStub;
+
+async function config(stub: ShardStub, name: string, value: string) {
+  expect(await one(stub, "CONFIG", "SET", name, value)).toEqual({ status: "OK" });
+}
+
+const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+
+/** Every log row, in order, as text. */
+const logRows = (stub: ShardStub): Promise<string[]> =>
+  runInDurableObject(stub, (_i: Shard, state) =>
+    state.storage.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments ORDER BY seq").toArray().map((r) => String.fromCharCode(...new Uint8Array(r.data))),
+  );
+
+/** Replaces the log with one row of these bytes, then restarts the shard on it. */
+async function restartOnLog(stub: ShardStub, bytes: string): Promise<void> {
+  await runInDurableObject(stub, (_i: Shard, state) => {
+    state.storage.sql.exec("DELETE FROM aof_segments");
+    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+    state.storage.sql.exec("INSERT INTO aof_segments (seq, data, crc, created_ms) VALUES (1, ?, ?, 0)", data, crc32(data));
+  });
+  await abortAllDurableObjects();
+}
+
+/** A shard whose log has 10,000 keys with expiries in a million ms, set to go on loading after its first step. */
+async function slowLoadingShard(name: string): Promise<ShardStub> {
+  const s = shardNamed(name);
+  await config(s, "appendfsync", "always");
+  await config(s, "aof-use-rdb-preamble", "no");
+  for (let b = 0; b < 10; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b}:${i}`, "v", "PX", String(1_000_000 + i)]));
+  await config(s, "loading-block-ms", "0");
+  // Every timer-driven job would want to run: a rewrite (the increment dwarfs the empty base) and a save.
+  await config(s, "auto-aof-rewrite-percentage", "1");
+  await config(s, "auto-aof-rewrite-min-size", "1");
+  await config(s, "save", "1 1");
+  await abortAllDurableObjects();
+  return shardNamed(name);
+}
+
+const untilLoaded = (stub: ShardStub) =>
+  runInDurableObject(stub, async (i: Shard) => {
+    while (i.loading) await new Promise((r) => setTimeout(r, 0));
+  });
+
+describe("while loading", () => {
+  it("an alarm between slices neither rewrites, saves nor expires the half-loaded dataset", async () => {
+    const name = uniq("loading-alarm");
+    const s = await slowLoadingShard(name);
+    await runInDurableObject(s, async (i: Shard) => {
+      expect(i.loading).not.toBeNull();
+      i.clockOffset = 10_000_000; // every key's expiry has passed
+      await i.alarm();
+      expect(i.aof.rewriteInProgress).toBe(false);
+      expect(i.snapshots.inProgress).toBeNull();
+      i.clockOffset = 0;
+    });
+    await untilLoaded(s);
+    expect(await one(s, "DBSIZE")).toBe(10_000);
+    await abortAllDurableObjects();
+    await untilLoaded(shardNamed(name));
+    expect(await one(shardNamed(name), "DBSIZE")).toBe(10_000);
+  });
+
+  it("BGSAVE, BGREWRITEAOF and restores through the admin API answer LOADING and change nothing", async () => {
+    const s = await slowLoadingShard(uniq("loading-admin"));
+    await runInDurableObject(s, async (i: Shard) => {
+      expect(i.loading).not.toBeNull();
+      expect(await i.adminBgsave()).toEqual({ error: LOADING });
+      expect(await i.adminBgrewriteaof()).toEqual({ error: LOADING });
+      await expect(i.adminRestore(new Blob([encodeRdb([["x", "1", undefined]])]).stream())).rejects.toThrow(LOADING);
+      await expect(i.adminRestoreToTime(Math.floor(Date.now() / 1000))).rejects.toThrow(LOADING);
+      expect(i.aof.rewriteInProgress).toBe(false);
+      expect(i.snapshots.inProgress).toBeNull();
+    });
+    await untilLoaded(s);
+    expect(await exec(s, ["DBSIZE"], ["EXISTS", "x"])).toEqual([10_000, 0]);
+  });
+});
+
+describe("a shard that could not load its log", () => {
+  const brokenLog = resp("SELECT", "0") + resp("SET", "a", "1") + "garbage\r\n" + resp("SET", "b", "2");
+
+  it("runs no timer job and refuses BGSAVE and BGREWRITEAOF: the log it could not load stays as it was", async () => {
+    const s = shard0();
+    await config(s, "appendfsync", "always");
+    await config(s, "auto-aof-rewrite-percentage", "1");
+    await config(s, "auto-aof-rewrite-min-size", "1");
+    await restartOnLog(s, brokenLog);
+    const refused = (await cmd("GET", "a")).body as { error: string };
+    expect(refused.error).toMatch(/^ERR Bad file format reading the append only file at offset \d+: /);
+    await runInDurableObject(shard0(), async (i: Shard) => {
+      await i.alarm();
+      expect(i.aof.rewriteInProgress).toBe(false);
+    });
+    for (const path of ["/bgrewriteaof", "/bgsave"]) {
+      const res = await adminFetch(path, { method: "POST" });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toEqual([{ shard: 0, error: refused.error }]);
+    }
+    expect(await logRows(shard0())).toEqual([brokenLog]);
+
+    // A restore replaces that log with the restored dataset, and the shard serves again, also after a crash.
+    const ks = new Keyspace(() => Date.now());
+    for (let i = 0; i < 100; i++) ks.set(`r:${i}`, String(i));
+    const file = encodeRdb([...ks.data].map(([k, v]) => [k, v, undefined]));
+    const restored = await adminFetch("/restore?shard=0", { method: "POST", body: file });
+    expect(await restored.json()).toEqual({ shard: 0, keys: 100 });
+    const expected = [{ result: 100 }, { result: null }, { result: "99" }];
+    const check = async () => [(await cmd("DBSIZE")).body, (await cmd("GET", "a")).body, (await cmd("GET", "r:99")).body];
+    expect(await check()).toEqual(expected);
+    const rows = await logRows(shard0());
+    expect(rows.join("").startsWith(resp("SELECT", "0") + resp("FLUSHALL"))).toBe(true);
+    expect(rows.join("")).not.toContain("garbage");
+    await abortAllDurableObjects();
+    expect(await check()).toEqual(expected);
+    expect((await adminFetch("/bgrewriteaof", { method: "POST" })).status).toBe(200);
+  });
+});
+
+describe("a restore without the AOF", () => {
+  it("starts a snapshot of the restored dataset, so a shard whose snapshots could not load serves them again after a crash", async () => {
+    const name = uniq("rdb-only-restore");
+    let s = shardNamed(name);
+    await config(s, "appendonly", "no");
+    await exec(s, ["SET", "old", "1"], ["SAVE"]);
+    // Damage the only snapshot: the shard refuses to serve after a crash.
+    await runInDurableObject(s, async (i: Shard) => {
+      const key = i.snapshots.snapshots.at(-1)!.key;
+      await env.SNAPSHOTS.put(key, "not an RDB file");
+    });
+    await abortAllDurableObjects();
+    s = shardNamed(name);
+    expect(((await one(s, "GET", "old")) as { error: string }).error).toMatch(/^ERR Error loading/);
+    await runInDurableObject(s, async (i: Shard) => {
+      expect(await i.adminRestore(new Blob([encodeRdb([["new", "2", undefined]])]).stream())).toEqual({ keys: 1 });
+      while (i.snapshots.inProgress) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(await exec(s, ["GET", "old"], ["GET", "new"])).toEqual([null, "2"]);
+    await abortAllDurableObjects();
+    expect(await exec(shardNamed(name), ["GET", "old"], ["GET", "new"])).toEqual([null, "2"]);
+  });
+});
