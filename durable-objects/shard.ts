@@ -93,12 +93,10 @@ export class Shard extends DurableObject<Env> {
       ...this.aof.info(),
     ]);
     ctx.blockConcurrencyWhile(async () => {
-      // A throw here would reset the object and retry in a loop: refuse to serve instead, saying why.
       try {
         await this.recover();
       } catch (e) {
-        this.loadError = `ERR recovery failed: ${e instanceof Error ? e.message : e}`;
-        console.error(this.loadError);
+        this.recoveryFailed(e);
       }
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -209,6 +207,12 @@ export class Shard extends DurableObject<Env> {
     return "Background saving started";
   }
 
+  /**
+   * Recovery, called inside the constructor's blockConcurrencyWhile: returns once the dataset is
+   * loaded, or once the start-up budget (loading-block-ms) is spent, the base's bytes included. The
+   * rest of the load then goes on between requests, which are answered LOADING: the base as R2
+   * streams it, the log in slices. A load never holds the block for long, so it cannot be reset.
+   */
   private async recover(): Promise<void> {
     if (!this.aof.enabled || this.aof.manifest.waitingForBase) {
       await this.loadNewestSnapshot();
@@ -217,14 +221,26 @@ export class Shard extends DurableObject<Env> {
       return;
     }
     this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
-    const start = await this.startReplay();
-    if ("failed" in start) return this.loaded(start.failed);
-    const { steps } = start;
-    let pending: IteratorResult<ReplayProgress, AofReplayResult> | null = start.first;
     const blockMs = this.engine.config.getNumber("loading-block-ms");
     const startup = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
     startup.start();
-    for (let lastBytes = 0; ; ) {
+    let spentOnBase!: () => void;
+    const baseOverBudget = new Promise<"over budget">((resolve) => (spentOnBase = () => resolve("over budget")));
+    const starting = this.startReplay((bytes) => {
+      if (startup.spend(bytes)) spentOnBase();
+    });
+    const start = await Promise.race([starting, baseOverBudget]);
+    if (start === "over budget") {
+      starting.then(
+        (started) => ("failed" in started ? this.loaded(started.failed) : this.replayInSlices(started.steps, started.first)),
+        (e: unknown) => this.recoveryFailed(e),
+      );
+      return;
+    }
+    if ("failed" in start) return this.loaded(start.failed);
+    const { steps } = start;
+    let pending: IteratorResult<ReplayProgress, AofReplayResult> | null = start.first;
+    for (let lastBytes = this.loading.loadedBytes; ; ) {
       const r = pending ?? steps.next();
       pending = null;
       if (r.done) return this.loaded(r.value);
@@ -232,24 +248,40 @@ export class Shard extends DurableObject<Env> {
       const spent = startup.spend(r.value.bytes - lastBytes);
       lastBytes = r.value.bytes;
       // Past the budget, go on in slices outside blockConcurrencyWhile; requests get LOADING meanwhile.
-      if (spent) {
-        const budget = new SliceBudget(LOADING_SLICE_MS, LOADING_SLICE_MS * LOADING_BYTES_PER_MS);
-        const slice = () => {
-          budget.start();
-          for (;;) {
-            const s = steps.next();
-            if (s.done) return this.loaded(s.value);
-            const spentNow = budget.spend(s.value.bytes - lastBytes);
-            lastBytes = s.value.bytes;
-            this.loading!.loadedBytes = s.value.bytes;
-            if (spentNow) break;
-          }
-          setTimeout(slice, 0);
-        };
-        setTimeout(slice, 0);
-        return;
-      }
+      if (spent) return this.replayInSlices(steps, null);
     }
+  }
+
+  /** Replays the rest of the log a slice at a time, each a macrotask, so requests run between them. */
+  private replayInSlices(steps: Generator<ReplayProgress, AofReplayResult>, first: IteratorResult<ReplayProgress, AofReplayResult> | null): void {
+    const budget = new SliceBudget(LOADING_SLICE_MS, LOADING_SLICE_MS * LOADING_BYTES_PER_MS);
+    let pending = first;
+    let lastBytes = this.loading!.loadedBytes;
+    const slice = () => {
+      try {
+        budget.start();
+        for (;;) {
+          const s = pending ?? steps.next();
+          pending = null;
+          if (s.done) return this.loaded(s.value);
+          const spentNow = budget.spend(s.value.bytes - lastBytes);
+          lastBytes = s.value.bytes;
+          this.loading!.loadedBytes = s.value.bytes;
+          if (spentNow) break;
+        }
+      } catch (e) {
+        return this.recoveryFailed(e);
+      }
+      setTimeout(slice, 0);
+    };
+    setTimeout(slice, 0);
+  }
+
+  /** A load that threw: refuse to serve, saying why (a throw in the constructor would reset the object in a loop). */
+  private recoveryFailed(e: unknown): void {
+    this.loading = null;
+    this.loadError = `ERR recovery failed: ${e instanceof Error ? e.message : e}`;
+    console.error(this.loadError);
   }
 
   /**
@@ -257,7 +289,7 @@ export class Shard extends DurableObject<Env> {
    * ones kept with the segments since them (aof-retain-bases), newest first; then starts the replay
    * of the log after it. Returns the replay and its first step, or why no base could be loaded.
    */
-  private async startReplay(): Promise<
+  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<
     { steps: Generator<ReplayProgress, AofReplayResult>; first: IteratorResult<ReplayProgress, AofReplayResult> } | { failed: AofReplayResult }
   > {
     const candidates = this.aof.baseCandidates();
@@ -270,6 +302,7 @@ export class Shard extends DurableObject<Env> {
           return r2.readInto(base.key, (chunk) => {
             sink(chunk);
             this.loading!.loadedBytes += chunk.length;
+            onBaseBytes(chunk.length);
           });
         });
         if (problem) {

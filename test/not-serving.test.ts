@@ -7,7 +7,7 @@ import { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { crc32 } from "../durable-objects/persistence/crc32.js";
 import { encodeRdb } from "../durable-objects/persistence/rdb-codec/index.js";
 import type { Shard } from "../durable-objects/shard.js";
-import { ADMIN_TOKEN, type ShardStub, cmd, exec, one, shardNamed, uniq } from "./helpers.js";
+import { ADMIN_TOKEN, type ShardStub, cmd, exec, one, settle, shardNamed, uniq } from "./helpers.js";
 
 const LOADING = "LOADING Redis is loading the dataset in memory";
 
@@ -91,6 +91,31 @@ describe("while loading", () => {
     });
     await untilLoaded(s);
     expect(await exec(s, ["DBSIZE"], ["EXISTS", "x"])).toEqual([10_000, 0]);
+  });
+});
+
+describe("a large RDB base", () => {
+  it("streams from R2 after the start-up budget, between requests answered LOADING, then serves", async () => {
+    const name = uniq("base-in-slices");
+    const s = shardNamed(name);
+    await config(s, "appendfsync", "always");
+    await config(s, "aof-use-rdb-preamble", "yes");
+    // About 5 MB of RDB that LZF cannot shrink: five reads of R2 at least.
+    const value = (i: number) => Array.from({ length: 12 }, (_, j) => ((i * 7919 + j * 104729) % 2 ** 31).toString(36).padStart(12, "0")).join("");
+    for (let b = 0; b < 30; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b * 1000 + i}`, value(b * 1000 + i)]));
+    expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+    await settle(s);
+    await exec(s, ["SET", "after", "1"]);
+    await config(s, "loading-block-ms", "0");
+    await abortAllDurableObjects();
+    const back = shardNamed(name);
+    await runInDurableObject(back, async (i: Shard) => {
+      expect(i.loading).not.toBeNull();
+      expect(i.engine.db.size).toBeLessThan(30_000);
+      expect((await i.execute([["DBSIZE"]], false, false)).replies).toEqual([{ error: LOADING }]);
+    });
+    await untilLoaded(back);
+    expect(await exec(back, ["DBSIZE"], ["GET", "k29999"], ["GET", "after"])).toEqual([30_001, value(29_999), "1"]);
   });
 });
 
