@@ -214,22 +214,16 @@ export class Shard extends DurableObject<Env> {
    * streams it, the log in slices. A load never holds the block for long, so it cannot be reset.
    */
   private async recover(): Promise<void> {
+    const startup = this.startupBudget();
     if (!this.aof.enabled || this.aof.manifest.waitingForBase) {
-      await this.loadNewestSnapshot();
-      // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
-      if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
+      this.loading = { startedMs: Date.now(), totalBytes: this.snapshots.snapshots.at(-1)?.size ?? 0, loadedBytes: 0 };
+      const loading = this.loadNewestSnapshot(startup.spend).then(() => this.snapshotLoaded());
+      if ((await Promise.race([loading, startup.over])) === "over budget") loading.catch((e: unknown) => this.recoveryFailed(e));
       return;
     }
     this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
-    const blockMs = this.engine.config.getNumber("loading-block-ms");
-    const startup = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
-    startup.start();
-    let spentOnBase!: () => void;
-    const baseOverBudget = new Promise<"over budget">((resolve) => (spentOnBase = () => resolve("over budget")));
-    const starting = this.startReplay((bytes) => {
-      if (startup.spend(bytes)) spentOnBase();
-    });
-    const start = await Promise.race([starting, baseOverBudget]);
+    const starting = this.startReplay(startup.spend);
+    const start = await Promise.race([starting, startup.over]);
     if (start === "over budget") {
       starting.then(
         (started) => ("failed" in started ? this.loaded(started.failed) : this.replayInSlices(started.steps, started.first)),
@@ -250,6 +244,33 @@ export class Shard extends DurableObject<Env> {
       // Past the budget, go on in slices outside blockConcurrencyWhile; requests get LOADING meanwhile.
       if (spent) return this.replayInSlices(steps, null);
     }
+  }
+
+  /**
+   * The start-up budget (loading-block-ms, or its worth of bytes): `spend` counts work and says when
+   * the budget is gone, and `over` settles then, so a load awaiting R2 can leave the block mid-file.
+   */
+  private startupBudget(): { spend: (bytes: number) => boolean; over: Promise<"over budget"> } {
+    const blockMs = this.engine.config.getNumber("loading-block-ms");
+    const budget = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
+    budget.start();
+    let overBudget!: () => void;
+    const over = new Promise<"over budget">((resolve) => (overBudget = () => resolve("over budget")));
+    const spend = (bytes: number): boolean => {
+      const spent = budget.spend(bytes);
+      if (spent) overBudget();
+      return spent;
+    };
+    return { spend, over };
+  }
+
+  /** After an RDB-only load (or the one before turning the AOF on), from the block or after it. */
+  private snapshotLoaded(): void {
+    this.lastLoadSeconds = (Date.now() - this.loading!.startedMs) / 1000;
+    this.loading = null;
+    // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
+    if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
+    this.armCron();
   }
 
   /** Replays the rest of the log a slice at a time, each a macrotask, so requests run between them. */
@@ -343,7 +364,7 @@ export class Shard extends DurableObject<Env> {
   }
 
   /** RDB-only mode: the newest complete snapshot, or the previous one when configured to fall back. */
-  private async loadNewestSnapshot(): Promise<void> {
+  private async loadNewestSnapshot(onBytes: (bytes: number) => void): Promise<void> {
     const store = this.snapshots.r2;
     const list = [...this.snapshots.snapshots].reverse();
     if (!store || list.length === 0) return;
@@ -351,8 +372,14 @@ export class Shard extends DurableObject<Env> {
     for (const snap of list) {
       try {
         this.engine.db.clear();
+        this.loading = { ...this.loading!, totalBytes: snap.size, loadedBytes: 0 };
         const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
-        if (!(await store.readInto(snap.key, (chunk) => loader.push(chunk)))) throw new Error(`snapshot ${snap.key} is missing from R2`);
+        const present = await store.readInto(snap.key, (chunk) => {
+          loader.push(chunk);
+          this.loading!.loadedBytes += chunk.length;
+          onBytes(chunk.length);
+        });
+        if (!present) throw new Error(`snapshot ${snap.key} is missing from R2`);
         const found = loader.finish().trailer.toString(16).padStart(16, "0");
         if (snap.checksum && found !== snap.checksum) throw new Error(`it is not the file the manifest recorded (checksum ${found}, expected ${snap.checksum})`);
         console.log(`DB loaded from snapshot ${snap.key}`);

@@ -94,28 +94,48 @@ describe("while loading", () => {
   });
 });
 
-describe("a large RDB base", () => {
-  it("streams from R2 after the start-up budget, between requests answered LOADING, then serves", async () => {
-    const name = uniq("base-in-slices");
-    const s = shardNamed(name);
-    await config(s, "appendfsync", "always");
-    await config(s, "aof-use-rdb-preamble", "yes");
-    // About 5 MB of RDB that LZF cannot shrink: five reads of R2 at least.
-    const value = (i: number) => Array.from({ length: 12 }, (_, j) => ((i * 7919 + j * 104729) % 2 ** 31).toString(36).padStart(12, "0")).join("");
-    for (let b = 0; b < 30; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b * 1000 + i}`, value(b * 1000 + i)]));
-    expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
-    await settle(s);
-    await exec(s, ["SET", "after", "1"]);
-    await config(s, "loading-block-ms", "0");
+describe("a large RDB file", () => {
+  // About 5 MB of RDB that LZF cannot shrink: five reads of R2 at least.
+  const KEYS = 30_000;
+  const value = (i: number) => Array.from({ length: 12 }, (_, j) => ((i * 7919 + j * 104729) % 2 ** 31).toString(36).padStart(12, "0")).join("");
+  const fill = async (s: ShardStub) => {
+    for (let b = 0; b < KEYS / 1000; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b * 1000 + i}`, value(b * 1000 + i)]));
+  };
+  /** After a crash: the shard answers LOADING with part of the dataset in memory, then serves all of it. */
+  const loadsBetweenRequests = async (name: string, expected: unknown[]) => {
     await abortAllDurableObjects();
     const back = shardNamed(name);
     await runInDurableObject(back, async (i: Shard) => {
       expect(i.loading).not.toBeNull();
-      expect(i.engine.db.size).toBeLessThan(30_000);
+      expect(i.engine.db.size).toBeLessThan(KEYS);
       expect((await i.execute([["DBSIZE"]], false, false)).replies).toEqual([{ error: LOADING }]);
+      expect(i.engine.execute(["INFO", "persistence"])).toMatch(/\r\nloading:1\r\n/);
     });
     await untilLoaded(back);
-    expect(await exec(back, ["DBSIZE"], ["GET", "k29999"], ["GET", "after"])).toEqual([30_001, value(29_999), "1"]);
+    expect(await exec(back, ["DBSIZE"], ["GET", `k${KEYS - 1}`], ["GET", "after"])).toEqual(expected);
+  };
+
+  it("an AOF base streams from R2 after the start-up budget, between requests answered LOADING", async () => {
+    const name = uniq("base-in-slices");
+    const s = shardNamed(name);
+    await config(s, "appendfsync", "always");
+    await config(s, "aof-use-rdb-preamble", "yes");
+    await fill(s);
+    expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+    await settle(s);
+    await exec(s, ["SET", "after", "1"]);
+    await config(s, "loading-block-ms", "0");
+    await loadsBetweenRequests(name, [KEYS + 1, value(KEYS - 1), "1"]);
+  });
+
+  it("so does an RDB-only snapshot", async () => {
+    const name = uniq("snapshot-in-slices");
+    const s = shardNamed(name);
+    await config(s, "appendonly", "no");
+    await fill(s);
+    await config(s, "loading-block-ms", "0");
+    expect(await one(s, "SAVE")).toEqual({ status: "OK" });
+    await loadsBetweenRequests(name, [KEYS, value(KEYS - 1), null]);
   });
 });
 
