@@ -6,6 +6,8 @@
 //   RDB-only:  recovered = model as of the last complete snapshot
 //   hybrid:    recovered = model, through rewrites (some still running at the crash) and current
 //              bases deleted, truncated or bit-flipped in R2 (recovery falls back to the previous one)
+//   hybrid, loading after the block: the same with loading-block-ms 0, so every load goes on between
+//              requests; some restarts see the cron's alarm mid-load, and some crash again mid-load
 // A prefix of the history, never reordered, never half a transaction.
 import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -57,7 +59,7 @@ function dump(ks: Keyspace): Record<string, unknown> {
 }
 
 /** "hybrid": appendfsync always with RDB bases in R2, rewrites now and then, and bases damaged in R2. */
-type Mode = "always" | "everysec" | "rdb" | "hybrid";
+type Mode = "always" | "everysec" | "rdb" | "hybrid" | "hybrid-sliced";
 type Batch = { commands: string[][]; atomic: boolean };
 
 /** A model engine that ran exactly these batches. */
@@ -70,8 +72,16 @@ function modelOf(history: Batch[]): Engine {
   return model;
 }
 
-async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise<void> {
-  const name = uniq(`fault-${mode}`);
+/** Lets a load that goes on between requests finish. */
+const untilLoaded = (s: Stub) =>
+  runInDurableObject(s, async (i: Shard) => {
+    while (i.loading) await new Promise((r) => setTimeout(r, 0));
+  });
+
+async function runFaultSuite(suite: Mode, seed: number, crashes: number): Promise<void> {
+  const name = uniq(`fault-${suite}`);
+  const sliced = suite === "hybrid-sliced";
+  const mode = sliced ? "hybrid" : suite;
   let s = shard(name);
   const rnd = seededRandom(seed);
   let model = new Engine();
@@ -85,7 +95,11 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
       : mode === "hybrid"
         ? [["appendonly", "yes"], ["appendfsync", "always"], ["aof-use-rdb-preamble", "yes"]]
         : [["appendonly", "yes"], ["appendfsync", mode], ["aof-use-rdb-preamble", "no"]];
+  // The cron rewrites whenever it runs, so rewrites also start from alarms, mid-load ones included
+  // (which must do nothing: test/not-serving.test.ts checks that on a load long enough to catch).
+  if (sliced) settings.push(["loading-block-ms", "0"], ["auto-aof-rewrite-percentage", "1"], ["auto-aof-rewrite-min-size", "1"]);
   let fallbacks = 0;
+  let loadsSeenMidway = 0;
   for (const [k, v] of settings) await call(s).execute([["CONFIG", "SET", k, v]], false, false);
 
   for (let crash = 0; crash < crashes; crash++) {
@@ -133,6 +147,19 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
     }
     await abortAllDurableObjects();
     s = shard(name);
+    if (sliced && rnd() < 0.5) {
+      // Mid-load: the cron's alarm fires (it must not expire, save or rewrite), or the shard crashes again.
+      const fire = rnd() < 0.5;
+      if (await runInDurableObject(s, (i: Shard) => i.loading !== null)) loadsSeenMidway++;
+      await runInDurableObject(s, async (i: Shard) => {
+        if (fire) await i.alarm();
+      });
+      if (rnd() < 0.5) {
+        await abortAllDurableObjects();
+        s = shard(name);
+      }
+    }
+    if (sliced) await untilLoaded(s);
     history = history.slice(0, durableCount);
     model = modelOf(history);
     const recovered = await runInDurableObject(s, (i: Shard) => {
@@ -142,6 +169,7 @@ async function runFaultSuite(mode: Mode, seed: number, crashes: number): Promise
     expect(recovered, `after crash ${crash}`).toEqual(dump(model.db));
   }
   if (mode === "hybrid") expect(fallbacks, "bases damaged along the way").toBeGreaterThan(5);
+  if (sliced) expect(loadsSeenMidway, "restarts that found the load still going").toBeGreaterThan(10);
 }
 
 describe("fault injection: crashes at random points under a mixed write load", () => {
@@ -156,5 +184,8 @@ describe("fault injection: crashes at random points under a mixed write load", (
   });
   it("hybrid (always, RDB bases) loses no acknowledged write through rewrites and bases damaged in R2", async () => {
     await runFaultSuite("hybrid", 404, 100);
+  });
+  it("hybrid loading between requests (loading-block-ms 0) loses nothing through alarms and crashes mid-load", async () => {
+    await runFaultSuite("hybrid-sliced", 505, 100);
   });
 });
