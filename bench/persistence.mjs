@@ -86,42 +86,60 @@ export async function persistenceBench(report) {
     for (const [k, v, x] of entriesOf(e.db)) rw.addKey(k, v, x);
     const aof = binaryToBytes(rw.take(0));
     const tail = binaryToBytes(encodeCommands(Array.from({ length: 50_000 }, (_, i) => ["SET", `key:${i * 7}`, `after:${i}`])));
+    // The best of three for each, after a full collection, each run's dataset dropped before the next
+    // (a single run on this shared machine moved by half from one bench to the next); redis-server's
+    // loads are the better of two.
     const time = (f) => {
-      const s = performance.now();
-      f();
-      return (performance.now() - s) / 1000;
+      let best = Infinity;
+      for (let run = 0; run < 3; run++) {
+        globalThis.gc?.();
+        const s = performance.now();
+        f();
+        best = Math.min(best, performance.now() - s);
+      }
+      return best / 1000;
     };
     const rowsOf = (bytes) => [{ seq: 1, data: bytes, valid: true, createdMs: 0 }];
     const tBase = time(() => loadRdbInto(new Engine().db, base, { checksum: true }));
-    const tAof = time(() => replayAof(new Engine(), rowsOf(aof)));
+    // (b) holds the same data as (c): the base in command form, then the same 50,000 commands.
+    const tAof = time(() => replayAof(new Engine(), [...rowsOf(aof), { ...rowsOf(tail)[0], seq: 2 }]));
     const tHybrid = time(() => {
       const x = new Engine();
       loadRdbInto(x.db, base, { checksum: true });
       replayAof(x, rowsOf(tail));
     });
+    const redisBest = async (args) => {
+      let best = Infinity;
+      for (let run = 0; run < 2; run++) {
+        const { r, seconds } = await redisLoadSeconds(redis, args);
+        await r.stop();
+        best = Math.min(best, seconds);
+      }
+      return best;
+    };
     const rec = [["durable-redis", tBase.toFixed(3), tAof.toFixed(3), tHybrid.toFixed(3)]];
     if (redis) {
       writeFileSync(join(dir, "base.rdb"), base);
-      let { r, seconds: rBase } = await redisLoadSeconds(redis, ["--dir", dir, "--dbfilename", "base.rdb", "--appendonly", "no"]);
-      await r.stop();
-      for (const [name, content] of [["aofonly", [aof]], ["hybrid", [base, tail]]]) {
+      const rBase = await redisBest(["--dir", dir, "--dbfilename", "base.rdb", "--appendonly", "no"]);
+      for (const [name, content] of [["aofonly", [aof, tail]], ["hybrid", [base, tail]]]) {
         const d = join(dir, name, "appendonlydir");
         mkdirSync(d, { recursive: true });
         const baseName = name === "aofonly" ? "appendonly.aof.1.base.aof" : "appendonly.aof.1.base.rdb";
         writeFileSync(join(d, baseName), content[0]);
-        writeFileSync(join(d, "appendonly.aof.1.incr.aof"), content[1] ?? new Uint8Array());
+        writeFileSync(join(d, "appendonly.aof.1.incr.aof"), content[1]);
         writeFileSync(join(d, "appendonly.aof.manifest"), `file ${baseName} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n`);
       }
-      const a = await redisLoadSeconds(redis, ["--dir", join(dir, "aofonly"), "--appendonly", "yes"]);
-      await a.r.stop();
-      const h = await redisLoadSeconds(redis, ["--dir", join(dir, "hybrid"), "--appendonly", "yes"]);
-      await h.r.stop();
-      rec.push(["redis-server 7", rBase.toFixed(3), a.seconds.toFixed(3), h.seconds.toFixed(3)]);
-      rec.push(["ours ÷ redis", (tBase / rBase).toFixed(2), (tAof / a.seconds).toFixed(2), (tHybrid / h.seconds).toFixed(2)]);
+      const rAof = await redisBest(["--dir", join(dir, "aofonly"), "--appendonly", "yes"]);
+      const rHybrid = await redisBest(["--dir", join(dir, "hybrid"), "--appendonly", "yes"]);
+      rec.push(["redis-server 7", rBase.toFixed(3), rAof.toFixed(3), rHybrid.toFixed(3)]);
+      rec.push(["ours ÷ redis", (tBase / rBase).toFixed(2), (tAof / rAof).toFixed(2), (tHybrid / rHybrid).toFixed(2)]);
+      rec.push(["pure AOF ÷ hybrid (redis)", "", "", (rAof / rHybrid).toFixed(1) + "×"]);
     }
     rec.push(["pure AOF ÷ hybrid (ours)", "", "", (tAof / tHybrid).toFixed(1) + "×"]);
-    report.table("Recovery of 500,000 keys (seconds)", ["", "(a) RDB base only", "(b) AOF only, no preamble", "(c) base + 50,000 commands"], rec,
-      "Goals: hybrid recovery ≤ 1.5 × Redis's own load time for the same data, and ≥ 5 × faster than pure-AOF replay. Our figures are the engine's load in Node (the shard's own work, without reading R2).");
+    report.table("Recovery of 500,000 keys (seconds)", ["", "(a) RDB base only", "(b) AOF only, no preamble, + 50,000", "(c) base + 50,000 commands"], rec,
+      "Goals: hybrid recovery ≤ 1.5 × Redis's own load time for the same data, and ≥ 5 × faster than pure-AOF replay. Our figures are the engine's load in Node (the shard's own work, without reading R2). " +
+        "(b) and (c) end with the same data and the same 50,000 logged commands, so even a base that cost nothing to load would make (c) at most 11 × faster than (b); " +
+        "5 × needs a base key to load in a tenth of the time a logged SET takes to replay, where loading and replaying a small string key do the same work (allocate key and value, insert).");
     void redisLoad;
   } finally {
     rmSync(dir, { recursive: true, force: true });
