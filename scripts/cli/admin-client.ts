@@ -67,7 +67,11 @@ export class AdminClient {
     const text = await res.text();
     let message = text;
     try {
-      message = (JSON.parse(text) as { error?: string }).error ?? text;
+      const parsed = JSON.parse(text) as { error?: string } | { shard: number; error?: string }[];
+      // Per-shard replies (BGSAVE, BGREWRITEAOF) carry each shard's refusal.
+      message = Array.isArray(parsed)
+        ? parsed.filter((r) => r.error).map((r) => `shard ${r.shard}: ${r.error}`).join("; ") || text
+        : (parsed.error ?? text);
     } catch {
       // Not JSON (a proxy's page): keep the text.
     }
