@@ -400,8 +400,9 @@ export class Shard extends DurableObject<Env> {
   /** Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves. */
   async execute(batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult> {
     if (this.loading) {
-      const err = errorReply(loadingError().message);
-      return { replies: atomic ? err : batch.map(() => err), token: this.bootId };
+      // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
+      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true });
+      return { replies, token: this.bootId };
     }
     if (this.loadError) {
       const err = errorReply(this.loadError);

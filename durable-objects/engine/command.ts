@@ -14,6 +14,7 @@ export type CommandFlag =
   | "fanout" // runs on every shard (KEYS, DBSIZE, FLUSHALL, …); the worker merges replies
   | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
   | "notxn" // not allowed inside /multi-exec
+  | "loading" // answered while the shard loads its dataset (Redis's CMD_LOADING: INFO, TIME, CONFIG, …)
   | "nopropagate"; // never logged even when it reports a change (e.g. CONFIG SET is logged by the shard itself)
 
 export interface CommandContext {

@@ -24,6 +24,30 @@ describe("dispatcher", () => {
     expect(engine.execute(["GET", "a"], { readonly: true })).toBe(null);
   });
 
+  it("while the dataset loads, answers only what Redis 7 answers then (its `loading` commands), after the usual checks", () => {
+    const { engine } = testEngine();
+    const LOADING = { error: "LOADING Redis is loading the dataset in memory" };
+    const replies = engine.executeBatch(
+      [["SET", "a", "1"], ["GET", "a"], ["PING"], ["DBSIZE"], ["ECHO", "x"], ["SELECT", "0"], ["CONFIG", "GET", "appendonly"], ["CONFIG", "SET", "appendonly", "no"], ["NOPE"], ["GET"]],
+      { datasetLoading: true },
+    );
+    expect(replies).toEqual([
+      LOADING,
+      LOADING,
+      LOADING, // PING is not among them in Redis 7.0
+      LOADING,
+      "x",
+      { status: "OK" },
+      ["appendonly", "yes"],
+      LOADING, // Redis runs it; switching the AOF mid-load would cut a base from a partial dataset
+      { error: "ERR unknown command 'NOPE', with args beginning with: " },
+      { error: "ERR wrong number of arguments for 'get' command" },
+    ]);
+    expect(engine.execute(["INFO", "server"], { datasetLoading: true })).toMatch(/^# Server\r\n/);
+    expect(engine.execute(["TIME"], { datasetLoading: true })).toHaveLength(2);
+    expect(engine.execute(["GET", "a"])).toBe(null);
+  });
+
   it("propagates SET EX as SET PXAT with an absolute time", () => {
     const { run, log, clock } = testEngine();
     expect(run("SET", "k", "v", "EX", 10)).toEqual({ status: "OK" });

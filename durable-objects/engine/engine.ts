@@ -7,7 +7,7 @@ import { COMMANDS } from "./commands/index.js";
 const BY_UPPER_NAME = new Map([...COMMANDS].map(([name, spec]) => [name.toUpperCase(), spec]));
 import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
 import { Config } from "./config.js";
-import { RedisError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
+import { RedisError, loading as loadingError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
 import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
@@ -27,6 +27,11 @@ export type PropagationSink = (commands: string[][]) => void;
 export interface ExecuteOptions {
   /** The caller holds a read-only token: write commands are refused. */
   readonly?: boolean;
+  /**
+   * The shard is still loading its dataset: as in Redis, only commands flagged `loading` run (INFO,
+   * TIME, CONFIG GET, …); the rest answer LOADING, after the unknown-command and arity checks.
+   */
+  datasetLoading?: boolean;
 }
 
 const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
@@ -171,6 +176,11 @@ export class Engine {
     if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
     if (opts.readonly && (spec.flags.includes("write") || spec.flags.includes("noreadonlytoken") || spec.flags.includes("admin"))) {
       return errorReply(noPermission(argv[0]).message);
+    }
+    // CONFIG SET waits as well (Redis allows it): turning the AOF on or off mid-load would cut a
+    // base from the part of the dataset loaded so far.
+    if (opts.datasetLoading && (!spec.flags.includes("loading") || (spec.name === "config" && argv[1]?.toLowerCase() === "set"))) {
+      return errorReply(loadingError().message);
     }
     if (inTransaction && spec.flags.includes("notxn")) {
       return errorReply(`ERR Command not allowed inside a transaction`);
