@@ -180,9 +180,9 @@ export class ShardAdmin {
         continue;
       }
       const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
-      const problem = await this.aof.loadRdbBase(base, (sink) => r2.readInto(base.key, sink), staged.db);
-      if (problem) {
-        problems.push(problem);
+      const loaded = await this.aof.loadRdbBase(base, (sink) => r2.readInto(base.key, sink), staged.db);
+      if ("problem" in loaded) {
+        problems.push(loaded.problem);
         continue;
       }
       staged.db.loading = true;

@@ -63,7 +63,9 @@ export interface AofHost {
  * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
  * records it.
  */
-export type RdbBaseWriter = (commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void) => Promise<unknown>;
+export type RdbBaseWriter = (
+  commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void,
+) => Promise<{ copiedBytes: number }>;
 
 interface RewriteState {
   cut: KeyspaceCut;
@@ -96,6 +98,8 @@ export class AofManager {
   rewrites = 0;
   /** Failed rewrites since the last one that succeeded (health checks alert on repeats). */
   rewriteFailures = 0;
+  /** Bytes the last rewrite's cut copied before a write changed them (aof_last_cow_size). */
+  private lastRewriteCowBytes = 0;
   /** Bytes of the log at the end of the last rewrite (or at start): the auto-rewrite baseline. */
   private baseSizeAtRewrite = 0;
 
@@ -148,6 +152,11 @@ export class AofManager {
 
   get enabled(): boolean {
     return this.engine.config.getBool("appendonly");
+  }
+
+  /** The running AOF-form rewrite's cut (an RDB-form rewrite is a snapshot in progress). */
+  get rewriteCut(): KeyspaceCut | null {
+    return this.rewrite?.cut ?? null;
   }
 
   get rewriteInProgress(): boolean {
@@ -245,20 +254,24 @@ export class AofManager {
    * after it. `read` feeds the object's bytes to a sink and says whether it exists. Returns null, or
    * what is wrong with the base (the keyspace then holds part of it and must be cleared).
    */
-  async loadRdbBase(base: RdbBase, read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>, into: Keyspace = this.engine.db): Promise<string | null> {
+  async loadRdbBase(
+    base: RdbBase,
+    read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>,
+    into: Keyspace = this.engine.db,
+  ): Promise<{ problem: string } | { keys: number; expired: number }> {
     into.loading = true;
     try {
       // An AOF base keeps keys that have expired: the increment may still refer to them.
       const loader = new RdbLoader(into, { checksum: true });
-      if (!(await read((chunk) => loader.push(chunk)))) return `the AOF base ${base.key} is missing from R2`;
-      const { trailer } = loader.finish();
+      if (!(await read((chunk) => loader.push(chunk)))) return { problem: `the AOF base ${base.key} is missing from R2` };
+      const { trailer, keys, expired } = loader.finish();
       const found = trailer.toString(16).padStart(16, "0");
       if (base.checksum && found !== base.checksum) {
-        return `the AOF base ${base.key} is not the file the manifest recorded (checksum ${found}, expected ${base.checksum})`;
+        return { problem: `the AOF base ${base.key} is not the file the manifest recorded (checksum ${found}, expected ${base.checksum})` };
       }
-      return null;
+      return { keys, expired };
     } catch (e) {
-      return `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}`;
+      return { problem: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}` };
     } finally {
       into.loading = false;
     }
@@ -396,7 +409,8 @@ export class AofManager {
       this.manifest = { base, history };
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     })
-      .then(() => {
+      .then(({ copiedBytes }) => {
+        this.lastRewriteCowBytes = copiedBytes;
         this.lastRewriteTimeSec = Math.round((this.host.clock() - startedMs) / 1000);
         this.rewrites++;
         this.baseSizeAtRewrite = this.currentSize();
@@ -454,6 +468,7 @@ export class AofManager {
       this.host.kv.put(MANIFEST_KEY, this.manifest);
     });
     this.lastRewriteTimeSec = Math.round((this.host.clock() - rw.startedMs) / 1000);
+    this.lastRewriteCowBytes = rw.cut.copiedBytes;
     this.rewrites++;
     this.baseSizeAtRewrite = this.currentSize();
     this.endRewrite(true);
@@ -488,13 +503,17 @@ export class AofManager {
       ["aof_current_rewrite_time_sec", this.rewrite ? Math.round((this.host.clock() - this.rewrite.startedMs) / 1000) : -1],
       ["aof_last_bgrewrite_status", this.lastRewriteOk ? "ok" : "err"],
       ["aof_rewrites", this.rewrites],
+      ["aof_rewrites_consecutive_failures", this.rewriteFailures],
       ["aof_last_write_status", this.lastWriteOk ? "ok" : "err"],
+      ["aof_last_cow_size", this.lastRewriteCowBytes],
+      ["module_fork_in_progress", 0],
+      ["module_fork_last_cow_size", 0],
       ["aof_current_size", this.currentSize()],
       ["aof_base_size", this.baseSize()],
+      ["aof_pending_rewrite", 0],
       ["aof_buffer_length", this.bufferBytes],
       ["aof_pending_bio_fsync", 0],
       ["aof_delayed_fsync", 0],
-      ["aof_rows_written", this.rowsWritten],
     ];
   }
 }

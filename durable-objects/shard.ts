@@ -48,6 +48,8 @@ export class Shard extends DurableObject<Env> {
   /** Set while recovery is still replaying (in slices, after the start-up budget). */
   loading: { startedMs: number; totalBytes: number; loadedBytes: number } | null = null;
   private lastLoadSeconds = 0;
+  /** Keys the last RDB load (a snapshot, or the AOF's RDB base) added, and those it dropped as expired. */
+  private lastRdbLoad = { keys: 0, expired: 0 };
   /** Set when recovery had to start from an earlier base than the manifest's current one. */
   private fellBackTo: RdbBase | null = null;
   private readonly bootId = Date.now().toString(36);
@@ -87,11 +89,7 @@ export class Shard extends DurableObject<Env> {
       bgrewriteaof: () => this.aof.startRewrite(),
       lastsave: () => Math.floor(this.snapshots.lastSaveMs / 1000),
     };
-    this.engine.server.sections.set("persistence", () => [
-      ...this.loadingInfo(),
-      ...this.snapshots.info(),
-      ...this.aof.info(),
-    ]);
+    this.engine.server.sections.set("persistence", () => this.persistenceInfo());
     ctx.blockConcurrencyWhile(async () => {
       try {
         await this.recover();
@@ -166,22 +164,44 @@ export class Shard extends DurableObject<Env> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
   }
 
-  /** INFO's loading fields, as Redis reports them while loading, plus how long the last load took. */
-  private loadingInfo(): [string, string | number][] {
+  /**
+   * INFO persistence: Redis 7's fields in Redis's order, then durable-redis's own. The save in
+   * progress is a forkless cut, so "copy on write" is what the cut copied before a write changed it,
+   * and the fork's progress is the cut's.
+   */
+  private persistenceInfo(): [string, string | number][] {
+    const cut = this.snapshots.inProgress?.cut ?? this.aof.rewriteCut;
     const l = this.loading;
-    if (!l) return [["loading", 0], ["async_loading", 0], ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)]];
-    const elapsed = (Date.now() - l.startedMs) / 1000;
-    const perc = l.totalBytes ? (l.loadedBytes * 100) / l.totalBytes : 0;
-    const eta = l.loadedBytes ? Math.round((elapsed * (l.totalBytes - l.loadedBytes)) / l.loadedBytes) : 1;
-    return [
-      ["loading", 1],
+    const fields: [string, string | number][] = [
+      ["loading", l ? 1 : 0],
       ["async_loading", 0],
-      ["loading_start_time", Math.floor(l.startedMs / 1000)],
-      ["loading_total_bytes", l.totalBytes],
-      ["loading_loaded_bytes", l.loadedBytes],
-      ["loading_loaded_perc", perc.toFixed(2)],
-      ["loading_eta_seconds", eta],
+      ["current_cow_peak", cut?.copiedBytes ?? 0],
+      ["current_cow_size", cut?.copiedBytes ?? 0],
+      ["current_cow_size_age", 0],
+      ["current_fork_perc", cut && cut.total > 0 ? ((cut.emittedKeys * 100) / cut.total).toFixed(2) : "0.00"],
+      ["current_save_keys_processed", cut?.emittedKeys ?? 0],
+      ["current_save_keys_total", cut?.total ?? 0],
+      ...this.snapshots.info(),
+      ["rdb_last_load_keys_expired", this.lastRdbLoad.expired],
+      ["rdb_last_load_keys_loaded", this.lastRdbLoad.keys],
+      ...this.aof.info(),
     ];
+    if (l) {
+      const elapsed = (Date.now() - l.startedMs) / 1000;
+      const perc = l.totalBytes ? (l.loadedBytes * 100) / l.totalBytes : 0;
+      const eta = l.loadedBytes ? Math.round((elapsed * (l.totalBytes - l.loadedBytes)) / l.loadedBytes) : 1;
+      fields.push(
+        ["loading_start_time", Math.floor(l.startedMs / 1000)],
+        ["loading_total_bytes", l.totalBytes],
+        ["loading_rdb_used_mem", 0],
+        ["loading_loaded_bytes", l.loadedBytes],
+        ["loading_loaded_perc", perc.toFixed(2)],
+        ["loading_eta_seconds", eta],
+      );
+    }
+    // durable-redis's own: snapshots kept in R2, log rows written, how long the last load took.
+    fields.push(["rdb_snapshots", this.snapshots.snapshots.length], ["aof_rows_written", this.aof.rowsWritten], ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)]);
+    return fields;
   }
 
   /** SAVE (blocking: nothing else runs until it is stored) and BGSAVE. Replies are Redis's texts. */
@@ -318,7 +338,7 @@ export class Shard extends DurableObject<Env> {
       const base = candidates[i];
       if (base.kind === "rdb") {
         const r2 = this.snapshots.r2;
-        const problem = await this.aof.loadRdbBase(base, async (sink) => {
+        const loaded = await this.aof.loadRdbBase(base, async (sink) => {
           if (!r2) return false;
           return r2.readInto(base.key, (chunk) => {
             sink(chunk);
@@ -326,15 +346,16 @@ export class Shard extends DurableObject<Env> {
             onBaseBytes(chunk.length);
           });
         });
-        if (problem) {
+        if ("problem" in loaded) {
           this.engine.db.clear();
           this.loading!.loadedBytes = 0;
           const next = candidates[i + 1];
-          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: problem, offset: 0, commands: 0 } };
-          console.error(`${problem}: falling back to the previous base ${next.key} and the log since it`);
+          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: loaded.problem, offset: 0, commands: 0 } };
+          console.error(`${loaded.problem}: falling back to the previous base ${next.key} and the log since it`);
           this.fellBackTo = next;
           continue;
         }
+        this.lastRdbLoad = loaded;
       }
       const steps = this.aof.recoverSteps(base);
       return { steps, first: steps.next() };
@@ -380,8 +401,10 @@ export class Shard extends DurableObject<Env> {
           onBytes(chunk.length);
         });
         if (!present) throw new Error(`snapshot ${snap.key} is missing from R2`);
-        const found = loader.finish().trailer.toString(16).padStart(16, "0");
+        const { trailer, keys, expired } = loader.finish();
+        const found = trailer.toString(16).padStart(16, "0");
         if (snap.checksum && found !== snap.checksum) throw new Error(`it is not the file the manifest recorded (checksum ${found}, expected ${snap.checksum})`);
+        this.lastRdbLoad = { keys, expired };
         console.log(`DB loaded from snapshot ${snap.key}`);
         return;
       } catch (e) {

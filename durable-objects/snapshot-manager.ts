@@ -108,7 +108,7 @@ export class SnapshotManager {
    * Takes a snapshot: the cut is taken now (synchronously), the walk and upload run in slices.
    * Resolves once the snapshot is complete and recorded, or rejects (the previous one stays current).
    */
-  async save(opts: SaveOptions = {}): Promise<SnapshotRecord> {
+  async save(opts: SaveOptions = {}): Promise<{ record: SnapshotRecord; copiedBytes: number }> {
     const store = this.host.store;
     if (!store) throw new Error("no R2 bucket bound for snapshots");
     if (this.inProgress) throw new Error("Background save already in progress");
@@ -167,8 +167,9 @@ export class SnapshotManager {
         this.lastOk = true;
         this.saves++;
       }
-      this.lastCowBytes = cut.copiedBytes;
-      return record;
+      // An AOF base's copies are the rewrite's (aof_last_cow_size), not a save's.
+      if (!opts.aofBase) this.lastCowBytes = cut.copiedBytes;
+      return { record, copiedBytes: cut.copiedBytes };
     } catch (e) {
       if (!opts.aofBase) this.lastOk = false;
       if (upload) await upload.abort();
@@ -191,8 +192,7 @@ export class SnapshotManager {
       ["rdb_last_bgsave_time_sec", this.lastDurationSec],
       ["rdb_current_bgsave_time_sec", this.inProgress ? Math.round((now - this.inProgress.startedMs) / 1000) : -1],
       ["rdb_saves", this.saves],
-      ["rdb_last_cow_size", this.inProgress ? this.inProgress.cut.copiedBytes : this.lastCowBytes],
-      ["rdb_snapshots", this.snapshots.length],
+      ["rdb_last_cow_size", this.lastCowBytes],
     ];
   }
 }

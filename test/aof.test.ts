@@ -3,7 +3,7 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import { type ShardStub as Stub, exec, execOn, one, shardNamed, uniq } from "./helpers.js";
+import { type ShardStub as Stub, exec, execOn, one, settle, shardNamed, uniq } from "./helpers.js";
 
 const shard = (name = uniq("aof")): Stub => shardNamed(name);
 const txn = (stub: Stub, ...batch: (string | number)[][]) => execOn(stub, batch, true);
@@ -298,6 +298,49 @@ describe("AOF rewrite", () => {
     for (const field of ["loading:0", "aof_enabled:1", "aof_rewrite_in_progress:0", "aof_last_bgrewrite_status:ok", "aof_last_write_status:ok", "aof_delayed_fsync:0"]) {
       expect(info).toContain(`${field}\r\n`);
     }
+  });
+
+  it("INFO persistence has Redis 7.0's fields in Redis's order, then durable-redis's own", async () => {
+    const s = shard();
+    const info = (await one(s, "INFO", "persistence")) as string;
+    const names = info.split("\r\n").slice(1, -1).map((line) => line.split(":")[0]);
+    // As redis-server 7.0.15 prints them with appendonly yes.
+    const redis = [
+      "loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age", "current_fork_perc",
+      "current_save_keys_processed", "current_save_keys_total", "rdb_changes_since_last_save", "rdb_bgsave_in_progress",
+      "rdb_last_save_time", "rdb_last_bgsave_status", "rdb_last_bgsave_time_sec", "rdb_current_bgsave_time_sec", "rdb_saves",
+      "rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded", "aof_enabled", "aof_rewrite_in_progress",
+      "aof_rewrite_scheduled", "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec", "aof_last_bgrewrite_status",
+      "aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status", "aof_last_cow_size", "module_fork_in_progress",
+      "module_fork_last_cow_size", "aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length",
+      "aof_pending_bio_fsync", "aof_delayed_fsync",
+    ];
+    expect(names).toEqual([...redis, "rdb_snapshots", "aof_rows_written", "loading_last_duration_sec"]);
+  });
+
+  it("reports a rewrite in progress as the fork's progress and copy-on-write, and its copies after", async () => {
+    const s = shard();
+    await config(s, "aof-use-rdb-preamble", "no");
+    await exec(s, ...Array.from({ length: 3000 }, (_, i) => ["SET", `k${i}`, "v".repeat(100)]));
+    const field = (info: string, name: string) => new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec(info)![1];
+    const during = await runInDurableObject(s, (i: Shard) => {
+      i.aof.startRewrite();
+      i.aof.rewriteStep(); // one slice: part of the keys written out
+      i.engine.execute(["SET", "k2999", "changed"]); // not written out yet: copied first
+      return i.engine.execute(["INFO", "persistence"]) as string;
+    });
+    expect(field(during, "aof_rewrite_in_progress")).toBe("1");
+    expect(field(during, "current_save_keys_total")).toBe("3000");
+    const processed = Number(field(during, "current_save_keys_processed"));
+    expect(processed).toBeGreaterThan(0);
+    expect(processed).toBeLessThan(3000);
+    expect(field(during, "current_fork_perc")).toBe(((processed * 100) / 3000).toFixed(2));
+    expect(Number(field(during, "current_cow_size"))).toBeGreaterThan(100);
+    await settle(s);
+    const after = (await one(s, "INFO", "persistence")) as string;
+    expect(field(after, "current_save_keys_total")).toBe("0");
+    expect(field(after, "aof_last_cow_size")).toBe(field(during, "current_cow_size"));
+    expect(field(after, "rdb_last_cow_size")).toBe("0");
   });
 });
 

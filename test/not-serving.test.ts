@@ -126,6 +126,7 @@ describe("a large RDB file", () => {
     await exec(s, ["SET", "after", "1"]);
     await config(s, "loading-block-ms", "0");
     await loadsBetweenRequests(name, [KEYS + 1, value(KEYS - 1), "1"]);
+    expect(await one(shardNamed(name), "INFO", "persistence")).toContain(`\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:${KEYS}\r\n`);
   });
 
   it("so does an RDB-only snapshot", async () => {

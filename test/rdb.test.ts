@@ -64,6 +64,21 @@ describe("BGSAVE", () => {
     expect(info).toMatch(/rdb_last_cow_size:[1-9]\d*\r\n/);
   });
 
+  it("INFO reports what the last load added and what it dropped as expired (rdb_last_load_keys_*)", async () => {
+    const name = uniq("load-keys");
+    const s = shard(name);
+    await config(s, "appendonly", "no");
+    // Saved while alive by a clock ten seconds behind; expired by the time the shard loads it.
+    await runInDurableObject(s, (i: Shard) => {
+      i.clockOffset = -10_000;
+    });
+    await exec(s, ["SET", "a", "1"], ["SET", "b", "2"], ["SET", "soon", "x", "PX", "5000"], ["SAVE"]);
+    await abortAllDurableObjects();
+    const info = (await one(shardNamed(name), "INFO", "persistence")) as string;
+    expect(info).toContain("\r\nrdb_last_load_keys_expired:1\r\nrdb_last_load_keys_loaded:2\r\n");
+    expect(await exec(shardNamed(name), ["DBSIZE"])).toEqual([2]);
+  });
+
   it("LASTSAVE moves and changes since the last save are counted", async () => {
     const s = shard();
     await config(s, "appendonly", "no");

@@ -35,13 +35,12 @@ export class KeyspaceCut {
   ) {
     this.data = keyspace.data;
     this.expires = keyspace.expires;
+    this.total = keyspace.data.size;
     this.iterator = this.data.entries();
   }
 
-  /** Number of keys at the cut (for progress). */
-  get total(): number {
-    return this.data.size;
-  }
+  /** Number of keys at the cut (for progress: INFO's current_save_keys_total). */
+  readonly total: number;
 
   /** Wire this to the keyspace's before-write hook while the cut is open. */
   beforeWrite(key: string): void {
