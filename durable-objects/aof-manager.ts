@@ -508,12 +508,17 @@ export class AofManager {
       ["aof_last_cow_size", this.lastRewriteCowBytes],
       ["module_fork_in_progress", 0],
       ["module_fork_last_cow_size", 0],
-      ["aof_current_size", this.currentSize()],
-      ["aof_base_size", this.baseSize()],
-      ["aof_pending_rewrite", 0],
-      ["aof_buffer_length", this.bufferBytes],
-      ["aof_pending_bio_fsync", 0],
-      ["aof_delayed_fsync", 0],
+      // As Redis: the log's own fields only while there is one.
+      ...(this.enabled
+        ? ([
+            ["aof_current_size", this.currentSize()],
+            ["aof_base_size", this.baseSize()],
+            ["aof_pending_rewrite", 0],
+            ["aof_buffer_length", this.bufferBytes],
+            ["aof_pending_bio_fsync", 0],
+            ["aof_delayed_fsync", 0],
+          ] as [string, number][])
+        : []),
     ];
   }
 }
