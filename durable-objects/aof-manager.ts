@@ -251,8 +251,9 @@ export class AofManager {
 
   /**
    * Streams an RDB base into the engine (or another keyspace), before recoverSteps replays the log
-   * after it. `read` feeds the object's bytes to a sink and says whether it exists. Returns null, or
-   * what is wrong with the base (the keyspace then holds part of it and must be cleared).
+   * after it. `read` feeds the object's bytes to a sink and says whether it exists. Returns the keys
+   * loaded (none dropped as expired: the log may still refer to them), or what is wrong with the
+   * base (the keyspace then holds part of it and must be cleared).
    */
   async loadRdbBase(
     base: RdbBase,
