@@ -259,11 +259,12 @@ export class AofManager {
     base: RdbBase,
     read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>,
     into: Keyspace = this.engine.db,
+    onAux?: (key: string, value: string) => void,
   ): Promise<{ problem: string } | { keys: number; expired: number }> {
     into.loading = true;
     try {
       // An AOF base keeps keys that have expired: the increment may still refer to them.
-      const loader = new RdbLoader(into, { checksum: true });
+      const loader = new RdbLoader(into, { checksum: true, onAux });
       if (!(await read((chunk) => loader.push(chunk)))) return { problem: `the AOF base ${base.key} is missing from R2` };
       const { trailer, keys, expired } = loader.finish();
       const found = trailer.toString(16).padStart(16, "0");

@@ -46,7 +46,7 @@ export class Shard extends DurableObject<Env> {
   /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
   loadError: string | null = null;
   /** Set while recovery is still replaying (in slices, after the start-up budget). */
-  loading: { startedMs: number; totalBytes: number; loadedBytes: number } | null = null;
+  loading: { startedMs: number; totalBytes: number; loadedBytes: number; rdbUsedMem?: number } | null = null;
   private lastLoadSeconds = 0;
   /** Keys the last RDB load (a snapshot, or the AOF's RDB base) added, and those it dropped as expired. */
   private lastRdbLoad = { keys: 0, expired: 0 };
@@ -193,7 +193,7 @@ export class Shard extends DurableObject<Env> {
       fields.push(
         ["loading_start_time", Math.floor(l.startedMs / 1000)],
         ["loading_total_bytes", l.totalBytes],
-        ["loading_rdb_used_mem", 0],
+        ["loading_rdb_used_mem", l.rdbUsedMem ?? 0],
         ["loading_loaded_bytes", l.loadedBytes],
         ["loading_loaded_perc", perc.toFixed(2)],
         ["loading_eta_seconds", eta],
@@ -318,6 +318,11 @@ export class Shard extends DurableObject<Env> {
     setTimeout(slice, 0);
   }
 
+  /** The RDB being loaded says how much memory its writer used (INFO's loading_rdb_used_mem). */
+  private readonly noteRdbAux = (key: string, value: string): void => {
+    if (key === "used-mem" && this.loading) this.loading.rdbUsedMem = Number(value) || 0;
+  };
+
   /** A load that threw: refuse to serve, saying why (a throw in the constructor would reset the object in a loop). */
   private recoveryFailed(e: unknown): void {
     this.loading = null;
@@ -338,14 +343,19 @@ export class Shard extends DurableObject<Env> {
       const base = candidates[i];
       if (base.kind === "rdb") {
         const r2 = this.snapshots.r2;
-        const loaded = await this.aof.loadRdbBase(base, async (sink) => {
-          if (!r2) return false;
-          return r2.readInto(base.key, (chunk) => {
-            sink(chunk);
-            this.loading!.loadedBytes += chunk.length;
-            onBaseBytes(chunk.length);
-          });
-        });
+        const loaded = await this.aof.loadRdbBase(
+          base,
+          async (sink) => {
+            if (!r2) return false;
+            return r2.readInto(base.key, (chunk) => {
+              sink(chunk);
+              this.loading!.loadedBytes += chunk.length;
+              onBaseBytes(chunk.length);
+            });
+          },
+          this.engine.db,
+          this.noteRdbAux,
+        );
         if ("problem" in loaded) {
           this.engine.db.clear();
           this.loading!.loadedBytes = 0;
@@ -394,7 +404,7 @@ export class Shard extends DurableObject<Env> {
       try {
         this.engine.db.clear();
         this.loading = { ...this.loading!, totalBytes: snap.size, loadedBytes: 0 };
-        const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum") });
+        const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum"), onAux: this.noteRdbAux });
         const present = await store.readInto(snap.key, (chunk) => {
           loader.push(chunk);
           this.loading!.loadedBytes += chunk.length;

@@ -42,6 +42,14 @@ function expected(entry: any): unknown {
 
 describe("RDB decoder on Redis 7.0.15's own files", () => {
   const positives = Object.entries(manifest).filter(([name, f]) => f.kind === "rdb" && !name.startsWith("negative/") && name !== "rdb/streams.rdb");
+
+  it("hands each AUX field to onAux as it decodes, the same fields as the result", () => {
+    const seen: [string, string][] = [];
+    const result = decodeRdb(fixture("rdb/all.rdb"), () => {}, { onAux: (k, v) => seen.push([k, v]) });
+    expect(Object.fromEntries(seen)).toEqual(result.aux);
+    expect(seen.map(([k]) => k)).toContain("used-mem");
+  });
+
   for (const [name, f] of positives) {
     it(`decodes ${name} to exactly its manifest`, () => {
       const got: Record<string, unknown[]> = {};

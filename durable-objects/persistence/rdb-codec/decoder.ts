@@ -15,6 +15,8 @@ import { type ReadProblem, RdbReader, latin1 } from "./reader.js";
 export interface DecodeOptions {
   /** Verify the CRC-64 trailer (a stored 0 means "not computed" and is accepted). */
   checksum?: boolean;
+  /** Each AUX field as it is decoded (a loader reports `used-mem` before the keys have come). */
+  onAux?: (key: string, value: string) => void;
 }
 
 export interface DecodeResult {
@@ -363,7 +365,9 @@ export class RdbDecoder {
         return;
       case Opcode.AUX: {
         const k = r.string();
-        this.aux[k] = r.string();
+        const v = r.string();
+        this.aux[k] = v;
+        this.opts.onAux?.(k, v);
         return;
       }
       case Opcode.EXPIRETIME_MS:
