@@ -1,5 +1,6 @@
 // A shard that is loading, or that could not load its data, does nothing that reads the dataset:
-// no save, no rewrite, no active expiry (as Redis runs no cron work while loading). A restore is
+// no save, no rewrite, no active expiry (as Redis runs no cron work while loading). A large RDB
+// file loads between requests answered LOADING once the start-up budget is spent. A restore is
 // how an operator mends a shard that refuses to serve: the restored dataset replaces the log.
 import { SELF, abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
