@@ -3,31 +3,10 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import { type ShardStub as Stub, exec, execOn, one, settle, shardNamed, uniq } from "./helpers.js";
+import { type ShardStub as Stub, exec, execOn, logBytes, one, setLog, settle, shardNamed, uniq, untilLoaded } from "./helpers.js";
 
 const shard = (name = uniq("aof")): Stub => shardNamed(name);
 const txn = (stub: Stub, ...batch: (string | number)[][]) => execOn(stub, batch, true);
-
-/** Raw bytes of the shard's log (every segment row, in order). */
-async function logBytes(stub: Stub): Promise<string> {
-  return runInDurableObject(stub, (_i: Shard, state) => {
-    let out = "";
-    for (const row of state.storage.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments ORDER BY seq")) {
-      out += String.fromCharCode(...new Uint8Array(row.data));
-    }
-    return out;
-  });
-}
-
-/** Replaces the log with these bytes (one row), to stage Redis's corrupt-AOF scenarios. */
-async function setLog(stub: Stub, bytes: string): Promise<void> {
-  await runInDurableObject(stub, async (_i: Shard, state) => {
-    state.storage.sql.exec("DELETE FROM aof_segments");
-    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
-    const { crc32 } = await import("../durable-objects/persistence/crc32.js");
-    state.storage.sql.exec("INSERT INTO aof_segments (seq, data, crc, created_ms) VALUES (1, ?, ?, 0)", data, crc32(data));
-  });
-}
 
 const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
 
@@ -364,9 +343,7 @@ describe("loading in slices", () => {
     expect(info).toMatch(/loading_loaded_perc:\d+\.\d\d\r\n/);
     expect(info).toMatch(/loading_eta_seconds:\d+\r\n/);
     // Let the slices run (each is a macrotask) until the shard serves.
-    await runInDurableObject(s, async (i: Shard) => {
-      while (i.loading) await new Promise((r) => setTimeout(r, 0));
-    });
+    await untilLoaded(s);
     expect(await one(s, "DBSIZE")).toBe(10_000);
     expect(await one(s, "INFO", "persistence")).toMatch(/loading:0\r\n/);
   });

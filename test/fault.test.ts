@@ -15,7 +15,7 @@ import { Engine } from "../durable-objects/engine/engine.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { seededRandom } from "../durable-objects/engine/testing.js";
 import type { Shard, ShardResult } from "../durable-objects/shard.js";
-import { type ShardStub as Stub, settle, shardNamed as shard, uniq } from "./helpers.js";
+import { type ShardStub as Stub, settle, shardNamed as shard, uniq, untilLoaded } from "./helpers.js";
 const call = (s: Stub) => s as unknown as Pick<Shard, "execute">;
 
 /** Far-future absolute expiries keep model and shard in step whatever their clocks say. */
@@ -71,12 +71,6 @@ function modelOf(history: Batch[]): Engine {
   }
   return model;
 }
-
-/** Lets a load that goes on between requests finish. */
-const untilLoaded = (s: Stub) =>
-  runInDurableObject(s, async (i: Shard) => {
-    while (i.loading) await new Promise((r) => setTimeout(r, 0));
-  });
 
 async function runFaultSuite(suite: Mode, seed: number, crashes: number): Promise<void> {
   const name = uniq(`fault-${suite}`);

@@ -3,6 +3,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll } from "vitest";
 import type { Shard, ShardResult } from "../durable-objects/shard.js";
+import { crc32 } from "../durable-objects/persistence/crc32.js";
 
 export const TOKEN = "test-token";
 export const READONLY_TOKEN = "test-readonly-token";
@@ -58,4 +59,28 @@ export const one = async (stub: ShardStub, ...argv: (string | number)[]): Promis
 export const settle = (stub: ShardStub): Promise<void> =>
   runInDurableObject(stub, async (i: Shard) => {
     while (i.snapshots.inProgress || i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
+  });
+
+/** Yields inside the shard until a load that goes on between requests (after loading-block-ms) is done. */
+export const untilLoaded = (stub: ShardStub): Promise<void> =>
+  runInDurableObject(stub, async (i: Shard) => {
+    while (i.loading) await new Promise((r) => setTimeout(r, 0));
+  });
+
+/** Raw bytes of the shard's log (every segment row, in order), as a binary string. */
+export const logBytes = (stub: ShardStub): Promise<string> =>
+  runInDurableObject(stub, (_i: Shard, state) => {
+    let out = "";
+    for (const row of state.storage.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM aof_segments ORDER BY seq")) {
+      out += String.fromCharCode(...new Uint8Array(row.data));
+    }
+    return out;
+  });
+
+/** Replaces the log with these bytes in one row (with its checksum), to stage a log Redis would find corrupt. */
+export const setLog = (stub: ShardStub, bytes: string): Promise<void> =>
+  runInDurableObject(stub, (_i: Shard, state) => {
+    state.storage.sql.exec("DELETE FROM aof_segments");
+    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+    state.storage.sql.exec("INSERT INTO aof_segments (seq, data, crc, created_ms) VALUES (1, ?, ?, 0)", data, crc32(data));
   });
