@@ -112,27 +112,41 @@ export async function httpBench(report) {
     );
 
     // appendonly no / appendfsync everysec / always, side by side, and storage rows per 1,000 writes.
-    const policyRows = [];
-    const ops = {};
-    for (const [label, settings] of [
+    // Three rounds, the policies taking turns within each, and each policy's best round: on this shared
+    // machine one run of a few seconds can move by half, and a slow spell would otherwise fall on
+    // whichever policy happened to run then.
+    const policies = [
       ["appendonly no", [["appendonly", "no"]]],
       ["appendfsync everysec", [["appendonly", "yes"], ["appendfsync", "everysec"]]],
       ["appendfsync always", [["appendonly", "yes"], ["appendfsync", "always"]]],
-    ]) {
-      for (const [k, v] of settings) await call(ours.url, "/", ["CONFIG", "SET", k, v]);
-      const rowsBefore = await rowsWritten(ours.url);
-      const r = await load(ours.url, "/", setBody, { inFlight: 32, total: 6000 });
-      // everysec's last row is written by its timer within a second.
-      await new Promise((res) => setTimeout(res, 1100));
-      const rows = (await rowsWritten(ours.url)) - rowsBefore;
-      ops[label] = r.ops;
-      policyRows.push([label, fmt(r.ops), fmt(r.p50), fmt(r.p99), r.requests, rows, ((rows * 1000) / r.requests).toFixed(1), (r.ops / ops["appendonly no"]).toFixed(2)]);
+    ];
+    const best = {};
+    const written = {};
+    for (let round = 0; round < 3; round++) {
+      for (const [label, settings] of policies) {
+        for (const [k, v] of settings) await call(ours.url, "/", ["CONFIG", "SET", k, v]);
+        const rowsBefore = await rowsWritten(ours.url);
+        const r = await load(ours.url, "/", setBody, { inFlight: 32, total: 6000 });
+        // everysec's last row is written by its timer within a second.
+        await new Promise((res) => setTimeout(res, 1100));
+        const rows = (await rowsWritten(ours.url)) - rowsBefore;
+        const w = (written[label] ??= { requests: 0, rows: 0 });
+        w.requests += r.requests;
+        w.rows += rows;
+        if (best[label] === undefined || r.ops > best[label].ops) best[label] = r;
+      }
     }
+    const policyRows = policies.map(([label]) => {
+      const r = best[label];
+      const w = written[label];
+      return [label, fmt(r.ops), fmt(r.p50), fmt(r.p99), w.requests, w.rows, ((w.rows * 1000) / w.requests).toFixed(1), (r.ops / best["appendonly no"].ops).toFixed(2)];
+    });
     report.table(
       "AOF policies: SET at 32 in flight",
       ["policy", "ops/s", "p50 ms", "p99 ms", "writes", "SQLite rows written", "rows per 1,000 writes", "ops/s ÷ appendonly no"],
       policyRows,
-      "Goals: everysec ≥ 0.9 × no, always ≥ 0.5 × no; everysec writes ≤ 1 row per second per shard.",
+      "Ops/s and latencies are each policy's best of three rounds taken in turn; writes and rows are the three rounds together. " +
+        "Goals: everysec ≥ 0.9 × no, always ≥ 0.5 × no; everysec writes ≤ 1 row per second per shard.",
     );
   } finally {
     await ours.mf.dispose();
