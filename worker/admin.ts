@@ -59,7 +59,7 @@ admin.onError((err) => {
 admin.use("*", async (c, next) => {
   const token = requestToken(c.req.raw, new URL(c.req.url));
   if (!c.env.ADMIN_TOKEN) return json({ error: "WRONGPASS no admin token is configured (wrangler secret put ADMIN_TOKEN)" }, 401);
-  if (token === null || !(await tokenEquals(token, c.env.ADMIN_TOKEN))) {
+  if (token === null || !tokenEquals(token, c.env.ADMIN_TOKEN)) {
     return json({ error: "WRONGPASS invalid or missing admin token" }, 401);
   }
   await next();

@@ -15,6 +15,9 @@ type AppEnv = { Bindings: Env };
 
 const DEFAULT_MAX_REQUEST = 10 * 1024 * 1024;
 
+/** Request bodies are UTF-8 JSON; one decoder serves every request (decode without `stream` keeps no state). */
+const utf8 = new TextDecoder();
+
 function limits(env: Env) {
   return {
     request: Number(env.MAX_REQUEST_BYTES) || DEFAULT_MAX_REQUEST,
@@ -106,7 +109,7 @@ app.all("*", async (c) => {
   if (!env.REST_TOKEN && !env.READONLY_REST_TOKEN) {
     return errorJson(401, "WRONGPASS no auth token is configured on this deployment (wrangler secret put REST_TOKEN)");
   }
-  const access = await dataAccess(requestToken(req, url), env);
+  const access = dataAccess(requestToken(req, url), env);
   if (access === null) return errorJson(401, "WRONGPASS invalid or missing auth token");
   const readonly = access === "readonly";
   const lim = limits(env);
@@ -119,7 +122,7 @@ app.all("*", async (c) => {
   if (path === "/pipeline" || path === "/multi-exec") {
     if (method !== "POST" && method !== "PUT") return errorJson(405, "ERR method not allowed");
     const body = await readBody(req, lim.request);
-    const commands = jsonCommands(parseJson(new TextDecoder().decode(body)));
+    const commands = jsonCommands(parseJson(utf8.decode(body)));
     checkRecords(commands, lim.record);
     let replies: Reply[];
     let tokens: string[];
@@ -143,7 +146,7 @@ app.all("*", async (c) => {
   if (path === "/" || path === "") {
     if (method === "GET" || method === "HEAD") return json(`{"result":"durable-redis"}`, 200);
     const body = await readBody(req, lim.request);
-    argv = jsonCommand(parseJson(new TextDecoder().decode(body)));
+    argv = jsonCommand(parseJson(utf8.decode(body)));
   } else {
     argv = pathCommand(path);
     if (method === "POST" || method === "PUT") {

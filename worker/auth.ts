@@ -1,29 +1,26 @@
 // Token checks: the write token, the read-only token, the admin token. Compared in constant time
-// (over SHA-256 digests, so lengths leak nothing either); never logged.
+// (no early exit, and nothing about the configured token's length shows either); never logged.
 
 export type Access = "write" | "readonly" | "admin" | null;
 
-const encoder = new TextEncoder();
-
-async function digest(s: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", encoder.encode(s));
+/**
+ * Whether `given` is the configured `secret` (non-empty). Every character of `given` is compared,
+ * against the secret repeated, and the differences are folded together with no early exit: the time
+ * taken depends on the length of what the caller sent, which the caller knows, and on nothing of the
+ * secret's, its length included. This replaced SHA-256 digests compared with timingSafeEqual, which
+ * gave the same guarantee but took about a tenth of the isolate's busy time in a CPU profile of the
+ * bench's single GETs in workerd.
+ */
+function secretEquals(given: string, secret: string): boolean {
+  const n = given.length;
+  const m = secret.length;
+  let diff = n ^ m;
+  for (let i = 0; i < n; i++) diff |= given.charCodeAt(i) ^ secret.charCodeAt(i % m);
+  return diff === 0;
 }
 
-/** The configured tokens' digests, computed once per isolate (keyed by the secret, which callers never choose). */
-const configuredDigests = new Map<string, Promise<ArrayBuffer>>();
-function configuredDigest(token: string): Promise<ArrayBuffer> {
-  let d = configuredDigests.get(token);
-  if (d === undefined) configuredDigests.set(token, (d = digest(token)));
-  return d;
-}
-
-async function matches(given: ArrayBuffer, expected: string | undefined): Promise<boolean> {
-  if (!expected) return false;
-  return crypto.subtle.timingSafeEqual(given, await configuredDigest(expected));
-}
-
-export async function tokenEquals(given: string, expected: string | undefined): Promise<boolean> {
-  return matches(await digest(given), expected);
+export function tokenEquals(given: string, expected: string | undefined): boolean {
+  return !!expected && secretEquals(given, expected);
 }
 
 /** The token a request carries: `Authorization: Bearer …` or `?_token=…`. */
@@ -43,11 +40,10 @@ export interface Tokens {
 }
 
 /** What the token grants on the data API (the admin token is not a data token). */
-export async function dataAccess(token: string | null, env: Tokens): Promise<Access> {
+export function dataAccess(token: string | null, env: Tokens): Access {
   if (token === null) return null;
-  // One digest per request: both comparisons always run, so timing does not tell which token matched.
-  const given = await digest(token);
-  const write = await matches(given, env.REST_TOKEN);
-  const read = await matches(given, env.READONLY_REST_TOKEN);
+  // Both comparisons always run, so timing does not tell which token matched.
+  const write = tokenEquals(token, env.REST_TOKEN);
+  const read = tokenEquals(token, env.READONLY_REST_TOKEN);
   return write ? "write" : read ? "readonly" : null;
 }
