@@ -5,9 +5,10 @@ export type Access = "write" | "readonly" | "admin" | null;
 
 /**
  * Whether `given` is the configured `secret` (non-empty). Every character of `given` is compared,
- * against the secret repeated, and the differences are folded together with no early exit: the time
- * taken depends on the length of what the caller sent, which the caller knows, and on nothing of the
- * secret's, its length included. This replaced SHA-256 digests compared with timingSafeEqual: the
+ * against the secret repeated, and the differences are folded together with no early exit and no
+ * branch on them: the loop runs once per character the caller sent, whatever those characters are
+ * and however long the secret is, so how long a guess takes does not show how close it came, nor the
+ * secret's length. This replaced SHA-256 digests compared with timingSafeEqual: the
  * same guarantee, without an asynchronous crypto call on every request. (A CPU profile of single GETs
  * in workerd put about a tenth of the isolate's time in the digest; timed over whole requests, what
  * the change saves is within this machine's noise, about 5%.)
