@@ -9,7 +9,7 @@ import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { RdbLoader } from "./persistence/rdb-codec/index.js";
+import { RdbLoader, crcHex } from "./persistence/rdb-codec/index.js";
 import { MAX_ROW_BYTES, type SegmentRow, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
@@ -267,7 +267,7 @@ export class AofManager {
       const loader = new RdbLoader(into, { checksum: true, onAux });
       if (!(await read((chunk) => loader.push(chunk)))) return { problem: `the AOF base ${base.key} is missing from R2` };
       const { trailer, keys, expired } = loader.finish();
-      const found = trailer.toString(16).padStart(16, "0");
+      const found = crcHex(trailer);
       if (base.checksum && found !== base.checksum) {
         return { problem: `the AOF base ${base.key} is not the file the manifest recorded (checksum ${found}, expected ${base.checksum})` };
       }

@@ -13,7 +13,7 @@ import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
-import { RdbLoader } from "./persistence/rdb-codec/index.js";
+import { RdbLoader, crcHex } from "./persistence/rdb-codec/index.js";
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -412,7 +412,7 @@ export class Shard extends DurableObject<Env> {
         });
         if (!present) throw new Error(`snapshot ${snap.key} is missing from R2`);
         const { trailer, keys, expired } = loader.finish();
-        const found = trailer.toString(16).padStart(16, "0");
+        const found = crcHex(trailer);
         if (snap.checksum && found !== snap.checksum) throw new Error(`it is not the file the manifest recorded (checksum ${found}, expected ${snap.checksum})`);
         this.lastRdbLoad = { keys, expired };
         console.log(`DB loaded from snapshot ${snap.key}`);

@@ -5,7 +5,7 @@
 import { SliceBudget } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { RdbWriter } from "./persistence/rdb-codec/index.js";
+import { RdbWriter, crcHex } from "./persistence/rdb-codec/index.js";
 import { type R2SnapshotStore, type SnapshotUpload } from "./persistence/r2-snapshot-store.js";
 import { type SaveRule, dueRule, parseSaveRules } from "./persistence/save-rules.js";
 
@@ -147,7 +147,7 @@ export class SnapshotManager {
       }
       const obj = await upload.complete();
       const record: SnapshotRecord = { key, size: obj.size, seq, createdMs: startedMs, aofBase: !!opts.aofBase };
-      if (writer.trailer !== 0n) record.checksum = writer.trailer.toString(16).padStart(16, "0");
+      if (writer.trailer !== 0n) record.checksum = crcHex(writer.trailer);
       const retain = this.engine.config.getNumber("rdb-retain-snapshots");
       let dropped: SnapshotRecord[] = [];
       this.host.transaction(() => {

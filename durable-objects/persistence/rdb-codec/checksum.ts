@@ -91,3 +91,8 @@ export class Crc64 {
 export function crc64(bytes: Uint8Array): bigint {
   return new Crc64().update(bytes).value;
 }
+
+/** A CRC-64 as manifests and snapshot records keep it, to tell one file from another: 16 hex digits. */
+export function crcHex(crc: bigint): string {
+  return crc.toString(16).padStart(16, "0");
+}
