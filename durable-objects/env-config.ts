@@ -1,24 +1,20 @@
-// Default Redis configuration from wrangler vars (APPENDFSYNC → appendfsync, …). CONFIG SET
-// overrides them at runtime and each shard keeps its overrides in its own storage.
+// Default Redis configuration from wrangler vars: a var named after a Redis parameter in capitals
+// with underscores (APPENDFSYNC → appendfsync, AUTO_AOF_REWRITE_MIN_SIZE → auto-aof-rewrite-min-size)
+// sets it. CONFIG SET overrides them at runtime and each shard keeps its overrides in its own storage.
 
-const VAR_TO_PARAM: Record<string, string> = {
-  APPENDONLY: "appendonly",
-  APPENDFSYNC: "appendfsync",
-  AOF_USE_RDB_PREAMBLE: "aof-use-rdb-preamble",
-  AOF_LOAD_TRUNCATED: "aof-load-truncated",
-  AOF_RETAIN_BASES: "aof-retain-bases",
-  SAVE: "save",
-  MAXMEMORY: "maxmemory",
-  MAXMEMORY_POLICY: "maxmemory-policy",
-  DIR: "dir",
-  DBFILENAME: "dbfilename",
-};
+import { isConfigParam } from "./engine/config.js";
+
+/** The var a parameter is read from: `aof-use-rdb-preamble` → `AOF_USE_RDB_PREAMBLE`. */
+export function varName(param: string): string {
+  return param.toUpperCase().replace(/-/g, "_");
+}
 
 export function configFromEnv(env: object): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, param] of Object.entries(VAR_TO_PARAM)) {
-    const v = (env as Record<string, unknown>)[name];
-    if (typeof v === "string") out[param] = v;
+  for (const [name, v] of Object.entries(env)) {
+    if (typeof v !== "string" || name !== name.toUpperCase()) continue;
+    const param = name.toLowerCase().replace(/_/g, "-");
+    if (isConfigParam(param)) out[param] = v;
   }
   return out;
 }

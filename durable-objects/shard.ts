@@ -9,6 +9,7 @@ import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
 import { RedisError, loading as loadingError } from "./engine/errors.js";
 import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
 import { configFromEnv } from "./env-config.js";
+import { r2Prefix } from "./engine/config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
@@ -79,7 +80,7 @@ export class Shard extends DurableObject<Env> {
         return this.aof.lastSeq();
       },
       isProtected: (key) => this.aof.isBase(key),
-      store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, `${this.engine.config.get("dir")}/${this.shardName}/`) : null,
+      store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, () => `${r2Prefix(this.engine.config.get("dir"))}/${this.shardName}/`) : null,
     });
     if (env.SNAPSHOTS) this.aof.setRdbBaseWriter((commit) => this.snapshots.save({ aofBase: true, onCommitted: commit }));
     this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));

@@ -38,6 +38,16 @@ function validateSave(v: string): string | null {
   return null;
 }
 
+/** A path turned R2 prefix must name something: "/" or "" would put every shard's files at the bucket's root. */
+function validateDir(v: string): string | null {
+  return r2Prefix(v) === "" ? "No such file or directory" : null;
+}
+
+/** `dir` as an R2 prefix: "/var/lib/redis/" → "var/lib/redis" (no leading or trailing slashes, no empty parts). */
+export function r2Prefix(dir: string): string {
+  return dir.split("/").filter((part) => part !== "" && part !== ".").join("/");
+}
+
 const INT_MAX = 2 ** 31 - 1;
 const PARAMS: Param[] = [
   { name: "appendonly", kind: { type: "bool" }, default: "yes" },
@@ -55,7 +65,18 @@ const PARAMS: Param[] = [
   { name: "rdb-retain-snapshots", kind: { type: "int", min: 1, max: 1000 }, default: "2" },
   { name: "rdb-load-fallback", kind: { type: "bool" }, default: "no" },
   { name: "dbfilename", kind: { type: "string" }, default: "dump.rdb" },
-  { name: "dir", kind: { type: "string" }, default: "durable-redis" },
+  // The R2 prefix of each shard's snapshots and bases (a path such as /var/lib/redis/ names the prefix
+  // var/lib/redis): new files go there at once; files already recorded keep their keys.
+  { name: "dir", kind: { type: "string", validate: validateDir }, default: "durable-redis" },
+  // Accepted as written in Redis's persistence guide, with no effect here: the log lives in SQLite
+  // rows, not in a folder (GET /admin/aof exports it as one file); a rewrite never blocks or delays
+  // the log's writes (there is no fsync to skip); the log and snapshots are written in rows and
+  // multipart parts (always incremental); and there are no replicas.
+  { name: "appenddirname", kind: { type: "string", validate: validateDir }, default: "appendonlydir" },
+  { name: "no-appendfsync-on-rewrite", kind: { type: "bool" }, default: "no" },
+  { name: "aof-rewrite-incremental-fsync", kind: { type: "bool" }, default: "yes" },
+  { name: "rdb-save-incremental-fsync", kind: { type: "bool" }, default: "yes" },
+  { name: "replica-read-only", alias: "slave-read-only", kind: { type: "bool" }, default: "yes" },
   { name: "maxmemory", kind: { type: "memory" }, default: String(100 * 1024 * 1024) },
   {
     name: "maxmemory-policy",

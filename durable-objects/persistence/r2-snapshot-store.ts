@@ -91,13 +91,13 @@ export class SnapshotUpload {
 export class R2SnapshotStore {
   constructor(
     private readonly bucket: R2Bucket,
-    /** `<dir>/<shard>/` */
-    private readonly prefix: string,
+    /** `<dir>/<shard>/`, asked for each new file: CONFIG SET dir takes effect without a restart. */
+    private readonly prefix: () => string,
   ) {}
 
   /** `<dir>/<shard>/<stem>-<time>-<seq>.rdb`, zero-padded so names sort by time. */
   keyFor(stem: string, timeMs: number, seq: number): string {
-    return `${this.prefix}${stem}-${String(timeMs).padStart(15, "0")}-${String(seq).padStart(12, "0")}.rdb`;
+    return `${this.prefix()}${stem}-${String(timeMs).padStart(15, "0")}-${String(seq).padStart(12, "0")}.rdb`;
   }
 
   startUpload(key: string, metadata: Record<string, string> = {}): Promise<SnapshotUpload> {
@@ -134,7 +134,7 @@ export class R2SnapshotStore {
     const out: SnapshotInfo[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.bucket.list({ prefix: this.prefix, cursor });
+      const page = await this.bucket.list({ prefix: this.prefix(), cursor });
       for (const o of page.objects) out.push({ key: o.key, size: o.size, uploadedMs: o.uploaded.getTime() });
       cursor = page.truncated ? page.cursor : undefined;
     } while (cursor);
