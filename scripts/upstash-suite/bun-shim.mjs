@@ -4,7 +4,29 @@
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 
-export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, it } from "vitest";
+import { expect, test as vitestTest } from "vitest";
+
+export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from "vitest";
+
+// Bun's matchers that vitest lacks.
+expect.extend({
+  toBeTrue: (received) => ({ pass: received === true, message: () => `expected ${received} to be true` }),
+  toBeFalse: (received) => ({ pass: received === false, message: () => `expected ${received} to be false` }),
+});
+
+/** Bun takes a test's timeout (or options) after its function; vitest before it. */
+function bunOrder(run) {
+  return (name, fn, options) => (options === undefined ? run(name, fn) : run(name, typeof options === "number" ? { timeout: options } : options, fn));
+}
+export const test = Object.assign(bunOrder(vitestTest), {
+  skip: bunOrder(vitestTest.skip),
+  only: bunOrder(vitestTest.only),
+  todo: vitestTest.todo,
+  each: vitestTest.each,
+  if: (cond) => bunOrder(vitestTest.runIf(cond)),
+  skipIf: (cond) => bunOrder(vitestTest.skipIf(cond)),
+});
+export const it = test;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
