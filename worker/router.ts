@@ -2,10 +2,10 @@
 // splits the multi-key commands that may span shards, fans out keyspace-wide ones, and merges
 // replies back in request order. One RPC per shard per request.
 
-import { arityOk, keyPositions } from "../durable-objects/engine/command.js";
+import { type ResponsePolicy, arityOk, keyPositions, routingTips } from "../durable-objects/engine/command.js";
 import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
-import { type ErrorReply, type Reply, OK, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
+import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
 import { sortKeyPatterns } from "../durable-objects/engine/commands/sort.js";
 import { keySlot, patternSlot, slotShard } from "./slots.js";
 
@@ -49,25 +49,27 @@ interface Plan {
 
 const first = (r: Reply[]): Reply => r[0];
 const firstError = (r: Reply[]): Reply | undefined => r.find((x) => isErrorReply(x));
-const sum = (r: Reply[]): Reply => firstError(r) ?? r.reduce<number>((a, b) => a + (b as number), 0);
 
-/** Commands whose keys may be split across shards, with how to merge the pieces. */
-const SPLITTABLE: Record<string, { step: number; merge: (parts: Reply[], order: number[][], keys: number) => Reply }> = {
-  mget: {
-    step: 1,
-    merge(parts, order, keys) {
-      const err = firstError(parts);
-      if (err) return err;
-      const out: Reply[] = new Array(keys);
-      parts.forEach((p, i) => (p as Reply[]).forEach((v, j) => (out[order[i][j]] = v)));
-      return out;
-    },
+/**
+ * How the replies of a command's parts merge, by its response policy (see ResponsePolicy). `order`
+ * holds, for a split command, the positions of each part's keys among the keys sent.
+ */
+const MERGE: Record<ResponsePolicy, (parts: Reply[], order: number[][], keys: number) => Reply> = {
+  all_succeeded: (r) => r[0],
+  agg_sum: (r) => r.reduce<number>((a, b) => a + (b as number), 0),
+  agg_min: (r) => Math.min(...(r as number[])),
+  agg_logical_and: (r) => (r[0] as number[]).map((_, i) => (r.every((x) => (x as number[])[i] === 1) ? 1 : 0)),
+  concat: (r) => (r as Reply[][]).flat(),
+  key_order(parts, order, keys) {
+    const out: Reply[] = new Array(keys);
+    parts.forEach((p, i) => (p as Reply[]).forEach((v, j) => (out[order[i][j]] = v)));
+    return out;
   },
-  mset: { step: 2, merge: (parts) => firstError(parts) ?? OK },
-  del: { step: 1, merge: sum },
-  unlink: { step: 1, merge: sum },
-  exists: { step: 1, merge: sum },
-  touch: { step: 1, merge: sum },
+  random_nonnull(r) {
+    const found = r.filter((x) => x !== null);
+    return found.length ? found[Math.floor(Math.random() * found.length)] : null;
+  },
+  sections: (r) => (r as string[]).map((text, i) => `# Shard ${i}\r\n${text}`).join("\r\n"),
 };
 
 export class Router {
@@ -83,58 +85,40 @@ export class Router {
     const spec = COMMANDS.get(argv[0].toLowerCase());
     // Unknown or badly sized commands go to shard 0, whose engine answers with Redis's error text.
     if (!spec || !arityOk(spec, argv.length) || this.shards === 1) return single(0);
-    const name = spec.name;
-    if (spec.flags.includes("fanout")) return name === "scan" ? this.planScan(argv) : this.planFanout(name, argv);
+    const tips = routingTips(spec, argv);
+    if (tips.request === "special") return this.planScan(argv);
+    if (tips.request === "all_shards") return this.planAllShards(argv, tips.response ?? "all_succeeded");
     const positions = keyPositions(spec, argv);
     if (positions.length === 0) return single(0);
     const patternError = sortPatternError(argv);
     if (patternError) return { parts: [], merge: () => patternError };
     const shardOf = positions.map((p) => this.shardOfKey(argv[p]));
+    const split = tips.request === "multi_shard";
     if (shardOf.every((s) => s === shardOf[0])) {
       // Same shard is not enough for a multi-key command: Redis Cluster requires one slot.
-      const split = SPLITTABLE[name];
       if (split || positions.every((p) => keySlot(argv[p]) === keySlot(argv[positions[0]]))) return single(shardOf[0]);
       return { parts: [], merge: () => errorReply(crossSlot().message) };
     }
-    const split = SPLITTABLE[name];
     if (!split) return { parts: [], merge: () => errorReply(crossSlot().message) };
     const byShard = new Map<number, { argv: string[]; order: number[] }>();
     positions.forEach((p, i) => {
       let group = byShard.get(shardOf[i]);
       if (!group) byShard.set(shardOf[i], (group = { argv: [argv[0]], order: [] }));
-      for (let k = 0; k < split.step; k++) group.argv.push(argv[p + k]);
+      for (let k = 0; k < spec.step; k++) group.argv.push(argv[p + k]);
       group.order.push(i);
     });
     const groups = [...byShard.entries()];
+    const merge = MERGE[tips.response ?? "all_succeeded"];
     return {
       parts: groups.map(([shard, g]) => ({ shard, argv: g.argv })),
-      merge: (replies) => split.merge(replies, groups.map(([, g]) => g.order), positions.length),
+      merge: (replies) => firstError(replies) ?? merge(replies, groups.map(([, g]) => g.order), positions.length),
     };
   }
 
-  private planFanout(name: string, argv: string[]): Plan {
+  private planAllShards(argv: string[], response: ResponsePolicy): Plan {
     const parts = Array.from({ length: this.shards }, (_, shard) => ({ shard, argv }));
-    const merge = (r: Reply[]): Reply => {
-      const err = firstError(r);
-      if (err) return err;
-      switch (name) {
-        case "dbsize":
-          return sum(r);
-        case "keys":
-          return (r as Reply[][]).flat();
-        case "randomkey": {
-          const found = r.filter((x) => x !== null);
-          return found.length ? found[Math.floor(Math.random() * found.length)] : null;
-        }
-        case "lastsave":
-          return Math.min(...(r as number[]));
-        case "info":
-          return (r as string[]).map((text, i) => `# Shard ${i}\r\n${text}`).join("\r\n");
-        default:
-          return r[0];
-      }
-    };
-    return { parts, merge };
+    const merge = MERGE[response];
+    return { parts, merge: (r) => firstError(r) ?? merge(r, [], 0) };
   }
 
   /** SCAN walks the shards in turn: cursor = inner cursor × shards + shard. */
@@ -166,7 +150,7 @@ export class Router {
     for (const argv of batch) {
       const spec = COMMANDS.get(argv[0].toLowerCase());
       if (!spec || !arityOk(spec, argv.length)) continue;
-      if (spec.flags.includes("fanout")) return errorReply(crossSlot().message);
+      if (routingTips(spec, argv).request !== "keyed" && keyPositions(spec, argv).length === 0) return errorReply(crossSlot().message);
       const patternError = sortPatternError(argv);
       if (patternError) return patternError;
       for (const p of keyPositions(spec, argv)) {

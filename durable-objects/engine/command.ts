@@ -11,7 +11,6 @@ export type CommandFlag =
   | "denyoom" // refused when used memory is over maxmemory
   | "fast" // O(1) or O(log n)
   | "admin" // server administration
-  | "fanout" // runs on every shard (KEYS, DBSIZE, FLUSHALL, …); the worker merges replies
   | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
   | "notxn" // not allowed inside /multi-exec
   | "loading" // answered while the shard loads its dataset (Redis's CMD_LOADING: INFO, TIME, CONFIG, …)
@@ -61,6 +60,43 @@ export interface PersistenceHost {
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
 
+/**
+ * How the worker routes a command over several shards, after Redis's command tips
+ * (request_policy / response_policy in its command JSON).
+ * - `keyed` (the default): the shard of its keys, which must share one slot (else CROSSSLOT); no keys: shard 0.
+ * - `multi_shard`: its keys may span shards; it is split into one command per shard holding that
+ *   shard's keys (each key with the `step - 1` arguments after it), and the replies merged.
+ * - `all_shards`: every shard runs it; the replies merged.
+ * - `special`: the router plans it itself (SCAN's cursor walks the shards in turn).
+ */
+export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "special";
+
+/**
+ * How the replies of a split or fanned-out command merge. The first error reply wins in every case.
+ * - `all_succeeded`: the first shard's reply (they agree: OK, CONFIG GET's values, …).
+ * - `agg_sum` / `agg_min`: the sum / the least of integer replies.
+ * - `agg_logical_and`: element by element over arrays of 0/1 (SCRIPT EXISTS).
+ * - `concat`: arrays joined (KEYS).
+ * - `key_order`: one element per key, put back in the order of the keys sent (MGET).
+ * - `random_nonnull`: one non-null reply at random, else null (RANDOMKEY).
+ * - `sections`: texts joined under a `# Shard N` heading each (INFO).
+ */
+export type ResponsePolicy = "all_succeeded" | "agg_sum" | "agg_min" | "agg_logical_and" | "concat" | "key_order" | "random_nonnull" | "sections";
+
+export interface RoutingTips {
+  request: RequestPolicy;
+  response?: ResponsePolicy;
+}
+
+const KEYED: RoutingTips = { request: "keyed" };
+
+/** A command's routing tips for these arguments (a command's subcommands may route differently). */
+export function routingTips(spec: CommandSpec, argv: string[]): RoutingTips {
+  const tips = spec.tips;
+  if (tips === undefined) return KEYED;
+  return typeof tips === "function" ? tips(argv) : tips;
+}
+
 export interface CommandSpec {
   /** Lower-case name. */
   name: string;
@@ -73,6 +109,8 @@ export interface CommandSpec {
   step: number;
   /** For commands whose key positions depend on their arguments (ZUNIONSTORE numkeys, SORT STORE, …). */
   keys?: (argv: string[]) => number[];
+  /** How the worker routes it over several shards; absent: by its keys. */
+  tips?: RoutingTips | ((argv: string[]) => RoutingTips);
   handler: Handler;
 }
 
@@ -82,11 +120,12 @@ export function command(
   flags: readonly CommandFlag[],
   keys: [first: number, last: number, step: number] | ((argv: string[]) => number[]),
   handler: Handler,
+  tips?: CommandSpec["tips"],
 ): CommandSpec {
   if (typeof keys === "function") {
-    return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, keys, handler };
+    return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, keys, handler, tips };
   }
-  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler };
+  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, tips };
 }
 
 /** Argument positions of the keys in argv, from the table entry. */

@@ -324,10 +324,10 @@ function object(ctx: CommandContext, argv: string[]): Reply {
 }
 
 export const keyCommands: CommandSpec[] = [
-  command("del", -2, ["write"], [1, -1, 1], del),
-  command("unlink", -2, ["write", "fast"], [1, -1, 1], del),
-  command("exists", -2, ["readonly", "fast"], [1, -1, 1], exists),
-  command("touch", -2, ["readonly", "fast"], [1, -1, 1], exists),
+  command("del", -2, ["write"], [1, -1, 1], del, { request: "multi_shard", response: "agg_sum" }),
+  command("unlink", -2, ["write", "fast"], [1, -1, 1], del, { request: "multi_shard", response: "agg_sum" }),
+  command("exists", -2, ["readonly", "fast"], [1, -1, 1], exists, { request: "multi_shard", response: "agg_sum" }),
+  command("touch", -2, ["readonly", "fast"], [1, -1, 1], exists, { request: "multi_shard", response: "agg_sum" }),
   command("type", 2, ["readonly", "fast"], [1, 1, 1], type),
   command("expire", -3, ["write", "fast"], [1, 1, 1], expire),
   command("pexpire", -3, ["write", "fast"], [1, 1, 1], expire),
@@ -338,9 +338,9 @@ export const keyCommands: CommandSpec[] = [
   command("expiretime", 2, ["readonly", "fast"], [1, 1, 1], ttl),
   command("pexpiretime", 2, ["readonly", "fast"], [1, 1, 1], ttl),
   command("persist", 2, ["write", "fast"], [1, 1, 1], persist),
-  command("keys", 2, ["readonly", "fanout", "noreadonlytoken"], [0, 0, 0], keys),
-  command("scan", -2, ["readonly", "fanout", "noreadonlytoken"], [0, 0, 0], scan),
-  command("randomkey", 1, ["readonly", "fanout"], [0, 0, 0], randomkey),
+  command("keys", 2, ["readonly", "noreadonlytoken"], [0, 0, 0], keys, { request: "all_shards", response: "concat" }),
+  command("scan", -2, ["readonly", "noreadonlytoken"], [0, 0, 0], scan, { request: "special" }),
+  command("randomkey", 1, ["readonly"], [0, 0, 0], randomkey, { request: "all_shards", response: "random_nonnull" }),
   command("rename", 3, ["write"], [1, 2, 1], rename),
   command("renamenx", 3, ["write", "fast"], [1, 2, 1], rename),
   command("copy", -3, ["write", "denyoom"], [1, 2, 1], copy),

@@ -1,0 +1,63 @@
+// The router over four engines standing in for four shards: how each routing policy on the command
+// table (Redis's request_policy / response_policy tips) splits, fans out and merges.
+import { describe, expect, it } from "vitest";
+import { testEngine } from "../durable-objects/engine/testing.js";
+import { Router, type ShardCaller } from "./router.js";
+import { keySlot, slotShard } from "./slots.js";
+
+function cluster(shards = 4) {
+  const engines = Array.from({ length: shards }, () => testEngine().engine);
+  const calls: [number, string[][]][] = [];
+  const call: ShardCaller = async (shard, batch) => {
+    calls.push([shard, batch]);
+    return { replies: engines[shard].executeBatch(batch), token: "t" };
+  };
+  const router = new Router(shards);
+  const run = async (...argv: string[]) => (await router.pipeline([argv], false, call)).replies[0];
+  return { engines, calls, run, shardOf: (key: string) => slotShard(keySlot(key), shards) };
+}
+
+/** Keys that land on different shards. */
+function spread(c: ReturnType<typeof cluster>, n: number): string[] {
+  const keys: string[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; keys.length < n; i++) {
+    const s = c.shardOf(`k${i}`);
+    if (!seen.has(s)) {
+      seen.add(s);
+      keys.push(`k${i}`);
+    }
+  }
+  return keys;
+}
+
+describe("routing by the command table's tips", () => {
+  it("splits multi_shard commands by shard and merges by key order, sum and success", async () => {
+    const c = cluster();
+    const [a, b, d] = spread(c, 3);
+    expect(await c.run("MSET", a, "1", b, "2", d, "3")).toEqual({ status: "OK" });
+    expect(c.calls.length).toBe(3);
+    expect(await c.run("MGET", d, "missing", a, b)).toEqual(["3", null, "1", "2"]);
+    expect(await c.run("EXISTS", a, b, d, a)).toBe(4);
+    expect(await c.run("DEL", a, b)).toBe(2);
+  });
+
+  it("fans all_shards commands out and merges by sum, concatenation and sections", async () => {
+    const c = cluster();
+    const keys = spread(c, 4);
+    for (const k of keys) await c.run("SET", k, "v");
+    expect(await c.run("DBSIZE")).toBe(4);
+    expect(((await c.run("KEYS", "*")) as string[]).sort()).toEqual([...keys].sort());
+    const info = (await c.run("INFO", "keyspace")) as string;
+    expect(info.match(/^# Shard \d/gm)).toEqual(["# Shard 0", "# Shard 1", "# Shard 2", "# Shard 3"]);
+    expect(await c.run("FLUSHALL")).toEqual({ status: "OK" });
+    expect(await c.run("DBSIZE")).toBe(0);
+  });
+
+  it("answers CROSSSLOT for keyed multi-key commands over slots, before any shard runs", async () => {
+    const c = cluster();
+    const [a, b] = spread(c, 2);
+    expect(await c.run("SUNIONSTORE", a, b)).toEqual({ error: "CROSSSLOT Keys in request don't hash to the same slot" });
+    expect(c.calls).toEqual([]);
+  });
+});
