@@ -3,6 +3,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Generous per-test limits: on a shared, loaded machine a property test or a crash loop can take far
+// longer than its usual second or two, and speed is the bench's business, not the tests'. A test
+// that truly hangs is still stopped, by scripts/run-tests.mjs.
+const SLOW_MACHINE = { testTimeout: 120_000, hookTimeout: 120_000 };
+
 function workerdProject(name: string, shards: string, include: string[], exclude: string[] = []) {
   return {
     plugins: [
@@ -25,7 +30,7 @@ function workerdProject(name: string, shards: string, include: string[], exclude
         },
       }),
     ],
-    test: { name, include, exclude },
+    test: { name, include, exclude, ...SLOW_MACHINE },
   };
 }
 
@@ -40,6 +45,7 @@ export default defineConfig({
           name: "node",
           include: ["durable-objects/**/*.test.ts", "worker/**/*.test.ts", "scripts/**/*.test.ts"],
           environment: "node",
+          ...SLOW_MACHINE,
         },
       },
       workerdProject("workerd", "1", ["test/**/*.test.ts"], ["test/sharding.test.ts"]),
