@@ -6,6 +6,7 @@
 //        [--profile default|small|both] [--limit 50] [--no-history] [--family zsets] [--mutation 0.03]
 //        [--kinds reply,state,encoding,final,replay] [--coverage] [--summary (grouped by command)]
 //        [--strict-lex (compare lex ranges over mixed scores, which Redis leaves unspecified)]
+//        [--only geo,zsets (generate only these families' commands)]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +39,7 @@ const limit = Number(option("limit", "50"));
 const family = option("family", null);
 const mutationRate = Number(option("mutation", "0.03"));
 const kinds = option("kinds", null)?.split(",");
+const only = option("only", null)?.split(",");
 
 const dir = mkdtempSync(join(tmpdir(), "differential-cli-"));
 const out = join(dir, "differential.mjs");
@@ -58,7 +60,7 @@ const results = [];
 try {
   for (const seed of seeds) {
     for (const profile of profiles) {
-      const result = await d.runDifferential(ref.conn, { seed, count, profile, mutationRate, strictLex: flag("strict-lex") });
+      const result = await d.runDifferential(ref.conn, { seed, count, profile, mutationRate, strictLex: flag("strict-lex"), families: only });
       if (family) result.mismatches = result.mismatches.filter((m) => m.family === family);
       if (kinds) result.mismatches = result.mismatches.filter((m) => kinds.includes(m.kind));
       if (result.mismatches.length > 0) failed++;

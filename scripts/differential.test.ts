@@ -27,6 +27,11 @@ describe.skipIf(missing && !required)("differential test against redis-server 7"
     [2, "small"],
     [3, "default"],
   ];
+  it("seed 4 (geo commands only): 3,000 geo commands answer as Redis answers and leave the same data", async () => {
+    const result = await runDifferential(conn, { seed: 4, count: 3_000, families: ["geo"] });
+    if (result.mismatches.length > 0) throw new Error(`${formatSummary([result], 20)}\n\nin order:\n${formatResult(result, { limit: 20 })}`);
+  }, 120_000);
+
   for (const [seed, profile] of runs) {
     it(`seed ${seed} (${profile} encoding thresholds): 10,000 commands answer as Redis answers and leave the same data`, async () => {
       const result = await runDifferential(conn, { seed, count: 10_000, profile });

@@ -158,3 +158,48 @@ export function incrByFloat(current: string | undefined, increment: string, notC
 }
 
 const ZERO: LongDouble = { kind: "finite", negative: false, significand: 0n, exponent: 0 };
+
+/** A double as the long double it widens to (exactly: every double is one). */
+export function fromDouble(x: number): LongDouble {
+  if (!Number.isFinite(x)) return { kind: "inf", negative: x < 0 };
+  const negative = x < 0 || Object.is(x, -0);
+  let m = Math.abs(x);
+  if (m === 0) return { kind: "finite", negative, significand: 0n, exponent: 0 };
+  // Scale to an integer significand below 2^53; powers of two scale exactly.
+  let exponent = 0;
+  while (m >= 2 ** 53) {
+    m /= 2;
+    exponent++;
+  }
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    exponent--;
+  }
+  return { kind: "finite", negative, significand: BigInt(m), exponent };
+}
+
+/**
+ * C's "%.<digits>f" of a double (glibc: the exact binary value, rounded half to even), as Redis
+ * prints coordinates in error texts ("%f" is six digits). Infinities print as "inf"/"-inf".
+ */
+export function formatFixed(x: number, digits: number): string {
+  const v = fromDouble(x);
+  if (v.kind === "inf") return v.negative ? "-inf" : "inf";
+  let q: bigint;
+  if (v.exponent >= 0) q = (v.significand << BigInt(v.exponent)) * 10n ** BigInt(digits);
+  else {
+    const den = 1n << BigInt(-v.exponent);
+    const n = v.significand * 10n ** BigInt(digits);
+    q = n / den;
+    const r = n - q * den;
+    if (2n * r > den || (2n * r === den && (q & 1n) === 1n)) q++;
+  }
+  const text = q.toString().padStart(digits + 1, "0");
+  const body = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return v.negative ? "-" + body : body;
+}
+
+/** A double as Redis's addReplyHumanLongDouble prints it: "%.17Lf" with trailing zeros cut. */
+export function formatHumanDouble(x: number): string {
+  return formatLongDoubleHuman(fromDouble(x));
+}

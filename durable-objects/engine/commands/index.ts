@@ -12,6 +12,7 @@ import { zsetCommands } from "./zsets.js";
 import { hyperloglogCommands } from "./hyperloglog.js";
 import { bitCommands } from "./bits.js";
 import { sortCommands } from "./sort.js";
+import { geoCommands } from "./geo.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -25,6 +26,7 @@ const families: CommandSpec[][] = [
   hyperloglogCommands,
   bitCommands,
   sortCommands,
+  geoCommands,
 ];
 
 export const COMMANDS = new Map<string, CommandSpec>();

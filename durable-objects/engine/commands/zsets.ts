@@ -211,7 +211,7 @@ function storeMember(ctx: CommandContext, z: RedisZSet, member: string, score: n
 }
 
 /** A computed result (ZUNIONSTORE …) converts to listpack when small, as Redis's does, losing -0. */
-function compactIfSmall(ctx: CommandContext, z: RedisZSet): void {
+export function compactIfSmall(ctx: CommandContext, z: RedisZSet): void {
   if (z.size > ctx.config.getNumber("zset-max-listpack-entries") || z.maxLen > ctx.config.getNumber("zset-max-listpack-value")) {
     z.bigEncoding = true;
     return;
@@ -325,7 +325,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
 }
 
 /** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member …] */
-function zadd(ctx: CommandContext, argv: string[]): Reply {
+export function zadd(ctx: CommandContext, argv: string[]): Reply {
   return zaddGeneric(ctx, argv, false);
 }
 
