@@ -123,7 +123,10 @@ export class SnapshotManager {
     });
     writer.header({ ctimeSec: Math.floor(startedMs / 1000), usedMem: db.usedMemory, aofBase: !!opts.aofBase });
     writer.selectDb(0, db.size, db.expires.size);
-    const cut = new KeyspaceCut(db, (key, value, expireAt) => writer.writeKey(key, value, expireAt));
+    // Each key's last access goes with it (IDLE or FREQ, by the policy at the time it is written).
+    const cut = new KeyspaceCut(db, (key, value, expireAt) =>
+      writer.writeKey(key, value, expireAt, db.savedAccess(key, this.engine.config.get("maxmemory-policy"))),
+    );
     const listener = (key: string) => cut.beforeWrite(key);
     this.engine.writeListeners.add(listener);
     this.inProgress = { startedMs, cut };

@@ -87,6 +87,8 @@ const PARAMS: Param[] = [
     default: "noeviction",
   },
   { name: "maxmemory-samples", kind: { type: "int", min: 1, max: 64 }, default: "5" },
+  { name: "lfu-log-factor", kind: { type: "int", min: 0, max: INT_MAX }, default: "10" },
+  { name: "lfu-decay-time", kind: { type: "int", min: 0, max: INT_MAX }, default: "1" },
   { name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "128" },
   { name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: { type: "int", min: 0, max: INT_MAX }, default: "64" },
   { name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: { type: "int", min: -5, max: INT_MAX }, default: "-2" },
@@ -120,6 +122,8 @@ export class Config {
   private readonly values = new Map<string, string>();
   /** Called after a successful change, with the canonical names and values. */
   onChange: (changes: [string, string][]) => void = () => {};
+  /** Counts changes, so a reader can cache what it derives from the values (the engine's access policy). */
+  generation = 0;
 
   constructor(initial: Record<string, string> = {}) {
     for (const p of PARAMS) this.values.set(p.name, p.default);
@@ -214,6 +218,7 @@ export class Config {
     const changes: [string, string][] = pairs.map(([n, v]) => [BY_NAME.get(n.toLowerCase())!.name, this.canonical(n, v)]);
     for (const [n, v] of changes) this.values.set(n, v);
     this.numbers.clear();
+    this.generation++;
     this.onChange(changes);
   }
 
@@ -223,6 +228,7 @@ export class Config {
       if (this.validate(k, v) === null) this.values.set(BY_NAME.get(k.toLowerCase())!.name, this.canonical(k, v));
     }
     this.numbers.clear();
+    this.generation++;
   }
 
   all(): Record<string, string> {

@@ -57,7 +57,10 @@ export class Engine {
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.config = new Config(opts.config);
-    this.db = new Keyspace(this.clock);
+    this.db = new Keyspace(this.clock, this.random);
+    this.db.access.sync = () => {
+      if (this.config.generation !== this.accessGeneration) this.syncAccessPolicy();
+    };
     this.db.hooks = {
       onExpired: (key) => {
         this.server.expiredKeys++;
@@ -78,6 +81,17 @@ export class Engine {
       sections: new Map(),
     };
     this.table = COMMANDS;
+  }
+
+  private accessGeneration = -1;
+
+  /** Keys' access clocks follow maxmemory-policy (LRU time or LFU counter) and the lfu-* parameters. */
+  private syncAccessPolicy(): void {
+    const a = this.db.access;
+    a.lfu = this.config.get("maxmemory-policy").endsWith("-lfu");
+    a.logFactor = this.config.getNumber("lfu-log-factor");
+    a.decayTime = this.config.getNumber("lfu-decay-time");
+    this.accessGeneration = this.config.generation;
   }
 
   lookup(name: string): CommandSpec | undefined {
@@ -239,10 +253,13 @@ export class Engine {
       }
     }
     let rewritten: string[][] | null = null;
+    const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
+    db.access.now = now;
+    db.access.sync();
     const ctx: CommandContext = {
       db,
       config: this.config,
-      now: loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock()),
+      now,
       random: this.random,
       dirty: 0,
       loading,

@@ -6,7 +6,7 @@
 // entry's hash is kept, so a lookup touches one index slot and one entry, an insert probes once,
 // and growth never rehashes a string.
 //
-// Layout: entries in insertion order (keys, values, hashes in parallel arrays; a deleted entry is a
+// Layout: entries in insertion order (keys, values, hashes and access clocks in parallel arrays; a deleted entry is a
 // hole, key undefined) and an open-addressing index (linear probing, at most half full) from a key's
 // hash to its entry. Holes are dropped when the entries fill up or fall under a quarter: the table
 // moves to a new store and leaves in the old one the positions of the holes it dropped, so an
@@ -19,6 +19,8 @@ class Store<V> {
   keys: (string | undefined)[];
   values: (V | undefined)[];
   hashes: Int32Array;
+  /** Per entry, a 32-bit word the owner keeps with the key (the keyspace: its LRU/LFU access clock). */
+  clocks: Uint32Array;
   /** Slot → entry + 1; 0 is an empty slot. Twice the entries, so probes stay short. */
   index: Int32Array;
   readonly mask: number;
@@ -35,16 +37,18 @@ class Store<V> {
     this.keys = new Array<string | undefined>(capacity);
     this.values = new Array<V | undefined>(capacity);
     this.hashes = new Int32Array(capacity);
+    this.clocks = new Uint32Array(capacity);
     this.index = new Int32Array(capacity * 2);
     this.mask = capacity * 2 - 1;
   }
 
   /** Adds an entry known to be absent. */
-  append(key: string, value: V, hash: number, slot = this.emptySlot(hash)): void {
+  append(key: string, value: V, hash: number, clock: number, slot = this.emptySlot(hash)): void {
     const e = this.used++;
     this.keys[e] = key;
     this.values[e] = value;
     this.hashes[e] = hash;
+    this.clocks[e] = clock;
     this.index[slot] = e + 1;
   }
 
@@ -63,6 +67,7 @@ class Store<V> {
     this.keys = [];
     this.values = [];
     this.hashes = new Int32Array(0);
+    this.clocks = new Uint32Array(0);
     this.index = new Int32Array(0);
   }
 }
@@ -197,23 +202,47 @@ export class KeyTable<V> implements Iterable<[string, V]> {
     return e < 0 ? undefined : this.store.values[e];
   }
 
+  /** The value, and its clock replaced by `touch(old clock)` (an access): one lookup for both. */
+  getTouched(key: string, touch: (clock: number) => number): V | undefined {
+    const e = this.find(key, this.hashOf(key));
+    if (e < 0) return undefined;
+    const s = this.store;
+    s.clocks[e] = touch(s.clocks[e]);
+    return s.values[e];
+  }
+
+  /** The key's clock word, or undefined when absent. */
+  clockOf(key: string): number | undefined {
+    const e = this.find(key, this.hashOf(key));
+    return e < 0 ? undefined : this.store.clocks[e];
+  }
+
+  setClock(key: string, clock: number): void {
+    const e = this.find(key, this.hashOf(key));
+    if (e >= 0) this.store.clocks[e] = clock;
+  }
+
   has(key: string): boolean {
     return this.find(key, this.hashOf(key)) >= 0;
   }
 
-  /** Stores a value; an existing key keeps its place in the order. */
-  set(key: string, value: V): this {
+  /**
+   * Stores a value; an existing key keeps its place in the order, and its clock unless one is given.
+   * A new key's clock is `clock`, or 0.
+   */
+  set(key: string, value: V, clock?: number): this {
     const hash = this.hashOf(key);
     const e = this.find(key, hash);
     if (e >= 0) {
       this.store.values[e] = value;
+      if (clock !== undefined) this.store.clocks[e] = clock;
       return this;
     }
     // A new key goes where the lookup's probe ended (found again only if the table moves first).
     if (this.store.used === this.store.capacity) {
       this.rebuild();
-      this.store.append(key, value, hash);
-    } else this.store.append(key, value, hash, this.missSlot);
+      this.store.append(key, value, hash, clock ?? 0);
+    } else this.store.append(key, value, hash, clock ?? 0, this.missSlot);
     this.live++;
     return this;
   }
@@ -245,11 +274,11 @@ export class KeyTable<V> implements Iterable<[string, V]> {
     const old = this.store;
     const fresh = new Store<V>(capacityFor(this.live + (this.live >> 1) + 1));
     const dropped: number[] = [];
-    const { keys, values, hashes } = old;
+    const { keys, values, hashes, clocks } = old;
     for (let e = 0; e < old.used; e++) {
       const key = keys[e];
       if (key === undefined) dropped.push(e);
-      else fresh.append(key, values[e] as V, hashes[e]);
+      else fresh.append(key, values[e] as V, hashes[e], clocks[e]);
     }
     old.retire(fresh, Int32Array.from(dropped));
     this.store = fresh;

@@ -1,6 +1,8 @@
-// The keyspace: keys → values, keys → absolute expiry (ms), with lazy expiry and memory accounting.
+// The keyspace: keys → values, keys → absolute expiry (ms), with lazy expiry and memory accounting,
+// and per key an access clock (LRU time or LFU counter) that lookups update, as Redis's lookupKey.
 // It knows nothing of commands or storage; hooks tell the engine when keys expire or are about to change.
 
+import { AccessClock, clockForIdle, lfuWord } from "./access-clock.js";
 import { KeyTable } from "./key-table.js";
 import { keyCost } from "./types/memory.js";
 import { type Value, valueMemory } from "./types/index.js";
@@ -10,6 +12,14 @@ export interface KeyspaceHooks {
   onExpired(key: string): void;
   /** A key is about to change or be removed (the snapshotter serializes it first if needed). */
   beforeWrite(key: string): void;
+}
+
+/** A key's access as an RDB file records it (opcodes IDLE and FREQ). */
+export interface LoadedAccess {
+  /** Seconds since the last access. */
+  idle?: number;
+  /** The LFU counter. */
+  freq?: number;
 }
 
 const noHooks: KeyspaceHooks = { onExpired() {}, beforeWrite() {} };
@@ -28,8 +38,15 @@ export class Keyspace {
    */
   stringEncodings = new Map<string, "raw" | "embstr">();
   hooks: KeyspaceHooks = noHooks;
+  /** What an access writes into a key's clock; the engine keeps its time and policy current. */
+  readonly access: AccessClock;
+  private readonly touch: (clock: number) => number;
 
-  constructor(private readonly clock: () => number) {}
+  constructor(private readonly clock: () => number, random: () => number = Math.random) {
+    this.access = new AccessClock(random);
+    this.access.now = clock();
+    this.touch = (c) => this.access.touched(c);
+  }
 
   get size(): number {
     return this.data.size;
@@ -50,16 +67,25 @@ export class Keyspace {
     return true;
   }
 
-  /** The live value at key, applying lazy expiry. */
+  /** The live value at key, applying lazy expiry; an access (the key's clock moves). */
   get(key: string): Value | undefined {
+    const v = this.data.getTouched(key, this.touch);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    return v;
+  }
+
+  /** The live value at key without counting an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT). */
+  peek(key: string): Value | undefined {
     const v = this.data.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
     return v;
   }
 
+  /** Whether the key is live; not an access. */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.peek(key) !== undefined;
   }
 
   /** Stores a value. keepTtl=false (SET's default) clears any expiry. */
@@ -69,7 +95,8 @@ export class Keyspace {
     if (old === undefined) this.usedMemory += keyCost(key);
     else this.usedMemory -= valueMemory(old);
     this.usedMemory += valueMemory(value);
-    this.data.set(key, value);
+    // A new value is a new object to Redis: a fresh clock, except that LFU keeps the old counter.
+    this.data.set(key, value, old !== undefined && this.access.lfu ? undefined : this.access.fresh());
     if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
   }
@@ -78,9 +105,9 @@ export class Keyspace {
    * Adds a key while loading a dataset (no hooks: nothing else sees the keyspace yet). False when
    * the key was already there, which a loader treats as a corrupt file.
    */
-  load(key: string, value: Value, expireAt: number | undefined): boolean {
+  load(key: string, value: Value, expireAt: number | undefined, access?: LoadedAccess): boolean {
     const size = this.data.size;
-    this.data.set(key, value);
+    this.data.set(key, value, this.loadedClock(access));
     if (this.data.size === size) return false;
     this.usedMemory += keyCost(key) + valueMemory(value);
     if (expireAt !== undefined) {
@@ -88,6 +115,24 @@ export class Keyspace {
       this.usedMemory += 24;
     }
     return true;
+  }
+
+  /** A loaded key's clock: its RDB FREQ under an LFU policy, its IDLE under another, else a fresh one. */
+  private loadedClock(access: LoadedAccess | undefined): number {
+    const a = this.access;
+    a.sync();
+    if (a.lfu && access?.freq !== undefined) return lfuWord(access.freq, a.now);
+    if (!a.lfu && access?.idle !== undefined) return clockForIdle(access.idle, a.now);
+    return a.fresh();
+  }
+
+  /** What an RDB records of a key's access under the current policy: IDLE seconds (LRU), FREQ (LFU), or nothing. */
+  savedAccess(key: string, policy: string): LoadedAccess | undefined {
+    const clock = this.data.clockOf(key);
+    if (clock === undefined) return undefined;
+    if (policy.endsWith("-lru")) return { idle: Math.floor(this.access.idleMs(clock) / 1000) };
+    if (policy.endsWith("-lfu")) return { freq: this.access.frequency(clock) };
+    return undefined;
   }
 
   /** Deletes a key; returns true when it existed (expired or not). */

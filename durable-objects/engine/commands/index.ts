@@ -13,6 +13,7 @@ import { hyperloglogCommands } from "./hyperloglog.js";
 import { bitCommands } from "./bits.js";
 import { sortCommands } from "./sort.js";
 import { geoCommands } from "./geo.js";
+import { memoryCommands } from "./memory.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -27,6 +28,7 @@ const families: CommandSpec[][] = [
   bitCommands,
   sortCommands,
   geoCommands,
+  memoryCommands,
 ];
 
 export const COMMANDS = new Map<string, CommandSpec>();

@@ -21,16 +21,23 @@ function del(ctx: CommandContext, argv: string[]): Reply {
   return n;
 }
 
-/** EXISTS key [key …] (a key named twice counts twice) / TOUCH */
+/** EXISTS key [key …] (a key named twice counts twice; not an access) */
 function exists(ctx: CommandContext, argv: string[]): Reply {
   let n = 0;
   for (let i = 1; i < argv.length; i++) if (ctx.db.has(argv[i])) n++;
   return n;
 }
 
+/** TOUCH key [key …]: EXISTS that counts as an access (the keys' LRU/LFU clocks move) */
+function touch(ctx: CommandContext, argv: string[]): Reply {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.db.get(argv[i]) !== undefined) n++;
+  return n;
+}
+
 /** TYPE key */
 function type(ctx: CommandContext, argv: string[]): Reply {
-  const v = ctx.db.get(argv[1]);
+  const v = ctx.db.peek(argv[1]);
   return status(v === undefined ? "none" : typeName(v));
 }
 
@@ -84,7 +91,7 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
 /** TTL/PTTL/EXPIRETIME/PEXPIRETIME key */
 function ttl(ctx: CommandContext, argv: string[]): Reply {
   const name = argv[0].toLowerCase();
-  if (ctx.db.get(argv[1]) === undefined) return -2;
+  if (ctx.db.peek(argv[1]) === undefined) return -2;
   const at = ctx.db.getExpire(argv[1]);
   if (at === undefined) return -1;
   switch (name) {
@@ -314,20 +321,29 @@ function object(ctx: CommandContext, argv: string[]): Reply {
   if (arity === undefined) throw unknownSubcommand(argv[1], "OBJECT");
   if (argv.length !== arity) throw wrongArity(`object|${sub}`);
   if (sub === "help") return OBJECT_HELP;
-  const v = ctx.db.get(argv[2]);
+  const v = ctx.db.peek(argv[2]);
   if (v === undefined) return null;
   if (sub === "encoding") return encodingOf(ctx, argv[2], v);
+  if (sub === "refcount") return 1;
+  const lfu = ctx.config.get("maxmemory-policy").endsWith("-lfu");
+  const clock = ctx.db.data.clockOf(argv[2])!;
   if (sub === "freq") {
-    throw new RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    if (!lfu) {
+      throw new RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
+    return ctx.db.access.frequency(clock);
   }
-  return sub === "refcount" ? 1 : 0;
+  if (lfu) {
+    throw new RedisError("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  }
+  return Math.floor(ctx.db.access.idleMs(clock) / 1000);
 }
 
 export const keyCommands: CommandSpec[] = [
   command("del", -2, ["write"], [1, -1, 1], del, { request: "multi_shard", response: "agg_sum" }),
   command("unlink", -2, ["write", "fast"], [1, -1, 1], del, { request: "multi_shard", response: "agg_sum" }),
   command("exists", -2, ["readonly", "fast"], [1, -1, 1], exists, { request: "multi_shard", response: "agg_sum" }),
-  command("touch", -2, ["readonly", "fast"], [1, -1, 1], exists, { request: "multi_shard", response: "agg_sum" }),
+  command("touch", -2, ["readonly", "fast"], [1, -1, 1], touch, { request: "multi_shard", response: "agg_sum" }),
   command("type", 2, ["readonly", "fast"], [1, 1, 1], type),
   command("expire", -3, ["write", "fast"], [1, 1, 1], expire),
   command("pexpire", -3, ["write", "fast"], [1, 1, 1], expire),

@@ -4,7 +4,7 @@
 // trailer is verified when asked. Errors carry a code and the byte offset.
 
 import { parseDouble } from "../../engine/bytes.js";
-import type { Keyspace } from "../../engine/keyspace.js";
+import type { Keyspace, LoadedAccess as KeyAccess } from "../../engine/keyspace.js";
 import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
 import { decodeIntset, decodeListpack, decodeZiplist } from "./blobs.js";
 import { Crc64 } from "./checksum.js";
@@ -225,7 +225,8 @@ function isEmpty(v: Value): boolean {
 const MIN_PARSE_BYTES = 64 * 1024;
 
 /** Called for every key: positional arguments, so a million keys allocate no entry objects. */
-export type OnKey = (db: number, key: string, value: Value, expireAt: number | undefined) => void;
+/** `access`: the key's IDLE seconds or FREQ counter, when the file records them. */
+export type OnKey = (db: number, key: string, value: Value, expireAt: number | undefined, access: KeyAccess | undefined) => void;
 
 /**
  * A streaming RDB decoder: push the file in chunks of any size (an R2 body as it arrives), then
@@ -247,6 +248,7 @@ export class RdbDecoder {
   private readonly warnings: string[] = [];
   private db = 0;
   private expireAt: number | undefined;
+  private access: KeyAccess | undefined;
   private end = -1;
   private trailer = 0n;
 
@@ -381,10 +383,10 @@ export class RdbDecoder {
         r.pos += 4;
         return;
       case Opcode.IDLE:
-        r.count();
+        (this.access ??= {}).idle = r.count();
         return;
       case Opcode.FREQ:
-        r.u8();
+        (this.access ??= {}).freq = r.u8();
         return;
       case Opcode.FUNCTION2:
         r.stringBytes();
@@ -404,12 +406,14 @@ export class RdbDecoder {
     const key = r.string();
     const value = readValue(r, type, key);
     const e = this.expireAt;
+    const access = this.access;
     this.expireAt = undefined;
+    this.access = undefined;
     if (isEmpty(value)) {
       this.warnings.push(`skipped empty key '${key}'`);
       return;
     }
-    this.onKey(this.db, key, value, e);
+    this.onKey(this.db, key, value, e, access);
   }
 }
 
@@ -432,13 +436,13 @@ export class RdbLoader {
   private readonly decoder: RdbDecoder;
 
   constructor(ks: Keyspace, opts: LoadOptions = {}) {
-    this.decoder = new RdbDecoder((db, key, value, expireAt) => {
+    this.decoder = new RdbDecoder((db, key, value, expireAt, access) => {
       if (db !== 0) throw new RdbError("RDB_BAD_VALUE", `database ${db} is not supported (only 0)`, 0);
       if (opts.now !== undefined && expireAt !== undefined && expireAt <= opts.now) {
         this.expired++;
         return;
       }
-      if (!ks.load(key, value, expireAt)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${key}'`, 0);
+      if (!ks.load(key, value, expireAt, access)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${key}'`, 0);
       this.keys++;
     }, opts);
   }

@@ -6,6 +6,7 @@
 
 import { formatG, parseInt64 } from "../../engine/bytes.js";
 import type { Config } from "../../engine/config.js";
+import type { LoadedAccess as KeyAccess } from "../../engine/keyspace.js";
 import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
 import { encodeIntset, encodeListpack, listpackEntrySize } from "./blobs.js";
 import { Crc64 } from "./checksum.js";
@@ -179,7 +180,8 @@ export class RdbWriter {
     this.length(expiresSize);
   }
 
-  writeKey(key: string, value: Value, expireAt: number | undefined): void {
+  /** A key: its expiry, its last access (IDLE under an LRU policy, FREQ under LFU, as Redis saves them), its value. */
+  writeKey(key: string, value: Value, expireAt: number | undefined, access?: KeyAccess): void {
     if (this.finished) throw new Error("RdbWriter: writeKey after finish");
     if (typeof value !== "string" && ("length" in value ? value.length === 0 : value.size === 0)) return;
     if (expireAt !== undefined) {
@@ -187,6 +189,14 @@ export class RdbWriter {
       this.ensure(8);
       new DataView(this.buf.buffer).setBigInt64(this.len, BigInt(expireAt), true);
       this.len += 8;
+    }
+    if (access?.idle !== undefined) {
+      this.u8(Opcode.IDLE);
+      this.length(access.idle);
+    }
+    if (access?.freq !== undefined) {
+      this.u8(Opcode.FREQ);
+      this.u8(access.freq);
     }
     if (typeof value === "string") {
       this.u8(RdbType.STRING);
@@ -306,7 +316,7 @@ export class RdbWriter {
 
 /** A whole dataset as one RDB file (tests, export, restore). */
 export function encodeRdb(
-  entries: Iterable<[key: string, value: Value, expireAt: number | undefined]>,
+  entries: Iterable<[key: string, value: Value, expireAt: number | undefined, access?: KeyAccess]>,
   opts: WriterOptions & { ctimeSec?: number; aofBase?: boolean } = {},
 ): Uint8Array {
   const list = [...entries];
@@ -314,7 +324,7 @@ export function encodeRdb(
   w.header({ ctimeSec: opts.ctimeSec ?? Math.floor(Date.now() / 1000), usedMem: 0, aofBase: opts.aofBase ?? false });
   if (list.length > 0) w.selectDb(0, list.length, list.filter((e) => e[2] !== undefined).length);
   const chunks: Uint8Array[] = [w.takeChunk()];
-  for (const [k, v, e] of list) w.writeKey(k, v, e);
+  for (const [k, v, e, a] of list) w.writeKey(k, v, e, a);
   w.finish();
   chunks.push(w.takeChunk());
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
