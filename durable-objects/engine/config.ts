@@ -96,6 +96,8 @@ const PARAMS: Param[] = [
   { name: "set-max-intset-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "512" },
   { name: "zset-max-listpack-entries", alias: "zset-max-ziplist-entries", kind: { type: "int", min: 0, max: INT_MAX }, default: "128" },
   { name: "zset-max-listpack-value", alias: "zset-max-ziplist-value", kind: { type: "int", min: 0, max: INT_MAX }, default: "64" },
+  { name: "stream-node-max-bytes", kind: { type: "memory" }, default: "4096" },
+  { name: "stream-node-max-entries", kind: { type: "int", min: 0, max: Number.MAX_SAFE_INTEGER }, default: "100" },
   { name: "hll-sparse-max-bytes", kind: { type: "int", min: 0, max: INT_MAX }, default: "3000" },
   { name: "proto-max-bulk-len", kind: { type: "memory" }, default: String(512 * 1024 * 1024) },
   { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },

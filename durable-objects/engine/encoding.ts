@@ -3,7 +3,7 @@
 // collection remembers, from the moment a write takes it past a threshold, that it is big.
 
 import type { Config } from "./config.js";
-import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "./types/index.js";
+import { type Value, RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "./types/index.js";
 import { isIntEncodable } from "./types/set.js";
 
 export { isIntEncodable };
@@ -13,7 +13,7 @@ export { isIntEncodable };
  * element and whether a set ever held a non-integer. The dispatcher calls it after every write.
  */
 export function noteEncoding(v: Value, config: Config): void {
-  if (typeof v === "string" || v instanceof RedisList || v.bigEncoding) return;
+  if (typeof v === "string" || v instanceof RedisList || v instanceof RedisStream || v.bigEncoding) return;
   if (v instanceof RedisHash) {
     v.bigEncoding = v.size > config.getNumber("hash-max-listpack-entries") || v.maxLen > config.getNumber("hash-max-listpack-value");
   } else if (v instanceof RedisSet) {
@@ -29,6 +29,7 @@ export function objectEncoding(v: Value, config: Config): string {
     return v.length <= 44 ? "embstr" : "raw";
   }
   if (v instanceof RedisList) return "quicklist";
+  if (v instanceof RedisStream) return "stream";
   noteEncoding(v, config);
   if (v instanceof RedisHash) return v.bigEncoding ? "hashtable" : "listpack";
   if (v instanceof RedisSet) return v.bigEncoding ? "hashtable" : "intset";

@@ -14,6 +14,7 @@ import { bitCommands } from "./bits.js";
 import { sortCommands } from "./sort.js";
 import { geoCommands } from "./geo.js";
 import { memoryCommands } from "./memory.js";
+import { streamCommands } from "./streams.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -29,6 +30,7 @@ const families: CommandSpec[][] = [
   sortCommands,
   geoCommands,
   memoryCommands,
+  streamCommands,
 ];
 
 export const COMMANDS = new Map<string, CommandSpec>();

@@ -4,7 +4,7 @@ import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, invalidExpire, noSuchKey, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
 import { OK, type Reply, status } from "../reply.js";
-import { type Value, RedisHash, RedisList, RedisSet, RedisZSet, typeName } from "../types/index.js";
+import { type Value, RedisHash, RedisList, RedisSet, RedisStream, RedisZSet, typeName } from "../types/index.js";
 import { intArg, opt } from "./args.js";
 import { parseInt64 } from "../bytes.js";
 import { ScanCursors } from "../scan.js";
@@ -220,6 +220,7 @@ function cloneValue(v: Value): Value {
     s.bigEncoding = v.bigEncoding;
     return s;
   }
+  if (v instanceof RedisStream) return v.clone();
   if (v instanceof RedisList) {
     const l = new RedisList();
     for (const x of v.values()) l.pushBack(x);
