@@ -91,9 +91,9 @@ export function summaryLines(r: RdbCheckReport): string[] {
   }
   if (r.functions > 0) out.push(`[summary] ${r.functions} function libraries`);
   const db0 = r.dbs.get(0);
-  const unsupported = (db0?.types.stream ?? 0) + (db0?.types.module ?? 0);
+  const unsupported = db0?.types.module ?? 0;
   const otherDbs = [...r.dbs.keys()].filter((d) => d !== 0);
-  if (unsupported > 0) out.push(`[summary] durable-redis cannot restore ${unsupported} keys of db 0 (streams and module types)`);
+  if (unsupported > 0) out.push(`[summary] durable-redis cannot restore ${unsupported} keys of db 0 (module types)`);
   if (otherDbs.length > 0) out.push(`[summary] restore --rdb takes one database (--db, default 0); also present: db ${otherDbs.join(", db ")}`);
   if (r.functions > 0) out.push("[summary] durable-redis does not restore functions");
   if (r.error) out.push(`[summary] first problem at offset ${r.error.offset}: ${r.error.reason}`);

@@ -28,7 +28,7 @@ Options:
   --rdb FILE           restore an RDB file instead of a backup archive
   --to-time TIME       point-in-time restore of every shard, from what the shards keep
   --db N               the database of the RDB file to take (default 0; durable-redis has one)
-  --skip-unsupported   leave out streams and module values instead of refusing the file
+  --skip-unsupported   leave out module values instead of refusing the file
   -y, --yes            do not ask before replacing the dataset (needed when stdin is not a terminal)
   --url URL            the deployment (or DURABLE_REDIS_URL)
   --token TOKEN        the admin token (or DURABLE_REDIS_ADMIN_TOKEN)
@@ -123,7 +123,7 @@ export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io)
     const left: string[] = [];
     if (split.otherDbs) left.push(`${split.otherDbs} keys of other databases`);
     if (split.expired) left.push(`${split.expired} already expired`);
-    if (split.unsupported) left.push(`${split.unsupported} streams or module values`);
+    if (split.unsupported) left.push(`${split.unsupported} module values`);
     if (split.functions) left.push(`${split.functions} function libraries`);
     progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
 

@@ -83,7 +83,7 @@ export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: stri
   seen.clear();
   if (r.unsupported > 0 && !opts.skipUnsupported) {
     throw new CliError(
-      `db ${opts.db} holds ${r.unsupported} keys of types durable-redis does not have (streams, module values); --skip-unsupported restores the rest`,
+      `db ${opts.db} holds ${r.unsupported} keys of types durable-redis does not have (module values); --skip-unsupported restores the rest`,
     );
   }
 

@@ -976,19 +976,28 @@ function streamInfo(s: RedisStream, argv: string[]): Reply {
     }
     full = true;
   }
-  const head: Reply[] = [
+  return full ? streamFullInfo(s, count) : streamSummary(s);
+}
+
+function infoHead(s: RedisStream): Reply[] {
+  return [
     "length", s.length, "radix-tree-keys", s.nodes.length, "radix-tree-nodes", s.radixTreeNodes(),
     "last-generated-id", idText(s.lastId), "max-deleted-entry-id", idText(s.maxDeletedId), "entries-added", s.entriesAdded,
     "recorded-first-entry-id", idText(s.firstId),
   ];
-  if (!full) {
-    const first = s.range(MIN_ID, MAX_ID, 1);
-    const last = s.range(MIN_ID, MAX_ID, 1, true);
-    return [
-      ...head, "groups", s.groups.size, "first-entry", first.length ? entryReply(first[0]) : null,
-      "last-entry", last.length ? entryReply(last[0]) : null,
-    ];
-  }
+}
+
+function streamSummary(s: RedisStream): Reply {
+  const first = s.range(MIN_ID, MAX_ID, 1);
+  const last = s.range(MIN_ID, MAX_ID, 1, true);
+  return [
+    ...infoHead(s), "groups", s.groups.size, "first-entry", first.length ? entryReply(first[0]) : null,
+    "last-entry", last.length ? entryReply(last[0]) : null,
+  ];
+}
+
+/** XINFO STREAM key FULL COUNT count (0: everything), as Redis 7.0 answers it. */
+export function streamFullInfo(s: RedisStream, count: number): Reply {
   const groups = s.sortedGroups().map(([name, g]) => {
     const pending: Reply[] = [];
     for (const id of g.pel.keys) {
@@ -1010,7 +1019,7 @@ function streamInfo(s: RedisStream, argv: string[]): Reply {
       "lag", s.lag(g), "pel-count", g.pel.size, "pending", pending, "consumers", consumers,
     ];
   });
-  return [...head, "entries", s.range(MIN_ID, MAX_ID, count).map(entryReply), "groups", groups];
+  return [...infoHead(s), "entries", s.range(MIN_ID, MAX_ID, count).map(entryReply), "groups", groups];
 }
 
 // ── the table ──────────────────────────────────────────────────────────────────────────────────

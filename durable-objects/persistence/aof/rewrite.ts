@@ -5,8 +5,9 @@
 
 import { formatDouble } from "../../engine/bytes.js";
 import type { Keyspace } from "../../engine/keyspace.js";
-import { RedisHash, RedisList, RedisSet, RedisZSet, type Value } from "../../engine/types/index.js";
-import { encodeBulk, encodeCommand } from "../resp.js";
+import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet, type Value } from "../../engine/types/index.js";
+import { MAX_ID, MIN_ID, idText } from "../../engine/types/stream.js";
+import { encodeBulk, encodeCommand, encodeCommands } from "../resp.js";
 import { REWRITE_ITEMS_PER_CMD, TIMESTAMP_ANNOTATION } from "./format.js";
 
 /** A key as of the snapshot: its value and absolute expiry in ms (undefined: no TTL). */
@@ -59,6 +60,37 @@ function* hashItems(entries: Iterable<readonly [string, string]>): Iterable<stri
 }
 
 /**
+ * The commands that rebuild a stream, as Redis 7.0's rewriteStreamObject writes them: XADD per live
+ * entry (an emptied stream: one XADD MAXLEN 0 that leaves it empty), XSETID with its counters, then
+ * per group XGROUP CREATE … ENTRIESREAD and per consumer an XCLAIM … JUSTID FORCE per pending entry,
+ * or XGROUP CREATECONSUMER when it has none.
+ */
+export function rewriteStream(key: string, s: RedisStream): string[][] {
+  const out: string[][] = [];
+  if (s.length) {
+    for (const [id, pairs] of s.range(MIN_ID, MAX_ID, 0)) out.push(["XADD", key, idText(id), ...pairs]);
+  } else out.push(["XADD", key, "MAXLEN", "0", "0-1", "x", "y"]);
+  out.push(["XSETID", key, idText(s.lastId), "ENTRIESADDED", String(s.entriesAdded), "MAXDELETEDID", idText(s.maxDeletedId)]);
+  for (const [name, g] of s.sortedGroups()) {
+    out.push(["XGROUP", "CREATE", key, name, idText(g.lastId), "ENTRIESREAD", String(g.entriesRead)]);
+    for (const c of g.sortedConsumers()) {
+      if (c.pel.size === 0) {
+        out.push(["XGROUP", "CREATECONSUMER", key, name, c.name]);
+        continue;
+      }
+      for (const id of c.pel.keys) {
+        const nack = c.pel.get(id)!;
+        out.push([
+          "XCLAIM", key, name, c.name, "0", idText(id), "TIME", String(nack.deliveryTime), "RETRYCOUNT",
+          String(nack.deliveryCount), "JUSTID", "FORCE",
+        ]);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * The commands that rebuild one key, as RESP bytes. Collections are written whole and at once:
  * a live collection may change as soon as the caller returns, so nothing of it is kept.
  * An empty collection writes nothing (Redis never holds one).
@@ -76,6 +108,8 @@ export function rewriteKey(key: string, value: Value, expireAt: number | undefin
     out = chunked(ZADD, k, value.size, 2, zaddItems(value.entries()), perCmd);
   } else if (value instanceof RedisHash) {
     out = chunked(HMSET, k, value.size, 2, hashItems(value.entries()), perCmd);
+  } else if (value instanceof RedisStream) {
+    out = encodeCommands(rewriteStream(key, value));
   } else {
     throw new TypeError(`rewrite: unsupported value type for key ${JSON.stringify(key)}`);
   }

@@ -1,11 +1,12 @@
 // RDB decoder: every type and encoding Redis 7.0–7.4 writes for strings, lists, sets, sorted sets and
 // hashes (and the older ziplist/zipmap forms), AUX, SELECTDB, RESIZEDB, expiries, IDLE/FREQ, FUNCTION2
-// (skipped with a warning). Modules and streams are refused with an error naming the key. The CRC-64
+// (skipped with a warning), streams (types 15, 19 and 21, see stream.ts). Modules are refused with an error naming the key. The CRC-64
 // trailer is verified when asked. Errors carry a code and the byte offset.
 
 import { parseDouble } from "../../engine/bytes.js";
 import type { Keyspace, LoadedAccess as KeyAccess } from "../../engine/keyspace.js";
-import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
+import { type Value, RedisHash, RedisList, RedisSet, RedisZSet, isEmptyValue } from "../../engine/types/index.js";
+import { readStream } from "./stream.js";
 import { decodeIntset, decodeListpack, decodeZiplist } from "./blobs.js";
 import { Crc64 } from "./checksum.js";
 import { Container, Opcode, RDB_MAX_READ_VERSION, RdbType } from "./constants.js";
@@ -183,7 +184,7 @@ function readValue(r: Reader, type: number, key: string): Value {
     case RdbType.STREAM_LISTPACKS:
     case RdbType.STREAM_LISTPACKS_2:
     case RdbType.STREAM_LISTPACKS_3:
-      throw new RdbError("RDB_STREAM", `key '${key}' is a stream, which durable-redis does not support`, at);
+      return readStream(r, type, at);
     case RdbType.MODULE_PRE_GA:
     case RdbType.MODULE_2:
       throw new RdbError("RDB_MODULE", `key '${key}' holds a module type, which durable-redis cannot load`, at);
@@ -214,9 +215,7 @@ function decodeZipmap(b: Uint8Array, at: number): string[] {
   return out;
 }
 
-function isEmpty(v: Value): boolean {
-  return typeof v !== "string" && ("length" in v ? v.length === 0 : v.size === 0);
-}
+const isEmpty = isEmptyValue;
 
 /**
  * Bytes gathered before a parse is tried again: R2 bodies come in 4 KiB chunks, and a parse per

@@ -1,13 +1,14 @@
 // RDB encoder: version 10 (loads in Redis 7.0 and later), choosing the encodings Redis 7.0 itself
 // would: int-encoded strings, LZF when rdbcompression is on and it saves space, listpacks for small
 // hashes and zsets, intsets for small integer sets, lists as quicklists of ≤ 8 KB listpack nodes,
-// ZSET_2 and plain hashes/sets when big. It streams: keys are written one at a time and the bytes
+// ZSET_2 and plain hashes/sets when big, streams as STREAM_LISTPACKS_2. It streams: keys are written one at a time and the bytes
 // taken in chunks, with a running CRC-64 for the trailer.
 
 import { formatG, parseInt64 } from "../../engine/bytes.js";
 import type { Config } from "../../engine/config.js";
 import type { LoadedAccess as KeyAccess } from "../../engine/keyspace.js";
-import { type Value, RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
+import { type Value, RedisHash, RedisList, RedisSet, RedisStream, RedisZSet, isEmptyValue } from "../../engine/types/index.js";
+import { writeStream } from "./stream.js";
 import { encodeIntset, encodeListpack, listpackEntrySize } from "./blobs.js";
 import { Crc64 } from "./checksum.js";
 import { Container, LIST_NODE_BYTES, Opcode, RDB_VERSION, RdbType, StringEncoding } from "./constants.js";
@@ -183,7 +184,7 @@ export class RdbWriter {
   /** A key: its expiry, its last access (IDLE under an LRU policy, FREQ under LFU, as Redis saves them), its value. */
   writeKey(key: string, value: Value, expireAt: number | undefined, access?: KeyAccess): void {
     if (this.finished) throw new Error("RdbWriter: writeKey after finish");
-    if (typeof value !== "string" && ("length" in value ? value.length === 0 : value.size === 0)) return;
+    if (isEmptyValue(value)) return;
     if (expireAt !== undefined) {
       this.u8(Opcode.EXPIRETIME_MS);
       this.ensure(8);
@@ -205,6 +206,7 @@ export class RdbWriter {
     } else if (value instanceof RedisList) this.list(key, value);
     else if (value instanceof RedisSet) this.set(key, value);
     else if (value instanceof RedisZSet) this.zset(key, value);
+    else if (value instanceof RedisStream) this.stream(key, value);
     else this.hash(key, value as RedisHash);
   }
 
@@ -268,6 +270,35 @@ export class RdbWriter {
       new DataView(this.buf.buffer).setFloat64(this.len, entries[i][1], true);
       this.len += 8;
     }
+  }
+
+  /** A stream as Redis 7.0 saves it: STREAM_LISTPACKS_2 (see stream.ts). */
+  private stream(key: string, s: RedisStream): void {
+    this.u8(RdbType.STREAM_LISTPACKS_2);
+    this.string(key);
+    writeStream(
+      {
+        string: (x) => this.string(x),
+        blob: (b) => this.blob(b),
+        bigLength: (n) => this.bigLength(n),
+        raw: (b) => this.raw(b),
+        millis: (ms) => {
+          this.ensure(8);
+          new DataView(this.buf.buffer).setBigInt64(this.len, BigInt(ms), true);
+          this.len += 8;
+        },
+      },
+      s,
+    );
+  }
+
+  /** LEN for values up to 2^64 - 1 (stream IDs and counters). */
+  private bigLength(n: bigint): void {
+    if (n <= 0xffffffffn) return this.length(Number(n));
+    this.ensure(9);
+    this.buf[this.len++] = 0x81;
+    new DataView(this.buf.buffer).setBigUint64(this.len, n, false);
+    this.len += 8;
   }
 
   private hash(key: string, h: RedisHash): void {

@@ -127,6 +127,21 @@ export abstract class RdbReader {
     return this.problem({ kind: "length-encoding", byte: c }, start);
   }
 
+  /** A LEN read whole as an unsigned 64-bit number (stream IDs and counters). */
+  bigLen(): bigint {
+    const start = this.pos;
+    if (this.need(1), this.b[this.pos] === 0x81) {
+      this.pos++;
+      this.need(8);
+      const n = this.dv.getBigUint64(this.pos, false);
+      this.pos += 8;
+      return n;
+    }
+    const n = this.len();
+    if (this.special) this.problem({ kind: "string-where-count" }, start);
+    return BigInt(n);
+  }
+
   /** A LEN that must be a plain number (a count or a size). */
   count(): number {
     const start = this.pos;

@@ -1,5 +1,5 @@
 // Walks an RDB file record by record, as redis-check-rdb reads it: every opcode, every key's framing
-// (streams and module values included, which durable-redis cannot load), LZF strings and the CRC-64
+// (module values included, which durable-redis cannot load), LZF strings and the CRC-64
 // trailer, with redis-check-rdb's offsets and "while doing" states. Values of the types durable-redis
 // loads are decoded by the shared decoder (decodeRecord), one key at a time. The CLI's check-rdb,
 // restore and export read files through it.
@@ -76,8 +76,8 @@ export function dataType(type: number): string {
   }
 }
 
-/** Types the shared decoder turns into values (everything but streams and modules). */
-export const loadable = (type: number) => OBJECT_TYPES.has(type) && dataType(type) !== "stream" && dataType(type) !== "module";
+/** Types the shared decoder turns into values (everything but module values). */
+export const loadable = (type: number) => OBJECT_TYPES.has(type) && dataType(type) !== "module";
 
 /** What redis-check-rdb says it was doing when a problem showed. */
 export type CheckState = "start" | "read-type" | "read-expire" | "read-key" | "read-object-value" | "check-sum" | "read-len" | "read-aux" | "read-module-aux" | "read-functions";
@@ -204,7 +204,7 @@ function skipModuleValue(w: Walker): void {
   }
 }
 
-/** Streams: framing only (durable-redis has no stream type), with Redis's words for each short read. */
+/** Streams: framing, with Redis's words for each short read (the shared decoder then validates the value). */
 function skipStream(w: Walker, type: number): void {
   const v2 = type >= RdbType.STREAM_LISTPACKS_2;
   for (let n = w.as("Stream listpacks len loading failed.", () => w.count()); n > 0; n--) {

@@ -8,13 +8,14 @@ import { delimiter, join } from "node:path";
 import { binaryToBytes, bytesToBinary, compareBytes, formatDouble, parseDouble } from "../../engine/bytes.js";
 import type { Keyspace } from "../../engine/keyspace.js";
 import { type Reply, isErrorReply } from "../../engine/reply.js";
-import { RedisHash, RedisList, RedisSet, RedisZSet } from "../../engine/types/index.js";
+import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "../../engine/types/index.js";
+import { streamFullInfo } from "../../engine/commands/streams.js";
 import { RespReplyParser, encodeCommand } from "../resp.js";
 
 /** A key's type, contents and expiry, in an order-independent form where order does not matter. */
 export interface KeyDump {
   type: string;
-  /** string: the bytes; list: elements; set: members sorted; zset: [member, %.17g score] in order; hash: [field, value] sorted. */
+  /** string: the bytes; list: elements; set: members sorted; zset: [member, %.17g score] in order; hash: [field, value] sorted; stream: XINFO STREAM FULL. */
   value: string | string[] | [string, string][];
   expireAt: number | null;
 }
@@ -33,6 +34,7 @@ export function dumpKeyspace(ks: Keyspace): Map<string, KeyDump> {
     else if (v instanceof RedisZSet) {
       out.set(key, { type: "zset", value: v.entries().map(([m, s]) => [m, formatDouble(s)] as [string, string]), expireAt });
     } else if (v instanceof RedisHash) out.set(key, { type: "hash", value: [...v.entries()].sort(byFirst), expireAt });
+    else if (v instanceof RedisStream) out.set(key, { type: "stream", value: streamFullInfo(v, 0) as KeyDump["value"], expireAt });
   }
   return out;
 }
@@ -62,6 +64,7 @@ export async function dumpRedis(client: RespClient): Promise<Map<string, KeyDump
       value = entries.map(([m, s]) => [m, formatDouble(parseDouble(s)!)] as [string, string]);
     }
     else if (type === "hash") value = pairs(await client.call("HGETALL", key)).sort(byFirst);
+    else if (type === "stream") value = (await client.call("XINFO", "STREAM", key, "FULL", "COUNT", "0")) as KeyDump["value"];
     else throw new Error(`unexpected type ${type} for ${key}`);
     out.set(key, { type, value, expireAt });
   }
