@@ -1,7 +1,7 @@
 // What the Node-side benchmarks use, bundled by esbuild into bench/.build/lib.mjs.
 export { Engine } from "../durable-objects/engine/engine.js";
 export { Keyspace } from "../durable-objects/engine/keyspace.js";
-export { RedisHash, RedisList, RedisSet, RedisZSet } from "../durable-objects/engine/types/index.js";
+export { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "../durable-objects/engine/types/index.js";
 export { encodeRdb, loadRdbInto, RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";
 export { KeyspaceCut } from "../durable-objects/persistence/keyspace-cut.js";
 export { AofRewriter } from "../durable-objects/persistence/aof/rewrite.js";

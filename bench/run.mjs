@@ -34,9 +34,11 @@ execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "-
 const { engineBench } = await import("./engine.mjs");
 const { persistenceBench } = await import("./persistence.mjs");
 const { recoveryBench } = await import("./recovery.mjs");
+const { streamsBench } = await import("./streams.mjs");
 
 await httpBench(report);
 await engineBench(report);
+await streamsBench(report);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await recoveryBench(report);
 await persistenceBench(report);

@@ -14,12 +14,16 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../durable-objects/engine/engine.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { seededRandom } from "../durable-objects/engine/testing.js";
+import { RedisStream } from "../durable-objects/engine/types/index.js";
+import { MAX_ID, MIN_ID } from "../durable-objects/engine/types/stream.js";
 import type { Shard, ShardResult } from "../durable-objects/shard.js";
 import { type ShardStub as Stub, settle, shardNamed as shard, uniq, untilLoaded } from "./helpers.js";
 const call = (s: Stub) => s as unknown as Pick<Shard, "execute">;
 
 /** Far-future absolute expiries keep model and shard in step whatever their clocks say. */
 const FAR = String(Date.now() + 10 * 365 * 86400_000);
+
+let streamMs = 0;
 
 /** One random write command over small key pools, so commands collide; deterministic effects only. */
 function writeCommand(rnd: () => number, has: (name: string) => boolean): string[] {
@@ -39,7 +43,34 @@ function writeCommand(rnd: () => number, has: (name: string) => boolean): string
   if (has("sadd")) gens.push(() => ["SADD", `z${n()}`, `m${n()}`], () => ["SREM", `z${n()}`, `m${n()}`]);
   if (has("zadd")) gens.push(() => ["ZADD", `o${n()}`, n(), `m${n()}`], () => ["ZINCRBY", `o${n()}`, "1.5", `m${n()}`], () => ["ZREM", `o${n()}`, `m${n()}`]);
   if (has("pfadd")) gens.push(() => ["PFADD", `p${n()}`, `e${n()}`]);
+  if (has("xadd")) {
+    // IDs from one rising counter (never the clock, which model and shard read differently).
+    gens.push(
+      () => ["XADD", `x${n()}`, "MAXLEN", "~", "8", `${++streamMs}-*`, "f", `v${n()}`],
+      () => ["XDEL", `x${n()}`, `${Math.max(1, streamMs - Math.floor(rnd() * 10))}-0`],
+      () => ["XGROUP", "CREATE", `x${n()}`, "g", "0", "MKSTREAM"],
+      () => ["XREADGROUP", "GROUP", "g", pick(["a", "b"]), "COUNT", "2", "STREAMS", `x${n()}`, ">"],
+      () => ["XACK", `x${n()}`, "g", `${Math.max(1, streamMs - Math.floor(rnd() * 10))}-0`],
+    );
+  }
   return pick(gens)();
+}
+
+/**
+ * A stream's entries, counters, groups and PELs; not delivery or seen times (model and shard clocks
+ * differ), nor a group's entries_read: Redis 7.0 propagates deliveries as XCLAIM … LASTID, which moves
+ * last_id but leaves entries_read as it was, so a replayed log has it unknown where the live one knew it.
+ */
+function streamShape(s: RedisStream): unknown {
+  return {
+    entries: s.range(MIN_ID, MAX_ID, 0),
+    counters: [s.length, s.lastId, s.firstId, s.maxDeletedId, s.entriesAdded],
+    groups: s.sortedGroups().map(([name, g]) => [
+      name, g.lastId,
+      g.pel.keys.map((id) => [id, g.pel.get(id)!.consumer?.name, g.pel.get(id)!.deliveryCount]),
+      g.sortedConsumers().map((c) => [c.name, c.pel.keys]),
+    ]),
+  };
 }
 
 /** The dataset in a comparable form (types, values in order, expiries). */
@@ -47,6 +78,10 @@ function dump(ks: Keyspace): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of [...ks.data.keys()].sort()) {
     const v = ks.data.get(key)!;
+    if (v instanceof RedisStream) {
+      out[key] = [streamShape(v), ks.expires.get(key) ?? null];
+      continue;
+    }
     const value =
       typeof v === "string"
         ? v
