@@ -10,3 +10,4 @@ export { replayAof } from "../durable-objects/aof-replay.js";
 export { binaryToBytes } from "../durable-objects/engine/bytes.js";
 export { findBinary, startRedis } from "../durable-objects/persistence/testing/redis.js";
 export { snapshotSlice, snapshotSliceBudget } from "../durable-objects/snapshot-manager.js";
+export { seededRandom } from "../durable-objects/engine/testing.js";

@@ -35,10 +35,12 @@ const { engineBench } = await import("./engine.mjs");
 const { persistenceBench } = await import("./persistence.mjs");
 const { recoveryBench } = await import("./recovery.mjs");
 const { streamsBench } = await import("./streams.mjs");
+const { evictionBench } = await import("./eviction.mjs");
 
 await httpBench(report);
 await engineBench(report);
 await streamsBench(report);
+await evictionBench(report);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await recoveryBench(report);
 await persistenceBench(report);
