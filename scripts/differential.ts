@@ -420,7 +420,9 @@ export const GENERATORS: CommandGen[] = [
   c("keys", "randomkey", 0.5, (g, n) => [n]),
   c("keys", "object", 4, (g, n) => {
     const r = g.rnd();
-    if (r < 0.9) return [n, g.word("ENCODING"), g.key()];
+    if (r < 0.75) return [n, g.word("ENCODING"), g.key()];
+    if (r < 0.82) return [n, g.word("REFCOUNT"), g.key()];
+    if (r < 0.9) return [n, g.word("IDLETIME"), g.key()];
     if (r < 0.95) return [n, g.word("FREQ"), g.key()];
     return [n, g.pick(["NOSUCH", "encoding"]), ...(g.chance(0.5) ? [] : [g.key(), "x"])];
   }),
@@ -1283,6 +1285,9 @@ export async function runDifferential(conn: Connection, opts: DiffOptions): Prom
       const a = randomShape(name, argv, ours, pre, universe, preKeys);
       const b = randomShape(name, argv, theirs, pre, universe, preKeys);
       v = { equal: a === b && !a.startsWith("invalid"), ours: `${show(ours)} → ${a}`, theirs: `${show(theirs)} → ${b}`, note: "random reply: validity compared" };
+    } else if (name === "object" && argv[1]?.toLowerCase() === "idletime" && typeof ours === "number" && typeof theirs === "number") {
+      // Seconds since the last access: Redis reads a clock cached 10 times a second, we read the time.
+      v = { equal: Math.abs(ours - theirs) <= 1, ours: show(ours), theirs: show(theirs), note: "OBJECT IDLETIME compared within 1 s" };
     } else if (TTLS.has(name)) {
       const x = asInt(ours);
       const y = asInt(theirs);

@@ -206,17 +206,15 @@ export class Engine {
     const refused = this.check(argv, opts, false);
     if (refused) return refused;
     const spec = this.lookup(argv[0])!;
-    if (spec.flags.includes("denyoom")) {
-      const limit = this.config.getNumber("maxmemory");
-      if (limit > 0 && this.db.usedMemory > limit) {
-        const policy = this.config.get("maxmemory-policy");
-        const evicted = (key: string) => {
-          this.server.evictedKeys++;
-          this.records.push(["DEL", key]);
-        };
-        if (policy === "noeviction" || !evictKeys(this, limit, policy, evicted)) {
-          return errorReply(oom().message);
-        }
+    // Over maxmemory, Redis frees memory before every command; only denyoom ones are refused when it cannot.
+    const limit = this.config.getNumber("maxmemory");
+    if (limit > 0 && this.db.usedMemory > limit) {
+      const evicted = (key: string) => {
+        this.server.evictedKeys++;
+        this.records.push(["DEL", key]);
+      };
+      if (!evictKeys(this, limit, this.config.get("maxmemory-policy"), evicted) && spec.flags.includes("denyoom")) {
+        return errorReply(oom().message);
       }
     }
     return this.run(spec, argv, false);

@@ -315,6 +315,23 @@ export function encodingOf(ctx: CommandContext, key: string, v: Value): string {
   return objectEncoding(v, ctx.config);
 }
 
+/** Redis's OBJ_SHARED_REFCOUNT: the count its shared objects report. */
+const SHARED_REFCOUNT = 2147483647;
+/** Redis keeps one shared object for each integer 0 … 9999 (OBJ_SHARED_INTEGERS). */
+const SHARED_INTEGERS = 10000;
+
+/**
+ * OBJECT REFCOUNT: 1, except for a small integer string Redis stores as its shared object, which it
+ * does unless maxmemory is set with an LRU/LFU policy, which needs a clock per key (MAXMEMORY_FLAG_NO_SHARED_INTEGERS).
+ */
+function refcount(ctx: CommandContext, key: string, v: Value, policy: string): number {
+  const clocked = policy.endsWith("-lru") || policy.endsWith("-lfu");
+  if (typeof v !== "string" || (clocked && ctx.config.getNumber("maxmemory") !== 0)) return 1;
+  if (encodingOf(ctx, key, v) !== "int") return 1;
+  const n = Number(v);
+  return n >= 0 && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
+}
+
 /** OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key | OBJECT HELP */
 function object(ctx: CommandContext, argv: string[]): Reply {
   const sub = argv[1].toLowerCase();
@@ -325,8 +342,9 @@ function object(ctx: CommandContext, argv: string[]): Reply {
   const v = ctx.db.peek(argv[2]);
   if (v === undefined) return null;
   if (sub === "encoding") return encodingOf(ctx, argv[2], v);
-  if (sub === "refcount") return 1;
-  const lfu = ctx.config.get("maxmemory-policy").endsWith("-lfu");
+  const policy = ctx.config.get("maxmemory-policy");
+  if (sub === "refcount") return refcount(ctx, argv[2], v, policy);
+  const lfu = policy.endsWith("-lfu");
   const clock = ctx.db.data.clockOf(argv[2])!;
   if (sub === "freq") {
     if (!lfu) {
