@@ -142,6 +142,19 @@ describe("eviction", () => {
     expect(evictedKeys(lru)).toEqual(["k5"]);
   });
 
+  it("volatile-ttl evicts in expiry order, volatile-lfu the least used of the keys with a TTL", () => {
+    const ttl = fiveKeys("volatile-ttl", true);
+    squeeze(ttl, 150);
+    expect(evictedKeys(ttl)).toEqual(["k5", "k4"]);
+
+    const lfu = fiveKeys("volatile-lfu", true);
+    lfu.run("PERSIST", "k1");
+    for (const k of ["k1", "k2", "k4", "k5"]) for (let i = 0; i < 50; i++) lfu.run("GET", k);
+    lfu.log.length = 0;
+    squeeze(lfu);
+    expect(evictedKeys(lfu)).toEqual(["k3"]);
+  });
+
   it("the random policies evict what the injected random source picks, the same each run", () => {
     const run = () => {
       const t = fiveKeys("allkeys-random");
