@@ -44,6 +44,10 @@ export class Shard extends DurableObject<Env> {
   private barrier: Promise<Error | null> | null = null;
   /** Added to the wall clock; tests move time with it instead of sleeping. */
   clockOffset = 0;
+  /** The AOF's timers (everysec, `no`, rewrite slices); tests swap in timers they fire by moving the clock. */
+  schedule: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms);
+  /** The cron's shortest interval (Redis's hz 10); tests lengthen it so that only runDurableObjectAlarm runs the cron. */
+  cronMinIntervalMs = CRON_INTERVAL_MS;
   /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
   loadError: string | null = null;
   /** Set while recovery is still replaying (in slices, after the start-up budget). */
@@ -65,7 +69,7 @@ export class Shard extends DurableObject<Env> {
     if (stored) this.engine.config.restore(stored);
     this.aof = new AofManager(this.engine, new SqliteAofStore(ctx.storage.sql), {
       clock,
-      schedule: (fn, ms) => setTimeout(fn, ms),
+      schedule: (fn, ms) => this.schedule(fn, ms),
       transaction: (fn) => ctx.storage.transactionSync(fn),
       kv: ctx.storage.kv,
     });
@@ -471,7 +475,7 @@ export class Shard extends DurableObject<Env> {
     if (this.alarmAt !== null) return;
     const wanted = this.engine.db.expires.size > 0 || this.aof.shouldAutoRewrite() || (this.engine.dirty > 0 && this.snapshots.rules.length > 0);
     if (!wanted) return;
-    this.alarmAt = Date.now() + this.cronInterval;
+    this.alarmAt = Date.now() + Math.max(this.cronInterval, this.cronMinIntervalMs);
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
