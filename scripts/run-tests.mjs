@@ -5,15 +5,20 @@
 // then workerd with one shard, then workerd with four. Run side by side in one vitest process, the
 // workerd runtimes (and Miniflares started by Node tests) stalled each other. Extra arguments go to each run.
 //
-// A run that has not finished after RUN_TIMEOUT_MS is killed (its whole process group) and run once
-// more: rarely, the vitest plugin's workerd stops answering after crash tests, and CI must not hang.
+// A run that makes no progress (no test starts or ends) for HANG_MS, or has not finished after
+// RUN_TIMEOUT_MS, is killed (its whole process group) and fails, naming the files and tests that were
+// still running (scripts/progress-reporter.mjs writes what starts and ends). It is not retried: a hang is
+// a bug to see, not to hide.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const RUN_TIMEOUT_MS = 6 * 60_000;
+const RUN_TIMEOUT_MS = 8 * 60_000;
+/** TEST_HANG_SECONDS overrides it (to try the watchdog itself). */
+const HANG_MS = Number(process.env.TEST_HANG_SECONDS ?? 120) * 1000;
 const dir = mkdtempSync(join(tmpdir(), "durable-redis-tests-"));
+const reporter = new URL("./progress-reporter.mjs", import.meta.url).pathname;
 const runs = [
   { name: "node", projects: ["node"] },
   // One file at a time in workerd: crash tests call abortAllDurableObjects(), which also aborted the
@@ -22,19 +27,51 @@ const runs = [
   { name: "workerd-4-shards", projects: ["workerd-4-shards"], flags: ["--no-file-parallelism"] },
 ];
 
-/** Runs vitest in its own process group; resolves with its exit status, or "timeout" after killing the group. */
-function vitest(args) {
+/** What was still running by the progress file: files started and not ended, and their tests. */
+function stillRunning(progressFile) {
+  const files = new Map();
+  if (!existsSync(progressFile)) return files;
+  for (const line of readFileSync(progressFile, "utf8").split("\n")) {
+    if (!line) continue;
+    const { event, file, test } = JSON.parse(line);
+    if (event === "file-start") files.set(file, new Set());
+    else if (event === "file-end") files.delete(file);
+    else if (event === "test-start") files.get(file)?.add(test);
+    else if (event === "test-end") files.get(file)?.delete(test);
+  }
+  return files;
+}
+
+/** Progress so far: bytes of the progress file (it only grows). */
+const progressOf = (file) => (existsSync(file) ? readFileSync(file).length : 0);
+
+/** Runs vitest in its own process group; resolves with its exit status, or why it was killed. */
+function vitest(args, progressFile) {
   return new Promise((resolve) => {
-    const child = spawn("npx", ["vitest", "run", ...args], { stdio: "inherit", detached: true });
-    const timer = setTimeout(() => {
+    const child = spawn("npx", ["vitest", "run", ...args], { stdio: "inherit", detached: true, env: { ...process.env, TEST_PROGRESS_FILE: progressFile } });
+    const startedMs = Date.now();
+    let lastProgress = -1;
+    let lastProgressMs = startedMs;
+    const kill = (why) => {
+      clearInterval(watch);
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {}
-      resolve("timeout");
-    }, RUN_TIMEOUT_MS);
+      resolve({ killed: why });
+    };
+    const watch = setInterval(() => {
+      const now = Date.now();
+      const progress = progressOf(progressFile);
+      if (progress !== lastProgress) {
+        lastProgress = progress;
+        lastProgressMs = now;
+      }
+      if (now - lastProgressMs >= HANG_MS) kill(`no test started or ended for ${HANG_MS / 1000} s`);
+      else if (now - startedMs >= RUN_TIMEOUT_MS) kill(`not finished after ${RUN_TIMEOUT_MS / 60_000} minutes`);
+    }, 1000);
     child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code ?? 1);
+      clearInterval(watch);
+      resolve({ code: code ?? 1 });
     });
   });
 }
@@ -43,16 +80,22 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
+const hangs = [];
 for (const { name, projects, flags = [] } of runs) {
   const out = join(dir, `${name}.json`);
-  const args = [...projects.flatMap((p) => ["--project", p]), ...flags, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)];
-  let status = await vitest(args);
-  if (status === "timeout") {
-    console.error(`\n${name}: no result after ${RUN_TIMEOUT_MS / 60_000} minutes; killed, running it once more\n`);
-    rmSync(out, { force: true });
-    status = await vitest(args);
+  const progressFile = join(dir, `${name}.progress`);
+  const args = [...projects.flatMap((p) => ["--project", p]), ...flags, "--passWithNoTests", "--reporter=default", "--reporter=json", `--reporter=${reporter}`, `--outputFile.json=${out}`, ...process.argv.slice(2)];
+  const status = await vitest(args, progressFile);
+  if ("killed" in status) {
+    ok = false;
+    const running = stillRunning(progressFile);
+    const where = [...running].map(([file, tests]) => (tests.size ? `${file} (${[...tests].map((t) => `"${t}"`).join(", ")})` : file));
+    const line = `${name}: HUNG, ${status.killed}; killed. Still running: ${where.length ? where.join("; ") : "no file had started"}`;
+    console.error(`\n${line}\n`);
+    hangs.push(line);
+    failed += Math.max(1, running.size);
+    continue;
   }
-  if (status === "timeout") console.error(`\n${name}: no result after ${RUN_TIMEOUT_MS / 60_000} minutes again; killed\n`);
   if (existsSync(out)) {
     const r = JSON.parse(readFileSync(out, "utf8"));
     passed += r.numPassedTests;
@@ -61,7 +104,8 @@ for (const { name, projects, flags = [] } of runs) {
   } else {
     failed += 1;
   }
-  if (status !== 0) ok = false;
+  if (status.code !== 0) ok = false;
 }
+for (const line of hangs) console.error(line);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);

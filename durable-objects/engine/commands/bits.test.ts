@@ -217,13 +217,12 @@ describe("BITCOUNT", () => {
     expect(t.run("BITCOUNT", "e", 0, -1, "bit")).toBe(0);
   });
 
-  it("counts a 1 MB string quickly", () => {
+  // How fast is for the bench (npm run bench), not for an assertion on elapsed time.
+  it("counts a 1 MB string", () => {
     const t = testEngine();
     t.run("SET", "big", "\xff\x01".repeat(512 * 1024));
-    const started = performance.now();
-    for (let i = 0; i < 10; i++) expect(t.run("BITCOUNT", "big")).toBe(9 * 512 * 1024);
+    expect(t.run("BITCOUNT", "big")).toBe(9 * 512 * 1024);
     expect(t.run("BITCOUNT", "big", 1, -2, "bit")).toBe(9 * 512 * 1024 - 2);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 
