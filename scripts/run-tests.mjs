@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
-/** TEST_HANG_SECONDS overrides it (to try the watchdog itself). */
-const HANG_MS = Number(process.env.TEST_HANG_SECONDS ?? 120) * 1000;
+/** Longer than a test may take (vitest.config.ts), so a hung test fails by its own timeout first; TEST_HANG_SECONDS overrides it (to try the watchdog). */
+const HANG_MS = Number(process.env.TEST_HANG_SECONDS ?? 180) * 1000;
 const dir = mkdtempSync(join(tmpdir(), "durable-redis-tests-"));
 const reporter = new URL("./progress-reporter.mjs", import.meta.url).pathname;
 const runs = [
@@ -27,19 +27,29 @@ const runs = [
   { name: "workerd-4-shards", projects: ["workerd-4-shards"], flags: ["--no-file-parallelism"] },
 ];
 
-/** What was still running by the progress file: files started and not ended, and their tests. */
-function stillRunning(progressFile) {
+/** Where a killed run was, by its progress file: the files started and not ended with their tests, or the last file that ended. */
+function whereItStopped(progressFile) {
   const files = new Map();
-  if (!existsSync(progressFile)) return files;
-  for (const line of readFileSync(progressFile, "utf8").split("\n")) {
-    if (!line) continue;
-    const { event, file, test } = JSON.parse(line);
-    if (event === "file-start") files.set(file, new Set());
-    else if (event === "file-end") files.delete(file);
-    else if (event === "test-start") files.get(file)?.add(test);
-    else if (event === "test-end") files.get(file)?.delete(test);
+  let lastEnded = null;
+  if (existsSync(progressFile)) {
+    for (const line of readFileSync(progressFile, "utf8").split("\n")) {
+      if (!line) continue;
+      const { event, file, test } = JSON.parse(line);
+      if (event === "file-start") files.set(file, new Set());
+      else if (event === "file-end") {
+        files.delete(file);
+        lastEnded = file;
+      } else if (event === "test-start") files.get(file)?.add(test);
+      else if (event === "test-end") files.get(file)?.delete(test);
+    }
   }
-  return files;
+  const running = [...files].map(([file, tests]) => (tests.size ? `${file} (${[...tests].map((t) => `"${t}"`).join(", ")})` : file));
+  const text = running.length
+    ? `still running: ${running.join("; ")}`
+    : lastEnded
+      ? `between files: ${lastEnded} had ended and the next file had not started (the runtime's teardown or start-up)`
+      : "before any file started";
+  return { files: files.size, text };
 }
 
 /** Progress so far: bytes of the progress file (it only grows). */
@@ -88,12 +98,11 @@ for (const { name, projects, flags = [] } of runs) {
   const status = await vitest(args, progressFile);
   if ("killed" in status) {
     ok = false;
-    const running = stillRunning(progressFile);
-    const where = [...running].map(([file, tests]) => (tests.size ? `${file} (${[...tests].map((t) => `"${t}"`).join(", ")})` : file));
-    const line = `${name}: HUNG, ${status.killed}; killed. Still running: ${where.length ? where.join("; ") : "no file had started"}`;
+    const where = whereItStopped(progressFile);
+    const line = `${name}: HUNG, ${status.killed}; killed ${where.text}`;
     console.error(`\n${line}\n`);
     hangs.push(line);
-    failed += Math.max(1, running.size);
+    failed += Math.max(1, where.files);
     continue;
   }
   if (existsSync(out)) {
