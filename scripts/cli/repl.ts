@@ -187,6 +187,10 @@ export async function runRepl(conn: Connection, opts: ReplOptions, io: Io): Prom
   }
   const host = new URL(conn.url).host;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${host}> `, history, historySize: 1000, terminal: true });
+  // Input that ends while a command is on its way (typed ahead, or pasted with its end) closes the
+  // interface; the lines already read still run, but prompting again would throw.
+  let closed = false;
+  rl.on("close", () => (closed = true));
   rl.prompt();
   for await (const line of rl) {
     if (line.trim() && opts.historyFile !== "/dev/null") {
@@ -203,7 +207,7 @@ export async function runRepl(conn: Connection, opts: ReplOptions, io: Io): Prom
       if (!(e instanceof CliError)) throw e;
       io.out(`(error) ${e.message}`);
     }
-    rl.prompt();
+    if (!closed) rl.prompt();
   }
   rl.close();
   // Interactive sessions end with 0, as redis-cli's do.
