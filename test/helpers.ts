@@ -86,3 +86,11 @@ export const setLog = (stub: ShardStub, bytes: string): Promise<void> =>
     const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
     state.storage.sql.exec("INSERT INTO aof_segments (seq, data, crc, created_ms) VALUES (1, ?, ?, 0)", data, crc32(data));
   });
+
+/** One field of the shard's INFO (persistence unless told), as text; undefined when INFO has no such field. */
+export const infoField = async (stub: ShardStub, name: string, section = "persistence"): Promise<string | undefined> =>
+  new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec((await one(stub, "INFO", section)) as string)?.[1];
+
+/** How many rows the shard's log has in SQLite. */
+export const logRows = (stub: ShardStub): Promise<number> =>
+  runInDurableObject(stub, (_i: Shard, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_segments").one().n);

@@ -5,13 +5,10 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import { type ShardStub, exec, logBytes, one, settle, shardNamed, uniq } from "./helpers.js";
+import { type ShardStub, exec, infoField, logBytes, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
 import { advance, pendingTimers, useManualTimers } from "./manual-timers.js";
 
 const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
-const infoField = async (s: ShardStub, name: string) => new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec((await one(s, "INFO", "persistence")) as string)?.[1];
-const rows = (s: ShardStub) =>
-  runInDurableObject(s, (_i: Shard, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_segments").one().n);
 
 /** A fresh shard whose timers and cron only run when the test says. */
 async function freshShard(prefix: string, settings: Record<string, string> = {}): Promise<{ name: string; s: ShardStub }> {
@@ -37,7 +34,7 @@ describe("appendfsync everysec (the default) writes on its timer", () => {
     expect(await logBytes(s)).toBe("");
     expect(await advance(s, 1)).toBe(1);
     expect(await logBytes(s)).toBe(resp("SELECT", "0") + resp("INCR", "n").repeat(10));
-    expect(await rows(s)).toBe(1);
+    expect(await logRows(s)).toBe(1);
     expect(await pendingTimers(s)).toBe(0);
   });
 
@@ -58,7 +55,7 @@ describe("appendfsync everysec (the default) writes on its timer", () => {
     await one(s, "SET", "b", "2");
     expect(await pendingTimers(s)).toBe(1);
     await advance(s, 1000);
-    expect(await rows(s)).toBe(2);
+    expect(await logRows(s)).toBe(2);
     expect(await logBytes(s)).toBe(resp("SELECT", "0") + resp("SET", "a", "1") + resp("SET", "b", "2"));
     await abortAllDurableObjects();
     expect(await exec(shardNamed(name), ["GET", "a"], ["GET", "b"])).toEqual(["1", "2"]);
@@ -68,10 +65,10 @@ describe("appendfsync everysec (the default) writes on its timer", () => {
     const { s } = await freshShard("everysec-full");
     const value = "v".repeat(512 * 1024);
     for (let i = 0; i < 7; i++) await one(s, "SET", `k${i}`, value);
-    expect(await rows(s)).toBe(0);
+    expect(await logRows(s)).toBe(0);
     await one(s, "SET", "k7", value);
     // 4 MiB and a few bytes of RESP: written as rows of at most 1 MiB.
-    expect(await rows(s)).toBe(5);
+    expect(await logRows(s)).toBe(5);
     expect((await logBytes(s)).length).toBe(resp("SELECT", "0").length + 8 * resp("SET", "k0", value).length);
   });
 });
@@ -92,19 +89,25 @@ describe("appendfsync no writes on its 30 s timer or at 16 MiB", () => {
     const { s } = await freshShard("no-full", { appendfsync: "no" });
     const value = "v".repeat(1024 * 1024 - 64);
     for (let i = 0; i < 15; i++) await one(s, "SET", `k${i}`, value);
-    expect(await rows(s)).toBe(0);
+    expect(await logRows(s)).toBe(0);
     await one(s, "SET", "k15", value);
-    expect(await rows(s)).toBe(0);
+    expect(await logRows(s)).toBe(0);
     await one(s, "SET", "k16", value);
-    expect(await rows(s)).toBe(17);
+    expect(await logRows(s)).toBe(17);
     expect(await pendingTimers(s)).toBe(1);
   });
 });
 
 describe("appendfsync always", () => {
-  it("writes the row before the reply, with no timer", async () => {
+  it("writes the row in the batch's own turn, before its reply, with no timer", async () => {
     const { s } = await freshShard("always", { appendfsync: "always" });
-    await one(s, "SET", "a", "1");
+    const seen = await runInDurableObject(s, async (i: Shard, state) => {
+      const reply = await i.execute([["SET", "a", "1"]], false, false);
+      // Nothing else has run since the batch: the row is there already (the output gate holds the reply until it is stored).
+      const n = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_segments").one().n;
+      return { replies: reply.replies, rows: n };
+    });
+    expect(seen).toEqual({ replies: [{ status: "OK" }], rows: 1 });
     expect(await logBytes(s)).toBe(resp("SELECT", "0") + resp("SET", "a", "1"));
     expect(await pendingTimers(s)).toBe(0);
   });
