@@ -48,8 +48,8 @@ export default defineConfig({
           ...SLOW_MACHINE,
         },
       },
-      workerdProject("workerd", "1", ["test/**/*.test.ts"], ["test/sharding.test.ts"]),
-      workerdProject("workerd-4-shards", "4", [...COMMAND_TESTS, "test/sharding.test.ts"]),
+      workerdProject("workerd", "1", ["test/**/*.test.ts"], ["test/sharding*.test.ts"]),
+      workerdProject("workerd-4-shards", "4", [...COMMAND_TESTS, "test/sharding*.test.ts"]),
     ],
   },
 });
