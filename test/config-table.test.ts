@@ -67,8 +67,9 @@ const TABLE: Record<string, Row> = {
     set: " 900 1   300 10 ",
     get: "900 1 300 10",
     invalid: [["900", "Invalid save parameters"], ["900 x", "Invalid save parameters"]],
+    // Seen without a write: a change would arm the cron, and alarms firing while the plugin tears a
+    // file's storage down stall the next file (vitest.config.ts).
     effect: async (s) => {
-      await one(s, "SET", "k", "v");
       expect(await runInDurableObject(s, (i: Shard) => i.snapshots.rules)).toEqual([
         { seconds: 900, changes: 1 },
         { seconds: 300, changes: 10 },
@@ -101,6 +102,8 @@ const TABLE: Record<string, Row> = {
     get: "volatile-ttl",
     invalid: [["lru", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"]],
   },
+  "lfu-log-factor": { set: "5", get: "5", invalid: [["-1", between(0, 2147483647)]] },
+  "lfu-decay-time": { set: "2", get: "2", invalid: [["x", INT]] },
   "maxmemory-samples": { set: "10", get: "10", invalid: [["0", between(1, 64)], ["65", between(1, 64)]] },
   "hash-max-listpack-entries": {
     set: "2",
