@@ -1,0 +1,112 @@
+// Failures injected where they happen, in the real stores: an R2 part upload that fails (a save, a
+// hybrid rewrite) and a storage transaction that fails when a rewrite commits its base. Each is
+// reported with Redis's INFO fields, changes nothing that was current, loses nothing on a crash, and
+// the next attempt succeeds. (An AOF append that throws: test/in-flight.test.ts.)
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Shard } from "../durable-objects/shard.js";
+import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
+import { type ShardStub, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
+
+const config = async (s: ShardStub, settings: Record<string, string>) => {
+  for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
+};
+
+/** The next `times` R2 part uploads of this shard fail, as R2 answering an error would. */
+const failPartUploads = (s: ShardStub, times: number) =>
+  runInDurableObject(s, (i: Shard) => {
+    const r2 = i.snapshots.r2!;
+    const startUpload = r2.startUpload.bind(r2);
+    let left = times;
+    r2.startUpload = async (key, metadata) => {
+      const upload = await startUpload(key, metadata);
+      const multipart = (upload as unknown as { upload: R2MultipartUpload }).upload;
+      const uploadPart = multipart.uploadPart.bind(multipart);
+      (upload as unknown as { upload: Pick<R2MultipartUpload, "uploadPart" | "complete" | "abort" | "key"> }).upload = {
+        key: multipart.key,
+        uploadPart: (n: number, body: Uint8Array) => (left-- > 0 ? Promise.reject(new Error("R2 part upload failed (injected)")) : uploadPart(n, body)),
+        complete: (parts: R2UploadedPart[]) => multipart.complete(parts),
+        abort: () => multipart.abort(),
+      };
+      return upload as SnapshotUpload;
+    };
+  });
+
+/** The next `times` storage transactions of this shard throw, as a failed commit would. */
+const failTransactions = (s: ShardStub, times: number) =>
+  runInDurableObject(s, (_i: Shard, state) => {
+    const transactionSync = state.storage.transactionSync.bind(state.storage);
+    let left = times;
+    state.storage.transactionSync = <T>(fn: () => T): T => {
+      if (left-- > 0) throw new Error("SQLITE_IOERR: disk I/O error (injected)");
+      return transactionSync(fn);
+    };
+  });
+
+const manifestOf = (s: ShardStub) => runInDurableObject(s, (i: Shard) => structuredClone(i.aof.manifest));
+
+describe("an R2 part upload that fails", () => {
+  it("fails the save: rdb_last_bgsave_status is err, the previous snapshot stays current, and the next save succeeds", async () => {
+    const name = uniq("part-fails-save");
+    const s = shardNamed(name);
+    await exec(s, ["SET", "a", "1"]);
+    expect(await one(s, "SAVE")).toEqual({ status: "OK" });
+    const before = await runInDurableObject(s, (i: Shard) => i.snapshots.snapshots.map((r) => r.key));
+    await exec(s, ["SET", "b", "2"]);
+    await failPartUploads(s, 1);
+    expect(await one(s, "BGSAVE")).toEqual({ status: "Background saving started" });
+    await settle(s);
+    expect([await infoField(s, "rdb_last_bgsave_status"), await infoField(s, "rdb_saves"), await infoField(s, "rdb_changes_since_last_save")]).toEqual(["err", "1", "1"]);
+    expect(await runInDurableObject(s, (i: Shard) => i.snapshots.snapshots.map((r) => r.key))).toEqual(before);
+    expect(await one(s, "BGSAVE")).toEqual({ status: "Background saving started" });
+    await settle(s);
+    expect([await infoField(s, "rdb_last_bgsave_status"), await infoField(s, "rdb_saves"), await infoField(s, "rdb_changes_since_last_save")]).toEqual(["ok", "2", "0"]);
+  });
+
+  it("fails a hybrid rewrite: aof_last_bgrewrite_status is err, the manifest and log are unchanged, a crash loses nothing", async () => {
+    const name = uniq("part-fails-rewrite");
+    const s = shardNamed(name);
+    await config(s, { appendfsync: "always", "aof-use-rdb-preamble": "yes" });
+    await exec(s, ...Array.from({ length: 100 }, (_, i) => ["SET", `k${i}`, `v${i}`]));
+    const manifest = await manifestOf(s);
+    await failPartUploads(s, 1);
+    expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+    await settle(s);
+    expect([await infoField(s, "aof_last_bgrewrite_status"), await infoField(s, "aof_rewrites"), await infoField(s, "aof_rewrites_consecutive_failures")]).toEqual(["err", "0", "1"]);
+    expect(await manifestOf(s)).toEqual(manifest);
+    await abortAllDurableObjects();
+    const back = shardNamed(name);
+    expect(await exec(back, ["DBSIZE"], ["GET", "k99"])).toEqual([100, "v99"]);
+    expect(await one(back, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+    await settle(back);
+    expect([await infoField(back, "aof_last_bgrewrite_status"), await infoField(back, "aof_rewrites_consecutive_failures")]).toEqual(["ok", "0"]);
+    expect((await manifestOf(back)).base.kind).toBe("rdb");
+  });
+});
+
+describe("a storage transaction that fails when a rewrite commits", () => {
+  for (const preamble of ["no", "yes"]) {
+    it(`leaves the old base and log current (aof-use-rdb-preamble ${preamble}): status err, nothing lost on a crash, the next rewrite commits`, async () => {
+      const name = uniq(`commit-fails-${preamble}`);
+      const s = shardNamed(name);
+      await config(s, { appendfsync: "always", "aof-use-rdb-preamble": preamble });
+      await exec(s, ...Array.from({ length: 100 }, (_, i) => ["SET", `k${i}`, `v${i}`]));
+      const manifest = await manifestOf(s);
+      await failTransactions(s, 1);
+      expect(await one(s, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+      await settle(s);
+      expect([await infoField(s, "aof_last_bgrewrite_status"), await infoField(s, "aof_rewrites_consecutive_failures")]).toEqual(["err", "1"]);
+      expect(await manifestOf(s)).toEqual(manifest);
+      await exec(s, ["SET", "after", "1"]);
+      await abortAllDurableObjects();
+      const back = shardNamed(name);
+      expect(await exec(back, ["DBSIZE"], ["GET", "k99"], ["GET", "after"])).toEqual([101, "v99", "1"]);
+      expect(await one(back, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+      await settle(back);
+      expect([await infoField(back, "aof_last_bgrewrite_status"), await infoField(back, "aof_rewrites")]).toEqual(["ok", "1"]);
+      expect((await manifestOf(back)).base.kind).toBe(preamble === "yes" ? "rdb" : "aof");
+      await abortAllDurableObjects();
+      expect(await exec(shardNamed(name), ["DBSIZE"], ["GET", "after"])).toEqual([101, "1"]);
+    });
+  }
+});
