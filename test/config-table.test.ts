@@ -147,6 +147,8 @@ const TABLE: Record<string, Row> = {
       expect(await exec(s, ["ZADD", "z", "1", "abc"], ["OBJECT", "ENCODING", "z"], ["ZADD", "z", "2", "abcd"], ["OBJECT", "ENCODING", "z"])).toEqual([1, "listpack", 1, "skiplist"]);
     },
   },
+  "stream-node-max-bytes": { set: "8kb", get: "8192", invalid: [["lots", MEMORY]] },
+  "stream-node-max-entries": { set: "50", get: "50", invalid: [["-1", between(0, Number.MAX_SAFE_INTEGER)]] },
   "hll-sparse-max-bytes": { set: "0", get: "0", invalid: [["-1", between(0, 2147483647)]] },
   "proto-max-bulk-len": {
     set: "1kb",
