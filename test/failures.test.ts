@@ -2,11 +2,11 @@
 // hybrid rewrite) and a storage transaction that fails when a rewrite commits its base. Each is
 // reported with Redis's INFO fields, changes nothing that was current, loses nothing on a crash, and
 // the next attempt succeeds. (An AOF append that throws: test/in-flight.test.ts.)
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { SELF, abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
-import { type ShardStub, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
+import { ADMIN_TOKEN, type ShardStub, cmd, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
   for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
@@ -109,4 +109,31 @@ describe("a storage transaction that fails when a rewrite commits", () => {
       expect(await exec(shardNamed(name), ["DBSIZE"], ["GET", "after"])).toEqual([101, "1"]);
     });
   }
+});
+
+describe("/admin/health after failed rewrites", () => {
+  it("turns 503 once rewrites have failed health-rewrite-failures times in a row, and 200 after one succeeds", async () => {
+    // The shard the worker routes to (SHARDS=1): /admin/health reports it.
+    const shard0 = shardNamed("shard-0");
+    const health = async () => {
+      const res = await SELF.fetch("http://localhost/admin/health", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return { status: res.status, failing: ((await res.json()) as { failing: string[] }).failing };
+    };
+    for (const [k, v] of [["health-rewrite-failures", "2"], ["aof-use-rdb-preamble", "no"], ["appendfsync", "always"]]) {
+      expect((await cmd("CONFIG", "SET", k, v)).body).toEqual({ result: "OK" });
+    }
+    expect((await cmd("SET", uniq("health"), "1")).body).toEqual({ result: "OK" });
+    await failTransactions(shard0, 2);
+    const rewrite = async () => {
+      expect(await one(shard0, "BGREWRITEAOF")).toEqual({ status: "Background append only file rewriting started" });
+      await settle(shard0);
+    };
+    await rewrite();
+    expect(await health()).toEqual({ status: 200, failing: [] });
+    await rewrite();
+    expect(await health()).toEqual({ status: 503, failing: ["shard 0: AOF rewrite failed 2 times in a row"] });
+    await rewrite();
+    expect(await health()).toEqual({ status: 200, failing: [] });
+    expect((await cmd("CONFIG", "SET", "health-rewrite-failures", "3")).body).toEqual({ result: "OK" });
+  });
 });
