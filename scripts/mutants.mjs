@@ -222,14 +222,18 @@ function scratchCopy() {
 function runTests(dir, project, files) {
   const out = join(dir, `.mutant-${project}.json`);
   rmSync(out, { force: true });
-  const args = ["vitest", "run", "--project", project, "--no-file-parallelism", "--bail=1", "--reporter=json", `--outputFile.json=${out}`, ...files];
+  const progress = join(dir, `.mutant-${project}.progress`);
+  rmSync(progress, { force: true });
+  const args = ["vitest", "run", "--project", project, "--no-file-parallelism", "--bail=1", "--reporter=json", `--outputFile.json=${out}`, "--reporter=./scripts/progress-reporter.mjs", ...files];
   return new Promise((resolve) => {
-    const child = spawn("npx", args, { cwd: dir, stdio: ["ignore", "ignore", "ignore"], detached: true, env: process.env });
+    const child = spawn("npx", args, { cwd: dir, stdio: ["ignore", "ignore", "ignore"], detached: true, env: { ...process.env, TEST_PROGRESS_FILE: progress } });
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {}
-      resolve({ hung: true, failed: [] });
+      // Where it stopped: the last lines the progress reporter wrote.
+      const last = existsSync(progress) ? readFileSync(progress, "utf8").trim().split("\n").slice(-2).join(" then ") : "nothing had started";
+      resolve({ hung: true, failed: [], last });
     }, RUN_TIMEOUT_MS);
     child.on("exit", () => {
       clearTimeout(timer);
@@ -250,7 +254,7 @@ function runTests(dir, project, files) {
 async function runAll(dir, tests) {
   for (const [project, files] of Object.entries(tests)) {
     const r = await runTests(dir, project, files);
-    if (r.hung) return { killedBy: `${project}: ${files.join(", ")} hung (no result in ${RUN_TIMEOUT_MS / 60_000} min)` };
+    if (r.hung) return { killedBy: `${project}: ${files.join(", ")} hung (no result in ${RUN_TIMEOUT_MS / 60_000} min; last: ${r.last})` };
     if (r.failed.length > 0) return { killedBy: r.failed[0] };
   }
   return { killedBy: null };
