@@ -271,9 +271,9 @@ try {
   const clean = await runAll(dir, baseline);
   if (clean.killedBy) {
     console.log(`the tests fail without any mutant: ${clean.killedBy}`);
-    process.exit(1);
-  }
-  console.log(`unmutated: the tests pass (${((Date.now() - startedMs) / 1000).toFixed(0)} s)`);
+    code = 1;
+    chosen.length = 0;
+  } else console.log(`unmutated: the tests pass (${((Date.now() - startedMs) / 1000).toFixed(0)} s)`);
 
   let killed = 0;
   let survived = 0;
@@ -299,7 +299,7 @@ try {
       console.log(`${m.name}: SURVIVED ${Object.values(tests).flat().join(", ")} — ${m.does}`);
     }
   }
-  console.log(`${killed} killed, ${survived} survived (${((Date.now() - startedMs) / 60_000).toFixed(1)} min)`);
+  if (chosen.length > 0) console.log(`${killed} killed, ${survived} survived (${((Date.now() - startedMs) / 60_000).toFixed(1)} min)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
