@@ -24,6 +24,12 @@ export interface EngineOptions {
 /** Receives, synchronously, the commands a batch propagates, in order (a transaction as MULTI … EXEC). */
 export type PropagationSink = (commands: string[][]) => void;
 
+/**
+ * Receives the keyspace notifications a batch raised, as (channel, message) pairs in the order Redis
+ * would publish them, once at the batch's end; the Durable Object hands them to pub/sub.
+ */
+export type NotificationSink = (messages: [channel: string, message: string][]) => void;
+
 export interface ExecuteOptions {
   /** The caller holds a read-only token: write commands are refused. */
   readonly?: boolean;
@@ -47,6 +53,7 @@ export class Engine {
   /** Total changes ever made; the Durable Object's write counter and sync token come from it. */
   writes = 0;
   sink: PropagationSink = () => {};
+  notificationSink: NotificationSink = () => {};
   /** Called before any key changes (snapshots serialize the old value first); usually empty. */
   readonly writeListeners = new Set<(key: string) => void>();
   private readonly table: Map<string, CommandSpec>;
