@@ -8,15 +8,70 @@ import { expect, test as vitestTest } from "vitest";
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from "vitest";
 
-// Bun's matchers that vitest lacks.
+/** Checks of async functions given to toThrow, settled before the test that made them ends. */
+let pendingThrows = [];
+
+/** Whether an error matches toThrow's argument: none, a text it contains, a RegExp, an Error, or a class. */
+function matchesThrown(error, expected) {
+  if (expected === undefined) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof expected === "string") return message.includes(expected);
+  if (expected instanceof RegExp) return expected.test(message);
+  if (expected instanceof Error) return message === expected.message;
+  if (typeof expected === "function") return error instanceof expected;
+  return false;
+}
+
+// Bun's matchers that vitest lacks, and Bun's toThrow, which also takes an async function and
+// checks the promise it returns (vitest's sees only a synchronous throw).
 expect.extend({
   toBeTrue: (received) => ({ pass: received === true, message: () => `expected ${received} to be true` }),
   toBeFalse: (received) => ({ pass: received === false, message: () => `expected ${received} to be false` }),
+  toThrow(received, expected) {
+    const isNot = this.isNot;
+    // .rejects.toThrow(…) hands over the rejection itself.
+    if (typeof received !== "function") {
+      return { pass: matchesThrown(received, expected), message: () => `expected ${received} ${isNot ? "not " : ""}to match ${expected ?? ""}` };
+    }
+    let result;
+    try {
+      result = received();
+    } catch (e) {
+      return { pass: matchesThrown(e, expected), message: () => `expected ${received} ${isNot ? "not " : ""}to throw ${expected ?? ""}: threw ${e}` };
+    }
+    if (result && typeof result.then === "function") {
+      pendingThrows.push(
+        result.then(
+          () => {
+            if (!isNot) throw new Error(`expected the async function to throw ${expected ?? ""}, it resolved`);
+          },
+          (e) => {
+            if (matchesThrown(e, expected) === !isNot) return;
+            throw new Error(`expected the async function ${isNot ? "not " : ""}to throw ${expected ?? ""}: it threw ${e}`);
+          },
+        ),
+      );
+      return { pass: !isNot, message: () => "checked when the test ends" };
+    }
+    return { pass: false, message: () => `expected ${received} to throw ${expected ?? ""}` };
+  },
 });
+
+/** Runs a test's function, then the async toThrow checks it made. */
+const settlingThrows = (fn) => async () => {
+  pendingThrows = [];
+  await fn();
+  const checks = pendingThrows;
+  pendingThrows = [];
+  await Promise.all(checks);
+};
 
 /** Bun takes a test's timeout (or options) after its function; vitest before it. */
 function bunOrder(run) {
-  return (name, fn, options) => (options === undefined ? run(name, fn) : run(name, typeof options === "number" ? { timeout: options } : options, fn));
+  return (name, fn, options) => {
+    const body = typeof fn === "function" && fn.length === 0 ? settlingThrows(fn) : fn;
+    return options === undefined ? run(name, body) : run(name, typeof options === "number" ? { timeout: options } : options, body);
+  };
 }
 export const test = Object.assign(bunOrder(vitestTest), {
   skip: bunOrder(vitestTest.skip),
