@@ -119,4 +119,16 @@ describe("the stream type", () => {
       "entries-added", 1000, "recorded-first-entry-id", "0-0", "groups", 0, "first-entry", null, "last-entry", null,
     ]);
   });
+
+  it("reads past a tombstone that lies above a later entry (XDEL of the top, XSETID lower, XADD), as Redis 7.0 answers", () => {
+    const { run } = testEngine();
+    for (const id of ["1-1", "2-1", "3-1"]) run("XADD", "s", id, "f", id);
+    expect(run("XDEL", "s", "3-1")).toBe(1);
+    expect(run("XSETID", "s", "2-5")).toEqual({ status: "OK" });
+    expect(run("XADD", "s", "2-6", "f", "2-6")).toBe("2-6");
+    expect(run("XRANGE", "s", "-", "2-6")).toEqual([["1-1", ["f", "1-1"]], ["2-1", ["f", "2-1"]], ["2-6", ["f", "2-6"]]]);
+    expect(run("XRANGE", "s", "(2-1", "+")).toEqual([["2-6", ["f", "2-6"]]]);
+    expect(run("XREVRANGE", "s", "+", "-", "COUNT", "2")).toEqual([["2-6", ["f", "2-6"]], ["2-1", ["f", "2-1"]]]);
+    expect(run("XREVRANGE", "s", "2-6", "2-6")).toEqual([["2-6", ["f", "2-6"]]]);
+  });
 });

@@ -177,16 +177,37 @@ export class StreamNode {
     return out;
   }
 
-  /** Index of the first ID ≥ id (ids.length when none). */
+  /**
+   * Index of the first live entry whose ID is ≥ id (ids.length when none). Live IDs always ascend,
+   * but a tombstone can sit out of order: after XDEL of the top entry, XSETID may lower the last ID
+   * and a later XADD append below the tombstone's ID, as in Redis's listpacks. So a node holding
+   * tombstones is searched as Redis's iterator does, one entry at a time.
+   */
   lowerBound(id: string): number {
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ids[mid] < id) lo = mid + 1;
-      else hi = mid;
+    const ids = this.ids;
+    if (this.deleted === 0) {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ids[mid] < id) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
     }
-    return lo;
+    for (let i = 0; i < ids.length; i++) if (!(this.flags[i] & FLAG_DELETED) && ids[i] >= id) return i;
+    return ids.length;
+  }
+
+  /** Index of the last live entry whose ID is ≤ id (-1 when none); see lowerBound. */
+  upperLive(id: string): number {
+    const ids = this.ids;
+    if (this.deleted === 0) {
+      const i = this.lowerBound(id);
+      return i < ids.length && ids[i] === id ? i : i - 1;
+    }
+    for (let i = ids.length - 1; i >= 0; i--) if (!(this.flags[i] & FLAG_DELETED) && ids[i] <= id) return i;
+    return -1;
   }
 
   /** Appends an entry, with the flags Redis gives it; returns its listpack bytes. */
@@ -375,21 +396,22 @@ export class RedisStream {
       for (; n < this.nodes.length; n++, i = 0) {
         const node = this.nodes[n];
         for (; i < node.ids.length; i++) {
-          if (node.ids[i] > end) return;
+          // Tombstones are skipped before the range check, as Redis's iterator does: one may lie
+          // out of order (see lowerBound).
           if (node.flags[i] & FLAG_DELETED) continue;
+          if (node.ids[i] > end) return;
           if (!visit(node, i)) return;
         }
       }
     } else {
       let n = this.nodeAtOrBefore(end);
       if (n < 0) return;
-      let i = this.nodes[n].lowerBound(end);
-      if (i === this.nodes[n].ids.length || this.nodes[n].ids[i] > end) i--;
+      let i = this.nodes[n].upperLive(end);
       for (; n >= 0; n--, i = n >= 0 ? this.nodes[n].ids.length - 1 : 0) {
         const node = this.nodes[n];
         for (; i >= 0; i--) {
-          if (node.ids[i] < start) return;
           if (node.flags[i] & FLAG_DELETED) continue;
+          if (node.ids[i] < start) return;
           if (!visit(node, i)) return;
         }
       }
