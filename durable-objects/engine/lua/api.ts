@@ -22,8 +22,12 @@ export interface ScriptHost {
   setResp(version: 2 | 3): void;
   /** redis.log(level, message). */
   log(level: number, message: string): void;
-  /** redis.register_function inside a FUNCTION LOAD; absent (→ Redis's error) in EVAL. */
-  registerFunction?(name: string, fn: LuaFunctionRef, flags: string[]): void;
+  /**
+   * redis.register_function inside a FUNCTION LOAD; absent (→ Redis's error) in EVAL. Returns an
+   * error text for the VM to raise (a bad name or flag, a function registered twice: scripting checks
+   * these, with Redis's texts), or nothing when registered. `flags` as the script gave them.
+   */
+  registerFunction?(name: string, fn: LuaFunctionRef, flags: string[], description?: string): string | void;
 }
 
 /** A Lua function kept alive in the VM's registry (a library's registered function). */
@@ -52,8 +56,11 @@ export interface LuaVm {
    * Compiles a script body as Redis does (`f_<sha>` for EVAL, the library for FUNCTION LOAD);
    * returns a handle or an error reply with Redis's "Error compiling script" text.
    * `chunkName` is what errors name: "user_script" for EVAL, the library's for functions.
+   * `scriptName` is what a run's error suffix names (`… script: <scriptName>, on @user_script:1.`):
+   * scripting passes the sha1 of the whole body, since `source` has a shebang line blanked (its line
+   * feed kept, so line numbers stay the user's); without it, the sha1 of `source`.
    */
-  compile(source: string, chunkName: string): LuaFunctionRef | { error: string };
+  compile(source: string, chunkName: string, scriptName?: string): LuaFunctionRef | { error: string };
   /** Runs a compiled script (EVAL) with KEYS/ARGV set as globals. */
   run(fn: LuaFunctionRef, opts: RunOptions): RunResult;
   /** Loads a library: runs its body once with only redis.register_function/log/… reachable (FUNCTION LOAD). */
