@@ -89,6 +89,9 @@ export class AofManager {
   private saveRdbBase: RdbBaseWriter | null = null;
   /** A hybrid rewrite in progress (its base is being written to R2). */
   rdbRewrite: Promise<void> | null = null;
+  /** WAITAOF calls, and requests that asked for their writes to be durable before the reply (INFO). */
+  waitaofCalls = 0;
+  durableRequests = 0;
   /** Rows written since start, per policy accounting (bench: rows per 1,000 writes). */
   rowsWritten = 0;
   lastWriteOk = true;
@@ -200,6 +203,18 @@ export class AofManager {
       this.timerPending = false;
       this.flush();
     }, ms);
+  }
+
+  /**
+   * WAITAOF, or a request that asked for durable writes: every record appended so far is written
+   * as a row now, in this turn, so the reply waits for its commit (the output gate), as under
+   * `always`. 1 when the log vouches for them; 0 without an AOF, or while one being turned on has
+   * no base yet (recovery would ignore the log).
+   */
+  syncNow(): number {
+    if (!this.enabled || this.manifest.waitingForBase) return 0;
+    this.flush();
+    return 1;
   }
 
   /** Writes the buffered records as rows. */

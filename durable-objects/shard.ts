@@ -93,6 +93,11 @@ export class Shard extends DurableObject<Env> {
       bgsave: () => this.startSave(false),
       bgrewriteaof: () => this.aof.startRewrite(),
       lastsave: () => Math.floor(this.snapshots.lastSaveMs / 1000),
+      aofEnabled: () => this.aof.enabled,
+      syncAof: () => {
+        this.aof.waitaofCalls++;
+        return this.aof.syncNow();
+      },
     };
     this.engine.server.sections.set("persistence", () => this.persistenceInfo());
     ctx.blockConcurrencyWhile(async () => {
@@ -204,8 +209,15 @@ export class Shard extends DurableObject<Env> {
         ["loading_eta_seconds", eta],
       );
     }
-    // durable-redis's own: snapshots kept in R2, log rows written, how long the last load took.
-    fields.push(["rdb_snapshots", this.snapshots.snapshots.length], ["aof_rows_written", this.aof.rowsWritten], ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)]);
+    // durable-redis's own: snapshots kept in R2, log rows written, how long the last load took,
+    // WAITAOF calls and requests made durable by their header.
+    fields.push(
+      ["rdb_snapshots", this.snapshots.snapshots.length],
+      ["aof_rows_written", this.aof.rowsWritten],
+      ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)],
+      ["aof_waitaof_calls", this.aof.waitaofCalls],
+      ["aof_durable_requests", this.aof.durableRequests],
+    );
     return fields;
   }
 
@@ -435,8 +447,12 @@ export class Shard extends DurableObject<Env> {
     this.loadError = "ERR Error loading RDB snapshots: none of the retained snapshots could be loaded";
   }
 
-  /** Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves. */
-  async execute(batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult> {
+  /**
+   * Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves.
+   * `durable` (the request's Durable-Redis-Fsync header): its writes are durable before the reply,
+   * as if it ended with WAITAOF 1 0 0.
+   */
+  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false): Promise<ShardResult> {
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
       const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true });
@@ -452,6 +468,10 @@ export class Shard extends DurableObject<Env> {
         ? this.engine.executeTransaction(batch, { readonly })
         : this.engine.executeBatch(batch, { readonly });
       this.aof.afterBatch();
+      if (durable) {
+        this.aof.durableRequests++;
+        this.aof.syncNow();
+      }
       if (this.barrier) {
         const barrier = this.barrier;
         this.barrier = null;

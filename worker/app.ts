@@ -41,12 +41,25 @@ function shardId(env: Env, shard: number): DurableObjectId {
   return (ids[shard] ??= env.SHARD.idFromName(`shard-${shard}`));
 }
 
-function shardCaller(env: Env): ShardCaller {
+/** `durable`: the request's writes are durable before its reply on every shard it touches. */
+function shardCaller(env: Env, durable: boolean): ShardCaller {
   return (shard, batch, atomic, readonly) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
     const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly);
+    return stub.execute(batch, atomic, readonly, durable);
   };
+}
+
+/**
+ * `Durable-Redis-Fsync: always` asks for this request's writes to be in committed log rows before
+ * the reply, whatever appendfsync says (WAITAOF 1 0 0 for clients that cannot add a command).
+ */
+export const FSYNC_HEADER = "durable-redis-fsync";
+function durableRequest(req: Request): boolean {
+  const value = req.headers.get(FSYNC_HEADER);
+  if (value === null) return false;
+  if (value.trim().toLowerCase() === "always") return true;
+  throw new HttpError(400, "ERR invalid Durable-Redis-Fsync header: the only value is 'always'");
 }
 
 const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "upstash-sync-token" };
@@ -76,7 +89,7 @@ export const app = new Hono<AppEnv>();
 // CORS: every origin, as Upstash allows. Set on the responses we build (Hono's cors middleware
 // rebuilt each response's headers after the fact, about a tenth of a request's cost in the bench).
 const CORS_ALLOW_HEADERS =
-  "Authorization, Content-Type, Upstash-Encoding, upstash-sync-token, Upstash-Response-Format, Upstash-Telemetry-Runtime, Upstash-Telemetry-Platform, Upstash-Telemetry-Sdk, Upstash-Telemetry-Retry";
+  "Authorization, Content-Type, Upstash-Encoding, upstash-sync-token, Upstash-Response-Format, Upstash-Telemetry-Runtime, Upstash-Telemetry-Platform, Upstash-Telemetry-Sdk, Upstash-Telemetry-Retry, Durable-Redis-Fsync";
 app.options("*", () =>
   new Response(null, {
     status: 204,
@@ -116,7 +129,7 @@ app.all("*", async (c) => {
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
   const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";
   const router = routerFor(env);
-  const call = shardCaller(env);
+  const call = shardCaller(env, durableRequest(req));
   const path = url.pathname;
 
   if (path === "/pipeline" || path === "/multi-exec") {

@@ -54,6 +54,17 @@ describe("routing by the command table's tips", () => {
     expect(await c.run("DBSIZE")).toBe(0);
   });
 
+  it("fans WAITAOF out and merges its [local, replicas] arrays element by element (agg_min)", async () => {
+    const c = cluster();
+    c.engines.forEach((e, i) => {
+      e.server.host = { save: () => "OK", bgsave: () => "", bgrewriteaof: () => "", lastsave: () => 0, aofEnabled: () => true, syncAof: () => (i === 2 ? 0 : 1) };
+    });
+    expect(await c.run("WAITAOF", "1", "0", "0")).toEqual([0, 0]);
+    expect(c.calls.map(([shard]) => shard).sort()).toEqual([0, 1, 2, 3]);
+    c.engines[2].server.host!.syncAof = () => 1;
+    expect(await c.run("WAITAOF", "1", "0", "0")).toEqual([1, 0]);
+  });
+
   it("answers CROSSSLOT for keyed multi-key commands over slots, before any shard runs", async () => {
     const c = cluster();
     const [a, b] = spread(c, 2);

@@ -57,7 +57,8 @@ const firstError = (r: Reply[]): Reply | undefined => r.find((x) => isErrorReply
 const MERGE: Record<ResponsePolicy, (parts: Reply[], order: number[][], keys: number) => Reply> = {
   all_succeeded: (r) => r[0],
   agg_sum: (r) => r.reduce<number>((a, b) => a + (b as number), 0),
-  agg_min: (r) => Math.min(...(r as number[])),
+  // Element by element for arrays (WAITAOF's [local, replicas]).
+  agg_min: (r) => (Array.isArray(r[0]) ? (r[0] as number[]).map((_, i) => Math.min(...r.map((x) => (x as number[])[i]))) : Math.min(...(r as number[]))),
   agg_logical_and: (r) => (r[0] as number[]).map((_, i) => (r.every((x) => (x as number[])[i] === 1) ? 1 : 0)),
   concat: (r) => (r as Reply[][]).flat(),
   key_order(parts, order, keys) {

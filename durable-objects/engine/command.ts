@@ -14,6 +14,7 @@ export type CommandFlag =
   | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
   | "notxn" // not allowed inside /multi-exec
   | "loading" // answered while the shard loads its dataset (Redis's CMD_LOADING: INFO, TIME, CONFIG, …)
+  | "noscript" // refused inside a script (Redis's CMD_NOSCRIPT: WAITAOF)
   | "nopropagate"; // never logged even when it reports a change (e.g. CONFIG SET is logged by the shard itself)
 
 export interface CommandContext {
@@ -27,6 +28,12 @@ export interface CommandContext {
   dirty: number;
   /** Propagate these commands instead of the one sent (SET EX → SET PXAT, SPOP → SREM, …). */
   rewrite(...commands: string[][]): void;
+  /**
+   * Hands the records propagated so far to the sink now, instead of at the batch's end (WAITAOF).
+   * Inside a transaction its records go out as one MULTI … EXEC at its end: nothing is handed, and
+   * the result says whether the transaction has propagated anything yet (false: it has).
+   */
+  propagateNow(): boolean;
   /** Whether the shard is replaying its log (no propagation, no lazy expiry). */
   readonly loading: boolean;
   /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */
@@ -50,12 +57,20 @@ export interface ServerInfo {
   host?: PersistenceHost;
 }
 
-/** What SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE ask of the host; replies are Redis's texts. */
+/** What SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and WAITAOF ask of the host; replies are Redis's texts. */
 export interface PersistenceHost {
   save(): string;
   bgsave(schedule: boolean): string;
   bgrewriteaof(): string;
   lastsave(): number;
+  /** Whether the AOF is on (WAITAOF's numlocal needs it). */
+  aofEnabled(): boolean;
+  /**
+   * WAITAOF's local part: makes every record handed to the sink so far durable (its row written in
+   * this turn, so the reply waits for its commit) and returns 1, or 0 when the log cannot say so
+   * (no AOF, or one being turned on whose first base is not written yet).
+   */
+  syncAof(): number;
 }
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
@@ -74,7 +89,7 @@ export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "special";
 /**
  * How the replies of a split or fanned-out command merge. The first error reply wins in every case.
  * - `all_succeeded`: the first shard's reply (they agree: OK, CONFIG GET's values, …).
- * - `agg_sum` / `agg_min`: the sum / the least of integer replies.
+ * - `agg_sum` / `agg_min`: the sum / the least of integer replies (agg_min: element by element of arrays).
  * - `agg_logical_and`: element by element over arrays of 0/1 (SCRIPT EXISTS).
  * - `concat`: arrays joined (KEYS).
  * - `key_order`: one element per key, put back in the order of the keys sent (MGET).

@@ -59,6 +59,8 @@ export class Engine {
   private readonly table: Map<string, CommandSpec>;
   /** Records of the batch being executed, flushed to the sink at its end. */
   private records: string[][] = [];
+  /** While a transaction runs, where its records start: they are held until its end (MULTI … EXEC). */
+  private transactionStart: number | null = null;
 
   constructor(opts: EngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -156,7 +158,12 @@ export class Engine {
     }
     const replies: Reply[] = new Array(batch.length);
     const start = this.records.length;
-    for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
+    this.transactionStart = start;
+    try {
+      for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
+    } finally {
+      this.transactionStart = null;
+    }
     if (this.records.length > start) {
       this.records.splice(start, 0, ["MULTI"]);
       this.records.push(["EXEC"]);
@@ -258,6 +265,7 @@ export class Engine {
       }
     }
     let rewritten: string[][] | null = null;
+    const engine = this;
     const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
     db.access.now = now;
     db.access.sync();
@@ -271,6 +279,11 @@ export class Engine {
       server: this.server,
       rewrite(...commands: string[][]) {
         rewritten = commands;
+      },
+      propagateNow() {
+        if (engine.transactionStart !== null) return engine.records.length === engine.transactionStart;
+        engine.flush();
+        return true;
       },
     };
     let reply: Reply;

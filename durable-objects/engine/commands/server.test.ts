@@ -49,3 +49,67 @@ describe("INFO", () => {
     expect((t.run("INFO", "server", "keyspace") as string).match(/^# \w+/gm)).toEqual(["# Server", "# Keyspace"]);
   });
 });
+
+describe("WAITAOF", () => {
+  /** An engine whose host records what the sink had received when WAITAOF synced. */
+  function withHost(aof = true) {
+    const t = testEngine();
+    const synced: number[] = [];
+    t.engine.server.host = {
+      save: () => "OK",
+      bgsave: () => "Background saving started",
+      bgrewriteaof: () => "Background append only file rewriting started",
+      lastsave: () => 0,
+      aofEnabled: () => aof,
+      syncAof: () => {
+        synced.push(t.log.length);
+        return aof ? 1 : 0;
+      },
+    };
+    return { ...t, synced };
+  }
+
+  it("hands the writes before it to the log before syncing it, in a pipeline", () => {
+    const t = withHost();
+    const replies = t.engine.executeBatch([
+      ["SET", "a", "1"],
+      ["WAITAOF", "1", "0", "0"],
+      ["SET", "b", "2"],
+    ]);
+    expect(replies).toEqual([{ status: "OK" }, [1, 0], { status: "OK" }]);
+    expect(t.synced).toEqual([1]);
+    expect(t.log).toEqual([
+      ["SET", "a", "1"],
+      ["SET", "b", "2"],
+    ]);
+  });
+
+  it("in a transaction answers 0 once the transaction has written (its records go out at EXEC)", () => {
+    const t = withHost();
+    expect(t.engine.executeTransaction([["WAITAOF", "1", "0", "0"], ["SET", "a", "1"], ["WAITAOF", "1", "0", "0"]])).toEqual([[1, 0], { status: "OK" }, [0, 0]]);
+    expect(t.log).toEqual([["MULTI"], ["SET", "a", "1"], ["EXEC"]]);
+  });
+
+  it("answers at once for replicas: there are none (Redis's reply when its timeout ends)", () => {
+    const t = withHost();
+    expect(t.run("WAITAOF", "1", "2", "100")).toEqual([1, 0]);
+    expect(t.run("WAITAOF", "0", "1", "0")).toEqual([1, 0]);
+  });
+
+  it("has Redis 7.2's errors", () => {
+    const t = withHost(false);
+    const err = (...argv: string[]) => (t.run("WAITAOF", ...argv) as { error: string }).error;
+    expect(err("1", "0", "0")).toBe("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+    expect(t.run("WAITAOF", "0", "0", "0")).toEqual([0, 0]);
+    expect(err("2", "0", "0")).toBe("ERR value is out of range, value must between 0 and 1");
+    expect(err("-1", "0", "0")).toBe("ERR value is out of range, value must between 0 and 1");
+    expect(err("x", "0", "0")).toBe("ERR value is not an integer or out of range");
+    expect(err("0", "-1", "0")).toBe("ERR value is out of range, must be positive");
+    expect(err("0", "x", "0")).toBe("ERR value is out of range, must be positive");
+    expect(err("0", "0", "x")).toBe("ERR timeout is not an integer or out of range");
+    expect(err("0", "0", "1.5")).toBe("ERR timeout is not an integer or out of range");
+    expect(err("0", "0", "-1")).toBe("ERR timeout is negative");
+    expect(err("0", "0", "9223372036854775807")).toBe("ERR timeout is out of range");
+    expect((t.run("WAITAOF", "0", "0") as { error: string }).error).toBe("ERR wrong number of arguments for 'waitaof' command");
+  });
+});

@@ -3,7 +3,8 @@
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { OK, PONG, type Reply, status } from "../reply.js";
-import { intArg, opt } from "./args.js";
+import { intArg, opt, rangeArg } from "./args.js";
+import { parseInt64 } from "../bytes.js";
 
 /** PING [message] */
 function ping(_ctx: CommandContext, argv: string[]): Reply {
@@ -181,6 +182,29 @@ const bgrewriteaof = (ctx: CommandContext): Reply => status(requireHost(ctx).bgr
 /** LASTSAVE */
 const lastsave = (ctx: CommandContext): Reply => requireHost(ctx).lastsave();
 
+const LONG_MAX = 2n ** 63n - 1n;
+
+/**
+ * WAITAOF numlocal numreplicas timeout (Redis 7.2): every write before it is durable (its log row
+ * committed) before the reply, `[1, 0]`. There are no replicas and nothing blocks over HTTP, so a
+ * wait for replicas answers at once what Redis answers when its timeout ends (with timeout 0 Redis
+ * would wait forever): the local count and 0 replicas. Inside a transaction, which may not block in
+ * Redis either, the local count says whether everything before it was already durable.
+ */
+function waitaof(ctx: CommandContext, argv: string[]): Reply {
+  const numlocal = rangeArg(argv[1], 0n, 1n);
+  rangeArg(argv[2], 0n, LONG_MAX, "ERR value is out of range, must be positive");
+  const timeout = parseInt64(argv[3]);
+  if (timeout === null) throw new RedisError("ERR timeout is not an integer or out of range");
+  if (timeout < 0n) throw new RedisError("ERR timeout is negative");
+  if (timeout > LONG_MAX - BigInt(ctx.now)) throw new RedisError("ERR timeout is out of range");
+  const host = requireHost(ctx);
+  if (numlocal > 0n && !host.aofEnabled()) throw new RedisError("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+  const allHanded = ctx.propagateNow();
+  const local = host.syncAof();
+  return [allHanded ? local : 0, 0];
+}
+
 /** COMMAND COUNT (enough for clients that probe it) */
 function commandCmd(_ctx: CommandContext, argv: string[]): Reply {
   if (argv.length >= 2 && argv[1].toLowerCase() === "count") return countCommands();
@@ -204,6 +228,7 @@ export const serverCommands: CommandSpec[] = [
   command("save", 1, ["admin", "notxn"], [0, 0, 0], save, { request: "all_shards", response: "all_succeeded" }),
   command("bgsave", -1, ["admin", "notxn"], [0, 0, 0], bgsave, { request: "all_shards", response: "all_succeeded" }),
   command("bgrewriteaof", 1, ["admin", "notxn"], [0, 0, 0], bgrewriteaof, { request: "all_shards", response: "all_succeeded" }),
+  command("waitaof", 4, ["noscript"], [0, 0, 0], waitaof, { request: "all_shards", response: "agg_min" }),
   command("lastsave", 1, ["loading"], [0, 0, 0], lastsave, { request: "all_shards", response: "agg_min" }),
   command("command", -1, ["loading"], [0, 0, 0], commandCmd),
 ];
