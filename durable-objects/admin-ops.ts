@@ -6,7 +6,8 @@ import { replayAof } from "./aof-replay.js";
 import { Engine } from "./engine/engine.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
-import { RdbLoader } from "./persistence/rdb-codec/index.js";
+import { loadRdbStream, streamSource } from "./persistence/rdb-stream-load.js";
+import { loadRdbBase } from "./recovery.js";
 import { MAX_ROW_BYTES } from "./persistence/sqlite-aof-store.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
@@ -145,14 +146,7 @@ export class ShardAdmin {
    */
   async restore(rdb: ReadableStream<Uint8Array>, replaceLog = false): Promise<{ keys: number }> {
     const staged = new Keyspace(this.engine.clock);
-    const loader = new RdbLoader(staged, { now: this.engine.clock(), checksum: true });
-    const reader = rdb.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      loader.push(value);
-    }
-    loader.finish();
+    await loadRdbStream(streamSource(rdb), staged, { now: this.engine.clock(), checksum: true });
     return this.install(staged, replaceLog);
   }
 
@@ -180,7 +174,7 @@ export class ShardAdmin {
         continue;
       }
       const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
-      const loaded = await this.aof.loadRdbBase(base, (sink) => r2.readInto(base.key, sink), staged.db);
+      const loaded = await loadRdbBase(r2, base, staged.db);
       if ("problem" in loaded) {
         problems.push(loaded.problem);
         continue;

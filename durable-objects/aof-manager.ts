@@ -2,14 +2,12 @@
 // as the appendfsync policy says, replays base + increment at start, and runs rewrites a slice at a
 // time. Formats come from persistence/; storage from the SQLite adapter.
 
-import { SliceBudget } from "./slice-budget.js";
+import { SliceBudget, SlicedJob } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
-import type { Keyspace } from "./engine/keyspace.js";
 import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { RdbLoader, crcHex } from "./persistence/rdb-codec/index.js";
 import { MAX_ROW_BYTES, type SegmentRow, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 
 /** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
@@ -70,6 +68,7 @@ export type RdbBaseWriter = (
 interface RewriteState {
   cut: KeyspaceCut;
   rewriter: AofRewriter;
+  job: SlicedJob;
   /** Segments up to here are covered by the new base. */
   coversSeq: number;
   startedMs: number;
@@ -265,38 +264,8 @@ export class AofManager {
   }
 
   /**
-   * Streams an RDB base into the engine (or another keyspace), before recoverSteps replays the log
-   * after it. `read` feeds the object's bytes to a sink and says whether it exists. Returns the keys
-   * loaded (none dropped as expired: the log may still refer to them), or what is wrong with the
-   * base (the keyspace then holds part of it and must be cleared).
-   */
-  async loadRdbBase(
-    base: RdbBase,
-    read: (sink: (chunk: Uint8Array) => void) => Promise<boolean>,
-    into: Keyspace = this.engine.db,
-    onAux?: (key: string, value: string) => void,
-  ): Promise<{ problem: string } | { keys: number; expired: number }> {
-    into.loading = true;
-    try {
-      // An AOF base keeps keys that have expired: the increment may still refer to them.
-      const loader = new RdbLoader(into, { checksum: true, onAux });
-      if (!(await read((chunk) => loader.push(chunk)))) return { problem: `the AOF base ${base.key} is missing from R2` };
-      const { trailer, keys, expired } = loader.finish();
-      const found = crcHex(trailer);
-      if (base.checksum && found !== base.checksum) {
-        return { problem: `the AOF base ${base.key} is not the file the manifest recorded (checksum ${found}, expected ${base.checksum})` };
-      }
-      return { keys, expired };
-    } catch (e) {
-      return { problem: `the AOF base ${base.key}: ${e instanceof Error ? e.message : e}` };
-    } finally {
-      into.loading = false;
-    }
-  }
-
-  /**
-   * Replays the log from a base (the current one unless told; an RDB base is loaded first with
-   * loadRdbBase), pausing every few thousand commands so the shard can run it in slices. Called
+   * Replays the log from a base (the current one unless told; an RDB base is loaded first, see
+   * recovery.ts), pausing every few thousand commands so the shard can run it in slices. Called
    * before the shard serves.
    */
   *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult> {
@@ -394,11 +363,24 @@ export class AofManager {
     const rewriter = new AofRewriter();
     const cut = new KeyspaceCut(this.engine.db, (key, value, expireAt) => rewriter.addKey(key, value, expireAt));
     this.engine.writeListeners.add(this.onWrite);
-    this.rewrite = { cut, rewriter, coversSeq, startedMs: this.host.clock() };
+    // Each step writes a few keys; a key costs 64 bytes beyond its encoding. After each slice the
+    // RESP written so far is staged in SQLite (all of it once the walk is complete).
+    const step = () => {
+      const before = rewriter.pendingBytes;
+      if (cut.step(REWRITE_KEYS_PER_CHECK)) return null;
+      return rewriter.pendingBytes - before + 64 * REWRITE_KEYS_PER_CHECK;
+    };
+    const stage = (done: boolean) => {
+      const chunk = rewriter.take(done ? 0 : MAX_ROW_BYTES);
+      if (chunk) this.store.stage(chunk);
+    };
+    const job = new SlicedJob(new SliceBudget(REWRITE_SLICE_MS, REWRITE_SLICE_BYTES), step, (fn) => this.host.schedule(fn, 0), (e) => this.rewriteEnded(rw, e), stage);
+    const rw: RewriteState = { cut, rewriter, job, coversSeq, startedMs: this.host.clock() };
+    this.rewrite = rw;
     // Later records belong to the new increment, which starts with its own SELECT.
     this.selected = false;
     this.rewriteScheduled = false;
-    this.host.schedule(() => this.rewriteStep(), 0);
+    job.start();
     return "Background append only file rewriting started";
   }
 
@@ -449,25 +431,14 @@ export class AofManager {
     this.rewrite?.cut.beforeWrite(key);
   };
 
-  /** One slice of the rewrite; reschedules itself until the base is complete, then swaps it in. */
+  /** Runs one slice of the rewrite now (tests drive a rewrite with it); the next is scheduled. */
   rewriteStep(): void {
-    const rw = this.rewrite;
-    if (!rw) return;
+    this.rewrite?.job.slice();
+  }
+
+  private rewriteEnded(rw: RewriteState, error: unknown | null): void {
     try {
-      const budget = new SliceBudget(REWRITE_SLICE_MS, REWRITE_SLICE_BYTES);
-      budget.start();
-      let done = false;
-      for (let spent = false; !done && !spent; ) {
-        const before = rw.rewriter.pendingBytes;
-        done = rw.cut.step(REWRITE_KEYS_PER_CHECK);
-        spent = budget.spend(rw.rewriter.pendingBytes - before + 64 * REWRITE_KEYS_PER_CHECK);
-      }
-      const chunk = rw.rewriter.take(done ? 0 : MAX_ROW_BYTES);
-      if (chunk) this.store.stage(chunk);
-      if (!done) {
-        this.host.schedule(() => this.rewriteStep(), 0);
-        return;
-      }
+      if (error !== null) throw error;
       this.finishRewrite(rw);
     } catch (e) {
       console.error("AOF rewrite failed:", e instanceof Error ? e.stack : e);

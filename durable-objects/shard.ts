@@ -1,20 +1,19 @@
 // The shard Durable Object: owns one engine, runs batches synchronously over RPC, and glues the
 // engine to persistence (the AOF in SQLite storage, snapshots in R2). No command semantics here.
 
-import { SliceBudget } from "./slice-budget.js";
 import { DurableObject } from "cloudflare:workers";
-import { AofManager, type RdbBase } from "./aof-manager.js";
+import { AofManager } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
 import { RedisError, loading as loadingError } from "./engine/errors.js";
-import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
 import { configFromEnv } from "./env-config.js";
 import { r2Prefix } from "./engine/config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
-import { RdbLoader, crcHex } from "./persistence/rdb-codec/index.js";
+import { type LoadingState, Recovery } from "./recovery.js";
+import { persistenceInfo } from "./persistence-info.js";
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -23,13 +22,6 @@ export interface ShardResult {
 
 /** Longest an active-expiry pass may hold the shard, and how often it runs while it finds work. */
 const EXPIRE_BUDGET_MS = 5;
-/**
- * A slice of a long recovery, between which requests are answered LOADING: 50 ms where the clock
- * moves, else 1.5 MiB of log (about 50 ms of replay in the bench). The start-up budget
- * (loading-block-ms) converts to log bytes at the same rate.
- */
-const LOADING_SLICE_MS = 50;
-const LOADING_BYTES_PER_MS = 30 * 1024;
 const CRON_INTERVAL_MS = 100;
 const CRON_MAX_INTERVAL_MS = 60_000;
 
@@ -48,15 +40,7 @@ export class Shard extends DurableObject<Env> {
   schedule: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms);
   /** The cron's shortest interval (Redis's hz 10); tests lengthen it so that only runDurableObjectAlarm runs the cron. */
   cronMinIntervalMs = CRON_INTERVAL_MS;
-  /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
-  loadError: string | null = null;
-  /** Set while recovery is still replaying (in slices, after the start-up budget). */
-  loading: { startedMs: number; totalBytes: number; loadedBytes: number; rdbUsedMem?: number } | null = null;
-  private lastLoadSeconds = 0;
-  /** Keys the last RDB load (a snapshot, or the AOF's RDB base) added, and those it dropped as expired. */
-  private lastRdbLoad = { keys: 0, expired: 0 };
-  /** Set when recovery had to start from an earlier base than the manifest's current one. */
-  private fellBackTo: RdbBase | null = null;
+  private readonly recovery: Recovery;
   private readonly bootId = Date.now().toString(36);
   private cronInterval = CRON_INTERVAL_MS;
   private alarmAt: number | null = null;
@@ -87,6 +71,7 @@ export class Shard extends DurableObject<Env> {
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, () => `${r2Prefix(this.engine.config.get("dir"))}/${this.shardName}/`) : null,
     });
     if (env.SNAPSHOTS) this.aof.setRdbBaseWriter((commit) => this.snapshots.save({ aofBase: true, onCommitted: commit }));
+    this.recovery = new Recovery(this.engine, this.aof, this.snapshots, () => this.armCron());
     this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
     this.engine.server.host = {
       save: () => this.startSave(true),
@@ -99,13 +84,9 @@ export class Shard extends DurableObject<Env> {
         return this.aof.syncNow();
       },
     };
-    this.engine.server.sections.set("persistence", () => this.persistenceInfo());
+    this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery));
     ctx.blockConcurrencyWhile(async () => {
-      try {
-        await this.recover();
-      } catch (e) {
-        this.recoveryFailed(e);
-      }
+      await this.recovery.run();
       this.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
@@ -117,6 +98,15 @@ export class Shard extends DurableObject<Env> {
       const appendonly = changes.find(([name]) => name === "appendonly");
       if (appendonly) this.aof.switchTo(appendonly[1] === "yes");
     };
+  }
+
+  /** Set while recovery is still loading (in slices, after the start-up budget). */
+  get loading(): LoadingState | null {
+    return this.recovery.loading;
+  }
+  /** Set when the shard must not serve (a corrupt log with aof-load-truncated no, …): every request gets it. */
+  get loadError(): string | null {
+    return this.recovery.loadError;
   }
 
   // The admin API's view of this shard (worker/admin.ts); each is one call into ShardAdmin.
@@ -164,61 +154,13 @@ export class Shard extends DurableObject<Env> {
     if (!this.aof.enabled) this.startSave(false);
     if (broken !== null) {
       console.log(`restored over a log that could not be loaded (${broken}): serving again`);
-      this.loadError = null;
-      this.fellBackTo = null;
+      this.recovery.mended();
       this.armCron();
     }
     return out;
   }
   async adminSnapshotKey(): Promise<string | null> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
-  }
-
-  /**
-   * INFO persistence: Redis 7's fields in Redis's order, then durable-redis's own. The save in
-   * progress is a forkless cut, so "copy on write" is what the cut copied before a write changed it,
-   * and the fork's progress is the cut's.
-   */
-  private persistenceInfo(): [string, string | number][] {
-    const cut = this.snapshots.inProgress?.cut ?? this.aof.rewriteCut;
-    const l = this.loading;
-    const fields: [string, string | number][] = [
-      ["loading", l ? 1 : 0],
-      ["async_loading", 0],
-      ["current_cow_peak", cut?.copiedBytes ?? 0],
-      ["current_cow_size", cut?.copiedBytes ?? 0],
-      ["current_cow_size_age", 0],
-      ["current_fork_perc", cut && cut.total > 0 ? ((cut.emittedKeys * 100) / cut.total).toFixed(2) : "0.00"],
-      ["current_save_keys_processed", cut?.emittedKeys ?? 0],
-      ["current_save_keys_total", cut?.total ?? 0],
-      ...this.snapshots.info(),
-      ["rdb_last_load_keys_expired", this.lastRdbLoad.expired],
-      ["rdb_last_load_keys_loaded", this.lastRdbLoad.keys],
-      ...this.aof.info(),
-    ];
-    if (l) {
-      const elapsed = (Date.now() - l.startedMs) / 1000;
-      const perc = l.totalBytes ? (l.loadedBytes * 100) / l.totalBytes : 0;
-      const eta = l.loadedBytes ? Math.round((elapsed * (l.totalBytes - l.loadedBytes)) / l.loadedBytes) : 1;
-      fields.push(
-        ["loading_start_time", Math.floor(l.startedMs / 1000)],
-        ["loading_total_bytes", l.totalBytes],
-        ["loading_rdb_used_mem", l.rdbUsedMem ?? 0],
-        ["loading_loaded_bytes", l.loadedBytes],
-        ["loading_loaded_perc", perc.toFixed(2)],
-        ["loading_eta_seconds", eta],
-      );
-    }
-    // durable-redis's own: snapshots kept in R2, log rows written, how long the last load took,
-    // WAITAOF calls and requests made durable by their header.
-    fields.push(
-      ["rdb_snapshots", this.snapshots.snapshots.length],
-      ["aof_rows_written", this.aof.rowsWritten],
-      ["loading_last_duration_sec", this.lastLoadSeconds.toFixed(3)],
-      ["aof_waitaof_calls", this.aof.waitaofCalls],
-      ["aof_durable_requests", this.aof.durableRequests],
-    );
-    return fields;
   }
 
   /** SAVE (blocking: nothing else runs until it is stored) and BGSAVE. Replies are Redis's texts. */
@@ -242,209 +184,6 @@ export class Shard extends DurableObject<Env> {
     const saving = this.snapshots.save();
     saving.catch((e) => console.error("Background saving error:", e instanceof Error ? e.message : e));
     return "Background saving started";
-  }
-
-  /**
-   * Recovery, called inside the constructor's blockConcurrencyWhile: returns once the dataset is
-   * loaded, or once the start-up budget (loading-block-ms) is spent, the base's bytes included. The
-   * rest of the load then goes on between requests, which are answered LOADING: the base as R2
-   * streams it, the log in slices. A load never holds the block for long, so it cannot be reset.
-   */
-  private async recover(): Promise<void> {
-    const startup = this.startupBudget();
-    if (!this.aof.enabled || this.aof.manifest.waitingForBase) {
-      this.loading = { startedMs: Date.now(), totalBytes: this.snapshots.snapshots.at(-1)?.size ?? 0, loadedBytes: 0 };
-      const loading = this.loadNewestSnapshot(startup.spend).then(() => this.snapshotLoaded());
-      if ((await Promise.race([loading, startup.over])) === "over budget") loading.catch((e: unknown) => this.recoveryFailed(e));
-      return;
-    }
-    this.loading = { startedMs: Date.now(), totalBytes: this.aof.loadTotalBytes(), loadedBytes: 0 };
-    const starting = this.startReplay(startup.spend);
-    const start = await Promise.race([starting, startup.over]);
-    if (start === "over budget") {
-      starting.then(
-        (started) => ("failed" in started ? this.loaded(started.failed) : this.replayInSlices(started.steps, started.first)),
-        (e: unknown) => this.recoveryFailed(e),
-      );
-      return;
-    }
-    if ("failed" in start) return this.loaded(start.failed);
-    const { steps } = start;
-    let pending: IteratorResult<ReplayProgress, AofReplayResult> | null = start.first;
-    for (let lastBytes = this.loading.loadedBytes; ; ) {
-      const r = pending ?? steps.next();
-      pending = null;
-      if (r.done) return this.loaded(r.value);
-      this.loading.loadedBytes = r.value.bytes;
-      const spent = startup.spend(r.value.bytes - lastBytes);
-      lastBytes = r.value.bytes;
-      // Past the budget, go on in slices outside blockConcurrencyWhile; requests get LOADING meanwhile.
-      if (spent) return this.replayInSlices(steps, null);
-    }
-  }
-
-  /**
-   * The start-up budget (loading-block-ms, or its worth of bytes): `spend` counts work and says when
-   * the budget is gone, and `over` settles then, so a load awaiting R2 can leave the block mid-file.
-   */
-  private startupBudget(): { spend: (bytes: number) => boolean; over: Promise<"over budget"> } {
-    const blockMs = this.engine.config.getNumber("loading-block-ms");
-    const budget = new SliceBudget(blockMs, blockMs * LOADING_BYTES_PER_MS);
-    budget.start();
-    let overBudget!: () => void;
-    const over = new Promise<"over budget">((resolve) => (overBudget = () => resolve("over budget")));
-    const spend = (bytes: number): boolean => {
-      const spent = budget.spend(bytes);
-      if (spent) overBudget();
-      return spent;
-    };
-    return { spend, over };
-  }
-
-  /** After an RDB-only load (or the one before turning the AOF on), from the block or after it. */
-  private snapshotLoaded(): void {
-    this.lastLoadSeconds = (Date.now() - this.loading!.startedMs) / 1000;
-    this.loading = null;
-    // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
-    if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
-    this.armCron();
-  }
-
-  /** Replays the rest of the log a slice at a time, each a macrotask, so requests run between them. */
-  private replayInSlices(steps: Generator<ReplayProgress, AofReplayResult>, first: IteratorResult<ReplayProgress, AofReplayResult> | null): void {
-    const budget = new SliceBudget(LOADING_SLICE_MS, LOADING_SLICE_MS * LOADING_BYTES_PER_MS);
-    let pending = first;
-    let lastBytes = this.loading!.loadedBytes;
-    const slice = () => {
-      try {
-        budget.start();
-        for (;;) {
-          const s = pending ?? steps.next();
-          pending = null;
-          if (s.done) return this.loaded(s.value);
-          const spentNow = budget.spend(s.value.bytes - lastBytes);
-          lastBytes = s.value.bytes;
-          this.loading!.loadedBytes = s.value.bytes;
-          if (spentNow) break;
-        }
-      } catch (e) {
-        return this.recoveryFailed(e);
-      }
-      setTimeout(slice, 0);
-    };
-    setTimeout(slice, 0);
-  }
-
-  /** The RDB being loaded says how much memory its writer used (INFO's loading_rdb_used_mem). */
-  private readonly noteRdbAux = (key: string, value: string): void => {
-    if (key === "used-mem" && this.loading) this.loading.rdbUsedMem = Number(value) || 0;
-  };
-
-  /** A load that threw: refuse to serve, saying why (a throw in the constructor would reset the object in a loop). */
-  private recoveryFailed(e: unknown): void {
-    this.loading = null;
-    this.loadError = `ERR recovery failed: ${e instanceof Error ? e.message : e}`;
-    console.error(this.loadError);
-  }
-
-  /**
-   * Loads the current base (an RDB streamed from R2) or, if it is missing or corrupt, the earlier
-   * ones kept with the segments since them (aof-retain-bases), newest first; then starts the replay
-   * of the log after it. Returns the replay and its first step, or why no base could be loaded.
-   */
-  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<
-    { steps: Generator<ReplayProgress, AofReplayResult>; first: IteratorResult<ReplayProgress, AofReplayResult> } | { failed: AofReplayResult }
-  > {
-    const candidates = this.aof.baseCandidates();
-    for (let i = 0; ; i++) {
-      const base = candidates[i];
-      if (base.kind === "rdb") {
-        const r2 = this.snapshots.r2;
-        const loaded = await this.aof.loadRdbBase(
-          base,
-          async (sink) => {
-            if (!r2) return false;
-            return r2.readInto(base.key, (chunk) => {
-              sink(chunk);
-              this.loading!.loadedBytes += chunk.length;
-              onBaseBytes(chunk.length);
-            });
-          },
-          this.engine.db,
-          this.noteRdbAux,
-        );
-        if ("problem" in loaded) {
-          this.engine.db.clear();
-          this.loading!.loadedBytes = 0;
-          const next = candidates[i + 1];
-          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: loaded.problem, offset: 0, commands: 0 } };
-          console.error(`${loaded.problem}: falling back to the previous base ${next.key} and the log since it`);
-          this.fellBackTo = next;
-          continue;
-        }
-        this.lastRdbLoad = loaded;
-      }
-      const steps = this.aof.recoverSteps(base);
-      return { steps, first: steps.next() };
-    }
-  }
-
-  private loaded(result: AofReplayResult): void {
-    const seconds = (Date.now() - this.loading!.startedMs) / 1000;
-    this.loading = null;
-    this.lastLoadSeconds = seconds;
-    if (result.status === "FAILED" || (result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))) {
-      this.loadError =
-        result.status === "FAILED"
-          ? `ERR Bad file format reading the append only file at offset ${result.offset}: ${result.error}`
-          : `ERR Unexpected end of file reading the append only file at offset ${result.offset} (aof-load-truncated is no)`;
-      console.error(this.loadError);
-      return;
-    }
-    console.log(`DB loaded from append only file: ${seconds.toFixed(3)} seconds`);
-    this.armCron();
-    if (this.fellBackTo) {
-      // The earlier base is now the current one; a rewrite gives the shard a fresh base (and its
-      // fallback) again instead of replaying the long increment at every start.
-      this.aof.adoptBase(this.fellBackTo);
-      this.aof.startRewrite();
-    }
-  }
-
-  /** RDB-only mode: the newest complete snapshot, or the previous one when configured to fall back. */
-  private async loadNewestSnapshot(onBytes: (bytes: number) => void): Promise<void> {
-    const store = this.snapshots.r2;
-    const list = [...this.snapshots.snapshots].reverse();
-    if (!store || list.length === 0) return;
-    const fallback = this.engine.config.getBool("rdb-load-fallback");
-    for (const snap of list) {
-      try {
-        this.engine.db.clear();
-        this.loading = { ...this.loading!, totalBytes: snap.size, loadedBytes: 0 };
-        const loader = new RdbLoader(this.engine.db, { now: this.engine.clock(), checksum: this.engine.config.getBool("rdbchecksum"), onAux: this.noteRdbAux });
-        const present = await store.readInto(snap.key, (chunk) => {
-          loader.push(chunk);
-          this.loading!.loadedBytes += chunk.length;
-          onBytes(chunk.length);
-        });
-        if (!present) throw new Error(`snapshot ${snap.key} is missing from R2`);
-        const { trailer, keys, expired } = loader.finish();
-        const found = crcHex(trailer);
-        if (snap.checksum && found !== snap.checksum) throw new Error(`it is not the file the manifest recorded (checksum ${found}, expected ${snap.checksum})`);
-        this.lastRdbLoad = { keys, expired };
-        console.log(`DB loaded from snapshot ${snap.key}`);
-        return;
-      } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        console.error(`loading snapshot ${snap.key} failed: ${why}`);
-        this.engine.db.clear();
-        if (!fallback) {
-          this.loadError = `ERR Error loading the RDB snapshot ${snap.key}: ${why}`;
-          return;
-        }
-      }
-    }
-    this.loadError = "ERR Error loading RDB snapshots: none of the retained snapshots could be loaded";
   }
 
   /**

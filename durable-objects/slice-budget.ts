@@ -30,3 +30,65 @@ export class SliceBudget {
     return this.units >= this.maxUnits || this.now() - this.startedMs >= this.maxMs;
   }
 }
+
+/** Anything that counts work and says when a slice is over (a SliceBudget, a start-up budget). */
+export interface Spender {
+  spend(units: number): boolean;
+}
+
+/**
+ * One step of a sliced job: does a little work and returns how much (in the budget's units), or
+ * null once the job is complete.
+ */
+export type SliceStep = () => number | null;
+
+/**
+ * Runs steps until the job is complete (true) or the budget is spent (false). The budget is not
+ * restarted here: a start-up budget spans more than one loop.
+ */
+export function runSlice(budget: Spender, step: SliceStep): boolean {
+  for (;;) {
+    const units = step();
+    if (units === null) return true;
+    if (budget.spend(units)) return false;
+  }
+}
+
+/**
+ * Background work between requests (a replay, a rewrite): each slice runs steps until its budget is
+ * spent, then the next slice is scheduled, so requests run between them. `afterSlice` runs after
+ * every slice (a rewrite stores what the slice wrote); `end` once, when the job completes or throws.
+ */
+export class SlicedJob {
+  private ended = false;
+
+  constructor(
+    private readonly budget: SliceBudget,
+    private readonly step: SliceStep,
+    private readonly schedule: (fn: () => void) => void,
+    private readonly end: (error: unknown | null) => void,
+    private readonly afterSlice: (done: boolean) => void = () => {},
+  ) {}
+
+  /** Schedules the first slice. */
+  start(): void {
+    this.schedule(() => this.slice());
+  }
+
+  /** Runs one slice now, then schedules the next (or ends the job). */
+  slice(): void {
+    if (this.ended) return;
+    let done: boolean;
+    try {
+      this.budget.start();
+      done = runSlice(this.budget, this.step);
+      this.afterSlice(done);
+    } catch (e) {
+      this.ended = true;
+      return this.end(e);
+    }
+    if (!done) return this.start();
+    this.ended = true;
+    this.end(null);
+  }
+}

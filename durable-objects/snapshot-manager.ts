@@ -2,7 +2,7 @@
 // manifest of snapshots in storage (committed only once an upload is complete), retention, save
 // rules, and loading the newest snapshot at start. The RDB bytes come from persistence/rdb.
 
-import { SliceBudget } from "./slice-budget.js";
+import { SliceBudget, runSlice } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { RdbWriter, crcHex } from "./persistence/rdb-codec/index.js";
@@ -41,11 +41,11 @@ export const snapshotSliceBudget = (): SliceBudget => new SliceBudget(SLICE_MS, 
  */
 export function snapshotSlice(cut: KeyspaceCut, writer: RdbWriter, budget: SliceBudget): boolean {
   budget.start();
-  for (;;) {
+  return runSlice(budget, () => {
     const before = writer.buffered;
-    if (cut.step(KEYS_PER_CHECK)) return true;
-    if (budget.spend(writer.buffered - before + 64 * KEYS_PER_CHECK)) return false;
-  }
+    if (cut.step(KEYS_PER_CHECK)) return null;
+    return writer.buffered - before + 64 * KEYS_PER_CHECK;
+  });
 }
 
 export interface SnapshotHost {
