@@ -36,14 +36,21 @@ const { persistenceBench } = await import("./persistence.mjs");
 const { recoveryBench } = await import("./recovery.mjs");
 const { streamsBench } = await import("./streams.mjs");
 const { evictionBench } = await import("./eviction.mjs");
+const { limitsBench } = await import("./limits.mjs");
 
-await httpBench(report);
-await engineBench(report);
-await streamsBench(report);
-await evictionBench(report);
+// BENCH_ONLY=http,limits runs just those sections (for an A/B of one table) and leaves BENCHMARKS.md alone.
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const section = async (name, fn) => {
+  if (!only || only.has(name)) await fn(report);
+};
+await section("http", httpBench);
+await section("engine", engineBench);
+await section("streams", streamsBench);
+await section("eviction", evictionBench);
+await section("limits", limitsBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
-await recoveryBench(report);
-await persistenceBench(report);
+await section("recovery", recoveryBench);
+await section("persistence", persistenceBench);
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -56,5 +63,8 @@ constant: one Durable Object hop, no logic), or a real **redis-server** from Deb
 
 ${sections.join("\n\n")}
 `;
-writeFileSync("BENCHMARKS.md", md);
-console.log(`\nwrote BENCHMARKS.md (${seconds} s)`);
+if (only) console.log(`\nBENCH_ONLY: BENCHMARKS.md left as it was (${seconds} s)`);
+else {
+  writeFileSync("BENCHMARKS.md", md);
+  console.log(`\nwrote BENCHMARKS.md (${seconds} s)`);
+}

@@ -145,7 +145,10 @@ export function parseScanOptions(argv: string[], start: number, allowType: boole
   const o: ScanOptions = { count: 10 };
   for (let i = start; i < argv.length; i++) {
     const a = opt(argv[i]);
-    if (a === "MATCH" && i + 1 < argv.length) o.match = argv[++i];
+    if (a === "MATCH" && i + 1 < argv.length) {
+      // As Redis: MATCH * filters nothing (so even an empty member is returned), and the last MATCH counts.
+      o.match = argv[++i] === "*" ? undefined : argv[i];
+    }
     else if (a === "COUNT" && i + 1 < argv.length) {
       o.count = intArg(argv[++i]);
       if (o.count < 1) throw syntaxError();
