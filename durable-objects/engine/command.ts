@@ -2,6 +2,7 @@
 // flags, key positions) and its handler. Only the dispatcher reads arity, keys and flags.
 
 import type { Config } from "./config.js";
+import type { Scripting } from "./scripting/scripting.js";
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
 
@@ -14,8 +15,9 @@ export type CommandFlag =
   | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
   | "notxn" // not allowed inside /multi-exec
   | "loading" // answered while the shard loads its dataset (Redis's CMD_LOADING: INFO, TIME, CONFIG, …)
-  | "noscript" // refused inside a script (Redis's CMD_NOSCRIPT: WAITAOF)
-  | "nopropagate"; // never logged even when it reports a change (e.g. CONFIG SET is logged by the shard itself)
+  | "nopropagate" // never logged even when it reports a change (e.g. CONFIG SET is logged by the shard itself)
+  | "noscript" // refused from a script's redis.call (Redis's CMD_NOSCRIPT: transactions, blocking, scripting, persistence, WAITAOF)
+  | "script"; // runs a script: its effects propagate as one MULTI … EXEC
 
 export interface CommandContext {
   readonly db: Keyspace;
@@ -38,6 +40,8 @@ export interface CommandContext {
   readonly loading: boolean;
   /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */
   readonly server: ServerInfo;
+  /** The script cache and function libraries (EVAL, SCRIPT, FUNCTION, FCALL). */
+  readonly scripting: Scripting;
 }
 
 /** What INFO and friends read from outside the keyspace; the Durable Object fills in its part. */
@@ -55,6 +59,15 @@ export interface ServerInfo {
   sections: Map<string, () => [string, string | number][]>;
   /** Persistence operations the host (the Durable Object) implements; absent in a bare engine. */
   host?: PersistenceHost;
+  /** FUNCTION DUMP / RESTORE's payload format (Redis's DUMP format: RDB records, version, CRC64), from persistence. */
+  functionPayload?: FunctionPayloadCodec;
+}
+
+export interface FunctionPayloadCodec {
+  /** The libraries' codes as one payload. */
+  dump(codes: string[]): string;
+  /** The codes a payload holds, or Redis's error text (without "ERR "). */
+  restore(payload: string): string[] | string;
 }
 
 /** What SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and WAITAOF ask of the host; replies are Redis's texts. */

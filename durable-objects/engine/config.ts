@@ -100,6 +100,9 @@ const PARAMS: Param[] = [
   { name: "stream-node-max-entries", kind: { type: "int", min: 0, max: Number.MAX_SAFE_INTEGER }, default: "100" },
   { name: "hll-sparse-max-bytes", kind: { type: "int", min: 0, max: INT_MAX }, default: "3000" },
   { name: "proto-max-bulk-len", kind: { type: "memory" }, default: String(512 * 1024 * 1024) },
+  // A script past it is stopped (Redis answers BUSY to others meanwhile; here nothing else can run):
+  // capped under the platform's 30 s of CPU per request.
+  { name: "busy-reply-threshold", alias: "lua-time-limit", kind: { type: "int", min: 0, max: 25_000 }, default: "5000" },
   { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },
   // Ours: how long recovery may hold the shard at start (under the platform's 30 s limit for
   // blockConcurrencyWhile) before it goes on in slices, answering LOADING meanwhile.

@@ -12,6 +12,8 @@ import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
 import { noteEncoding } from "./encoding.js";
+import { Scripting } from "./scripting/scripting.js";
+import type { CreateLuaVm } from "./lua/api.js";
 
 export interface EngineOptions {
   /** Wall clock in ms; tests inject one. */
@@ -19,6 +21,13 @@ export interface EngineOptions {
   /** Uniform [0, 1); tests inject a seeded one. */
   random?: () => number;
   config?: Record<string, string>;
+  /** Makes the Lua VMs scripts run in (EVAL's and the functions'). */
+  createLuaVm?: CreateLuaVm;
+  /**
+   * With several shards: a key's slot and whether this shard serves it, for Redis Cluster's checks on
+   * the keys a script touches. Absent with one shard (standalone Redis: no checks).
+   */
+  cluster?: { slotOf(key: string): number; isLocal(slot: number): boolean };
 }
 
 /** Receives, synchronously, the commands a batch propagates, in order (a transaction as MULTI … EXEC). */
@@ -61,6 +70,11 @@ export class Engine {
   private records: string[][] = [];
   /** While a transaction runs, where its records start: they are held until its end (MULTI … EXEC). */
   private transactionStart: number | null = null;
+  readonly scripting: Scripting;
+  /** Set per command: memory was over maxmemory and eviction could not free enough (Redis's script_oom). */
+  private outOfMemory = false;
+  /** Set per command: the caller holds the read-only token. */
+  private readonlyToken = false;
 
   constructor(opts: EngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -90,6 +104,33 @@ export class Engine {
       sections: new Map(),
     };
     this.table = COMMANDS;
+    const engine = this;
+    this.scripting = new Scripting(
+      {
+        lookup: (name) => this.lookup(name),
+        runNested: (spec, argv, propagate) => {
+          const mark = this.records.length;
+          const reply = this.run(spec, argv, false);
+          if (!propagate) this.records.length = mark;
+          return reply;
+        },
+        get outOfMemory() {
+          return engine.outOfMemory;
+        },
+        get maxmemory() {
+          return engine.config.getNumber("maxmemory");
+        },
+        get readonlyToken() {
+          return engine.readonlyToken;
+        },
+        get busyThresholdMs() {
+          return engine.config.getNumber("busy-reply-threshold");
+        },
+        clock: this.clock,
+        cluster: opts.cluster ?? null,
+      },
+      opts.createLuaVm,
+    );
   }
 
   private accessGeneration = -1;
@@ -222,13 +263,16 @@ export class Engine {
     const spec = this.lookup(argv[0])!;
     // Over maxmemory, Redis frees memory before every command; only denyoom ones are refused when it cannot.
     const limit = this.config.getNumber("maxmemory");
+    this.outOfMemory = false;
+    this.readonlyToken = opts.readonly === true;
     if (limit > 0 && this.db.usedMemory > limit) {
       const evicted = (key: string) => {
         this.server.evictedKeys++;
         this.records.push(["DEL", key]);
       };
-      if (!evictKeys(this, limit, this.config.get("maxmemory-policy"), evicted) && spec.flags.includes("denyoom")) {
-        return errorReply(oom().message);
+      if (!evictKeys(this, limit, this.config.get("maxmemory-policy"), evicted)) {
+        this.outOfMemory = true;
+        if (spec.flags.includes("denyoom")) return errorReply(oom().message);
       }
     }
     return this.run(spec, argv, false);
@@ -277,6 +321,7 @@ export class Engine {
       dirty: 0,
       loading,
       server: this.server,
+      scripting: this.scripting,
       rewrite(...commands: string[][]) {
         rewritten = commands;
       },
@@ -287,6 +332,7 @@ export class Engine {
       },
     };
     let reply: Reply;
+    const mark = this.records.length;
     try {
       reply = spec.handler(ctx, argv);
     } catch (e) {
@@ -295,6 +341,12 @@ export class Engine {
         console.error(`internal error in ${spec.name}:`, e instanceof Error ? e.stack : e);
         reply = errorReply("ERR internal error");
       }
+    }
+    // A script's effects (Redis 7's effects replication): more than one becomes one MULTI … EXEC,
+    // unless a transaction already wraps them.
+    if (this.records.length - mark > 1 && this.transactionStart === null && spec.flags.includes("script")) {
+      this.records.splice(mark, 0, ["MULTI"]);
+      this.records.push(["EXEC"]);
     }
     if (tracked) for (const [, v, before] of tracked) db.usedMemory += v.memoryUsage() - before;
     if (isWrite && db.usedMemory > this.server.peakMemory) this.server.peakMemory = db.usedMemory;

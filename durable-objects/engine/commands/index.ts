@@ -15,6 +15,7 @@ import { sortCommands } from "./sort.js";
 import { geoCommands } from "./geo.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
+import { scriptingCommands } from "./scripting.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -31,6 +32,7 @@ const families: CommandSpec[][] = [
   geoCommands,
   memoryCommands,
   streamCommands,
+  scriptingCommands,
 ];
 
 export const COMMANDS = new Map<string, CommandSpec>();

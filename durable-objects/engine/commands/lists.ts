@@ -381,9 +381,9 @@ export const listCommands: CommandSpec[] = [
   command("lmove", 5, ["write", "denyoom"], [1, 2, 1], lmove),
   command("rpoplpush", 3, ["write", "denyoom"], [1, 2, 1], rpoplpush),
   command("lmpop", -4, ["write"], mpopKeys(1), lmpop),
-  command("blpop", -3, ["write"], [1, -2, 1], blockingPop("LEFT")),
-  command("brpop", -3, ["write"], [1, -2, 1], blockingPop("RIGHT")),
-  command("blmove", 6, ["write", "denyoom"], [1, 2, 1], blmove),
-  command("brpoplpush", 4, ["write", "denyoom"], [1, 2, 1], brpoplpush),
+  command("blpop", -3, ["write", "noscript"], [1, -2, 1], blockingPop("LEFT")),
+  command("brpop", -3, ["write", "noscript"], [1, -2, 1], blockingPop("RIGHT")),
+  command("blmove", 6, ["write", "denyoom", "noscript"], [1, 2, 1], blmove),
+  command("brpoplpush", 4, ["write", "denyoom", "noscript"], [1, 2, 1], brpoplpush),
   command("blmpop", -5, ["write"], mpopKeys(2), blmpop),
 ];

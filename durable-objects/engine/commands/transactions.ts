@@ -13,9 +13,9 @@ function notOverRest(_ctx: CommandContext, argv: string[]): Reply {
 }
 
 export const transactionCommands: CommandSpec[] = [
-  command("multi", 1, ["fast", "notxn"], [0, 0, 0], notOverRest),
-  command("exec", 1, ["notxn"], [0, 0, 0], notOverRest),
-  command("discard", 1, ["fast", "notxn"], [0, 0, 0], notOverRest),
-  command("watch", -2, ["fast", "notxn"], [1, -1, 1], notOverRest),
-  command("unwatch", 1, ["fast", "notxn"], [0, 0, 0], notOverRest),
+  command("multi", 1, ["fast", "notxn", "noscript"], [0, 0, 0], notOverRest),
+  command("exec", 1, ["notxn", "noscript"], [0, 0, 0], notOverRest),
+  command("discard", 1, ["fast", "notxn", "noscript"], [0, 0, 0], notOverRest),
+  command("watch", -2, ["fast", "notxn", "noscript"], [1, -1, 1], notOverRest),
+  command("unwatch", 1, ["fast", "notxn", "noscript"], [0, 0, 0], notOverRest),
 ];
