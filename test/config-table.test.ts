@@ -104,6 +104,8 @@ const TABLE: Record<string, Row> = {
   },
   "lfu-log-factor": { set: "5", get: "5", invalid: [["-1", between(0, 2147483647)]] },
   "lfu-decay-time": { set: "2", get: "2", invalid: [["x", INT]] },
+  // Capped under the platform's 30 s of CPU per request; a script past it is stopped (scripting.test, in the engine).
+  "busy-reply-threshold": { set: "100", get: "100", invalid: [["25001", between(0, 25000)], ["x", INT]] },
   "maxmemory-samples": { set: "10", get: "10", invalid: [["0", between(1, 64)], ["65", between(1, 64)]] },
   "hash-max-listpack-entries": {
     set: "2",
@@ -181,6 +183,7 @@ const ALIASES: Record<string, [string, string]> = {
   "zset-max-ziplist-entries": ["zset-max-listpack-entries", "7"],
   "zset-max-ziplist-value": ["zset-max-listpack-value", "7"],
   "slave-read-only": ["replica-read-only", "no"],
+  "lua-time-limit": ["busy-reply-threshold", "7"],
 };
 
 describe("CONFIG: every parameter", () => {
