@@ -146,8 +146,8 @@ export class ShardAdmin {
    */
   async restore(rdb: ReadableStream<Uint8Array>, replaceLog = false): Promise<{ keys: number }> {
     const staged = new Keyspace(this.engine.clock);
-    await loadRdbStream(streamSource(rdb), staged, { now: this.engine.clock(), checksum: true });
-    return this.install(staged, replaceLog);
+    const { functions } = await loadRdbStream(streamSource(rdb), staged, { now: this.engine.clock(), checksum: true });
+    return this.install(staged, replaceLog, functions);
   }
 
   /**
@@ -179,6 +179,7 @@ export class ShardAdmin {
         problems.push(loaded.problem);
         continue;
       }
+      staged.scripting.replaceLibraries(loaded.functions);
       staged.db.loading = true;
       let count = 0;
       const counted = (function* () {
@@ -193,7 +194,7 @@ export class ShardAdmin {
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();
       for (const [key, at] of [...staged.db.expires]) if (at <= now) staged.db.delete(key);
-      return { ...this.install(staged.db, replaceLog), base: base.key, rows: count };
+      return { ...this.install(staged.db, replaceLog, staged.scripting.libraryCodes()), base: base.key, rows: count };
     }
     throw new Error(`no base kept can be used: ${problems.join("; ")}`);
   }
@@ -203,13 +204,19 @@ export class ShardAdmin {
    * `replaceLog` (a shard that could not load its log) the old log goes first, in the same turn: the
    * restored dataset is then the whole log, and a crash before the turn ends keeps the old one.
    */
-  private install(staged: Keyspace, replaceLog: boolean): { keys: number } {
+  private install(staged: Keyspace, replaceLog: boolean, functions: string[]): { keys: number } {
     const db = this.engine.db;
     if (replaceLog && this.aof.enabled) this.aof.resetLog();
     db.clear();
     // Written a megabyte at a time, all in this turn: the rows commit together (the log never holds
     // the FLUSHALL without the whole dataset after it), and the records never sit in memory at once.
     let records = encodeCommand(["FLUSHALL"]);
+    // The file's function libraries replace the current ones, as loading it into Redis would.
+    if (functions.length > 0 || this.engine.scripting.libraries.size > 0) {
+      for (const problem of this.engine.scripting.replaceLibraries(functions)) console.error(`a restored function library did not load: ${problem}`);
+      records += encodeCommand(["FUNCTION", "FLUSH"]);
+      for (const code of this.engine.scripting.libraryCodes()) records += encodeCommand(["FUNCTION", "LOAD", code]);
+    }
     for (const [key, value] of staged.data) {
       const at = staged.expires.get(key);
       db.set(key, value);

@@ -361,6 +361,7 @@ export class AofManager {
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
     const rewriter = new AofRewriter();
+    rewriter.addFunctions(this.engine.scripting.libraryCodes());
     const cut = new KeyspaceCut(this.engine.db, (key, value, expireAt) => rewriter.addKey(key, value, expireAt));
     this.engine.writeListeners.add(this.onWrite);
     // Each step writes a few keys; a key costs 64 bytes beyond its encoding. After each slice the

@@ -36,7 +36,7 @@ export async function loadRdbBase(
   base: RdbBase,
   into: Keyspace,
   opts: { onAux?: (key: string, value: string) => void; onBytes?: (bytes: number) => void } = {},
-): Promise<{ problem: string } | { keys: number; expired: number }> {
+): Promise<{ problem: string } | { keys: number; expired: number; functions: string[] }> {
   try {
     return await loadRdbStream(async (sink) => (store ? store.readInto(base.key, sink) : false), into, {
       checksum: true,
@@ -200,7 +200,8 @@ export class Recovery {
           this.fellBackTo = next;
           continue;
         }
-        this.lastRdbLoad = loaded;
+        this.lastRdbLoad = { keys: loaded.keys, expired: loaded.expired };
+        this.installLibraries(loaded.functions);
       }
       return { steps: this.aof.recoverSteps(base) };
     }
@@ -228,6 +229,11 @@ export class Recovery {
     }
   }
 
+  /** A snapshot's libraries replace the current ones; one that does not load here is logged, its keys still load. */
+  private installLibraries(codes: string[]): void {
+    for (const p of this.engine.scripting.replaceLibraries(codes)) console.error(`a function library in the snapshot did not load: ${p}`);
+  }
+
   /** RDB-only mode: the newest complete snapshot, or the previous one when configured to fall back. */
   private async loadNewestSnapshot(onBytes: (bytes: number) => void): Promise<void> {
     const store = this.snapshots.r2;
@@ -238,7 +244,7 @@ export class Recovery {
       try {
         this.engine.db.clear();
         this.loading = { ...this.loading!, totalBytes: snap.size, loadedBytes: 0 };
-        this.lastRdbLoad = await loadRdbStream((sink) => store.readInto(snap.key, sink), this.engine.db, {
+        const loaded = await loadRdbStream((sink) => store.readInto(snap.key, sink), this.engine.db, {
           now: this.engine.clock(),
           checksum: this.engine.config.getBool("rdbchecksum"),
           expected: snap.checksum,
@@ -248,6 +254,8 @@ export class Recovery {
             onBytes(bytes);
           },
         });
+        this.lastRdbLoad = { keys: loaded.keys, expired: loaded.expired };
+        this.installLibraries(loaded.functions);
         console.log(`DB loaded from snapshot ${snap.key}`);
         return;
       } catch (e) {

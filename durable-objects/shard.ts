@@ -14,6 +14,19 @@ import { SnapshotManager } from "./snapshot-manager.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
 import { type LoadingState, Recovery } from "./recovery.js";
 import { persistenceInfo } from "./persistence-info.js";
+import { functionPayloadCodec } from "./persistence/rdb-codec/index.js";
+import { keySlot, slotShard } from "../worker/slots.js";
+
+/**
+ * With several shards, scripts get Redis Cluster's checks on the keys they touch: this shard is
+ * `shard-<n>` of SHARDS, and serves the slots the router maps to it.
+ */
+function clusterOf(env: Env, name: string | undefined) {
+  const shards = Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
+  const index = Number(/^shard-(\d+)$/.exec(name ?? "")?.[1] ?? 0);
+  if (shards === 1) return undefined;
+  return { slotOf: keySlot, isLocal: (slot: number) => slotShard(slot, shards) === index };
+}
 
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
@@ -48,7 +61,8 @@ export class Shard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const clock = () => Date.now() + this.clockOffset;
-    this.engine = new Engine({ clock, config: configFromEnv(env) });
+    this.engine = new Engine({ clock, config: configFromEnv(env), cluster: clusterOf(env, ctx.id.name) });
+    this.engine.server.functionPayload = functionPayloadCodec;
     const stored = ctx.storage.kv.get<Record<string, string>>("config");
     if (stored) this.engine.config.restore(stored);
     this.aof = new AofManager(this.engine, new SqliteAofStore(ctx.storage.sql), {

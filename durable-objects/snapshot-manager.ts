@@ -122,6 +122,7 @@ export class SnapshotManager {
       config: this.engine.config,
     });
     writer.header({ ctimeSec: Math.floor(startedMs / 1000), usedMem: db.usedMemory, aofBase: !!opts.aofBase });
+    for (const code of this.engine.scripting.libraryCodes()) writer.writeFunction(code);
     writer.selectDb(0, db.size, db.expires.size);
     // Each key's last access goes with it (IDLE or FREQ, by the policy at the time it is written).
     const cut = new KeyspaceCut(db, (key, value, expireAt) =>

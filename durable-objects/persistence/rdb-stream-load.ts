@@ -59,11 +59,17 @@ export interface RdbStreamLoadOptions {
  * and must be cleared by the caller. An AOF base (no `now`) loads with the keyspace marked loading:
  * nothing may expire before the log after it has replayed.
  */
-export async function loadRdbStream(source: ByteSource, into: Keyspace, opts: RdbStreamLoadOptions): Promise<{ keys: number; expired: number }> {
+export async function loadRdbStream(
+  source: ByteSource,
+  into: Keyspace,
+  opts: RdbStreamLoadOptions,
+): Promise<{ keys: number; expired: number; functions: string[] }> {
   const wasLoading = into.loading;
   if (opts.now === undefined) into.loading = true;
   try {
-    const loader = new RdbLoader(into, { now: opts.now, checksum: opts.checksum, onAux: opts.onAux });
+    // Function libraries (FUNCTION2 records) are handed back, for the caller to install with the keys.
+    const functions: string[] = [];
+    const loader = new RdbLoader(into, { now: opts.now, checksum: opts.checksum, onAux: opts.onAux, onFunction: (code) => functions.push(code) });
     let present: boolean;
     try {
       present = await source((chunk) => {
@@ -84,7 +90,7 @@ export async function loadRdbStream(source: ByteSource, into: Keyspace, opts: Rd
     if (opts.expected && found !== opts.expected) {
       throw new RdbLoadProblem("mismatch", `is not the file the manifest recorded (checksum ${found}, expected ${opts.expected})`);
     }
-    return { keys: finished.keys, expired: finished.expired };
+    return { keys: finished.keys, expired: finished.expired, functions };
   } finally {
     into.loading = wasLoading;
   }

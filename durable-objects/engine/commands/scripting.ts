@@ -213,7 +213,7 @@ function functionCmd(ctx: CommandContext, argv: string[]): Reply {
     case "dump": {
       const codec = ctx.server.functionPayload;
       if (!codec) throw new RedisError("ERR FUNCTION DUMP is not available in this context");
-      return codec.dump([...s.libraries.values()].map((l) => l.code));
+      return codec.dump(s.libraryCodes());
     }
     case "restore":
       return functionRestore(ctx, argv);

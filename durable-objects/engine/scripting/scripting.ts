@@ -314,6 +314,29 @@ export class Scripting {
     }
   }
 
+  /** Every library's code, in load order: what snapshots, rewrites and FUNCTION DUMP keep. */
+  libraryCodes(): string[] {
+    return [...this.libraries.values()].map((l) => l.code);
+  }
+
+  /**
+   * The libraries a loaded snapshot held (FUNCTION2 records), replacing the current ones as a load
+   * replaces the dataset. A library that fails to load is reported, not fatal.
+   */
+  replaceLibraries(codes: readonly string[]): string[] {
+    this.flushFunctions();
+    const problems: string[] = [];
+    for (const code of codes) {
+      try {
+        const loaded = this.loadLibrary(code, true);
+        if (typeof loaded !== "string") problems.push(loaded.error);
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    return problems;
+  }
+
   /** FUNCTION DELETE name. */
   deleteLibrary(name: string): boolean {
     const library = this.libraries.get(name);

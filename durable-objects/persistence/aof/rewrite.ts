@@ -170,6 +170,11 @@ export class AofRewriter {
     return this.pending.length;
   }
 
+  /** Function libraries, written first as Redis's rewriteFunctions does: FUNCTION LOAD <code> each. */
+  addFunctions(codes: Iterable<string>): void {
+    for (const code of codes) this.pending += encodeCommand(["FUNCTION", "LOAD", code]);
+  }
+
   /** Serializes one key now; its bytes come out of the next step() or take(). */
   addKey(key: string, value: Value, expireAt: number | undefined): void {
     const out = rewriteKey(key, value, expireAt, this.perCmd);

@@ -18,6 +18,8 @@ export interface DecodeOptions {
   checksum?: boolean;
   /** Each AUX field as it is decoded (a loader reports `used-mem` before the keys have come). */
   onAux?: (key: string, value: string) => void;
+  /** Each function library (FUNCTION2 record: the library's code); without it, libraries are skipped with a warning. */
+  onFunction?: (code: string) => void;
 }
 
 export interface DecodeResult {
@@ -387,10 +389,12 @@ export class RdbDecoder {
       case Opcode.FREQ:
         (this.access ??= {}).freq = r.u8();
         return;
-      case Opcode.FUNCTION2:
-        r.stringBytes();
-        this.warnings.push(`skipped a function library at offset ${this.origin + at}: functions are not supported`);
+      case Opcode.FUNCTION2: {
+        const code = r.string();
+        if (this.opts.onFunction) this.opts.onFunction(code);
+        else this.warnings.push(`skipped a function library at offset ${this.origin + at}`);
         return;
+      }
       case Opcode.FUNCTION_PRE_GA: {
         r.stringBytes();
         r.stringBytes();

@@ -173,6 +173,12 @@ export class RdbWriter {
     this.aux("aof-base", h.aofBase ? "1" : "0");
   }
 
+  /** A function library (FUNCTION2: its code), written after the header as Redis's rdbSaveFunctions does. */
+  writeFunction(code: string): void {
+    this.u8(Opcode.FUNCTION2);
+    this.string(code);
+  }
+
   selectDb(db: number, size: number, expiresSize: number): void {
     this.u8(Opcode.SELECTDB);
     this.length(db);
@@ -348,11 +354,12 @@ export class RdbWriter {
 /** A whole dataset as one RDB file (tests, export, restore). */
 export function encodeRdb(
   entries: Iterable<[key: string, value: Value, expireAt: number | undefined, access?: KeyAccess]>,
-  opts: WriterOptions & { ctimeSec?: number; aofBase?: boolean } = {},
+  opts: WriterOptions & { ctimeSec?: number; aofBase?: boolean; functions?: readonly string[] } = {},
 ): Uint8Array {
   const list = [...entries];
   const w = new RdbWriter(opts);
   w.header({ ctimeSec: opts.ctimeSec ?? Math.floor(Date.now() / 1000), usedMem: 0, aofBase: opts.aofBase ?? false });
+  for (const code of opts.functions ?? []) w.writeFunction(code);
   if (list.length > 0) w.selectDb(0, list.length, list.filter((e) => e[2] !== undefined).length);
   const chunks: Uint8Array[] = [w.takeChunk()];
   for (const [k, v, e, a] of list) w.writeKey(k, v, e, a);

@@ -3,3 +3,4 @@ export { RdbDecoder, RdbLoader, decodeRdb, loadRdbInto, type OnKey, type DecodeR
 export { RdbWriter, encodeRdb, scoreText } from "./encoder.js";
 export { RdbError, type RdbErrorCode } from "./errors.js";
 export { Crc64, crc64, crcHex } from "./checksum.js";
+export { dumpFunctions, restoreFunctions, functionPayloadCodec } from "./function-payload.js";
