@@ -36,6 +36,11 @@ export interface CommandContext {
    * the result says whether the transaction has propagated anything yet (false: it has).
    */
   propagateNow(): boolean;
+  /**
+   * Raises a keyspace notification (Redis's notifyKeyspaceEvent: a NOTIFY_* class from notify.ts, the
+   * event name, the key), where Redis raises it; nothing when the class is off or the shard is loading.
+   */
+  notify(type: number, event: string, key: string): void;
   /** Whether the shard is replaying its log (no propagation, no lazy expiry). */
   readonly loading: boolean;
   /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */

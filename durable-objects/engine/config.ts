@@ -3,13 +3,16 @@
 
 import { RedisError } from "./errors.js";
 import { globMatch } from "./glob.js";
+import { INVALID_NOTIFY_FLAGS, notifyFlagsText, parseNotifyFlags, storedNotifyFlags } from "./notify.js";
 
 type Kind =
   | { type: "bool" }
   | { type: "int"; min: number; max: number }
   | { type: "memory" }
   | { type: "enum"; values: readonly string[] }
-  | { type: "string"; validate?: (v: string) => string | null };
+  | { type: "string"; validate?: (v: string) => string | null }
+  /** Kept in a canonical form of our own, shown by CONFIG GET in Redis's (notify-keyspace-events). */
+  | { type: "flags"; validate: (v: string) => string | null; store: (v: string) => string; show: (stored: string) => string };
 
 interface Param {
   name: string;
@@ -103,6 +106,16 @@ const PARAMS: Param[] = [
   // A script past it is stopped (Redis answers BUSY to others meanwhile; here nothing else can run):
   // capped under the platform's 30 s of CPU per request.
   { name: "busy-reply-threshold", alias: "lua-time-limit", kind: { type: "int", min: 0, max: 25_000 }, default: "5000" },
+  {
+    name: "notify-keyspace-events",
+    kind: {
+      type: "flags",
+      validate: (v) => (parseNotifyFlags(v) === null ? INVALID_NOTIFY_FLAGS : null),
+      store: (v) => storedNotifyFlags(parseNotifyFlags(v)!),
+      show: (v) => notifyFlagsText(parseNotifyFlags(v)!),
+    },
+    default: "",
+  },
   { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },
   // Ours: how long recovery may hold the shard at start (under the platform's 30 s limit for
   // blockConcurrencyWhile) before it goes on in slices, answering LOADING meanwhile.
@@ -166,7 +179,8 @@ export class Config {
         if (seen.has(name)) continue;
         if (patterns.some((pat) => globMatch(pat.toLowerCase(), name))) {
           seen.add(name);
-          out.push(name, this.values.get(p.name)!);
+          const value = this.values.get(p.name)!;
+          out.push(name, p.kind.type === "flags" ? p.kind.show(value) : value);
         }
       }
     }
@@ -194,6 +208,8 @@ export class Config {
           : `argument(s) must be one of the following: ${k.values.join(", ")}`;
       case "string":
         return k.validate ? k.validate(value) : null;
+      case "flags":
+        return k.validate(value);
     }
   }
 
@@ -201,6 +217,7 @@ export class Config {
     const k = BY_NAME.get(name.toLowerCase())!.kind;
     if (k.type === "bool" || k.type === "enum") return value.toLowerCase();
     if (k.type === "memory") return String(parseMemory(value));
+    if (k.type === "flags") return k.store(value);
     if (k.type === "string" && name.toLowerCase() === "save") return value.trim().split(/\s+/).join(" ");
     return value;
   }

@@ -14,6 +14,7 @@ import { evictKeys } from "./eviction.js";
 import { noteEncoding } from "./encoding.js";
 import { Scripting } from "./scripting/scripting.js";
 import type { CreateLuaVm } from "./lua/api.js";
+import { NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, Notifier, parseNotifyFlags } from "./notify.js";
 
 export interface EngineOptions {
   /** Wall clock in ms; tests inject one. */
@@ -63,6 +64,8 @@ export class Engine {
   writes = 0;
   sink: PropagationSink = () => {};
   notificationSink: NotificationSink = () => {};
+  /** Collects the keyspace notifications of the batch being executed (notify-keyspace-events). */
+  readonly notifier = new Notifier();
   /** Called before any key changes (snapshots serialize the old value first); usually empty. */
   readonly writeListeners = new Set<(key: string) => void>();
   private readonly table: Map<string, CommandSpec>;
@@ -88,9 +91,13 @@ export class Engine {
       onExpired: (key) => {
         this.server.expiredKeys++;
         if (!this.db.loading) this.records.push(["DEL", key]);
+        this.notifier.notify(NOTIFY_EXPIRED, "expired", key);
       },
       beforeWrite: (key) => {
         for (const listener of this.writeListeners) listener(key);
+      },
+      onNew: (key) => {
+        if (this.notifier.flags !== 0) this.notifier.notify(NOTIFY_NEW, "new", key);
       },
     };
     this.server = {
@@ -134,6 +141,13 @@ export class Engine {
   }
 
   private accessGeneration = -1;
+  private notifyGeneration = -1;
+
+  /** The notifier's flags follow notify-keyspace-events; read once per config change. */
+  private syncNotifyFlags(): void {
+    this.notifier.flags = parseNotifyFlags(this.config.get("notify-keyspace-events")) ?? 0;
+    this.notifyGeneration = this.config.generation;
+  }
 
   /** Keys' access clocks follow maxmemory-policy (LRU time or LFU counter) and the lfu-* parameters. */
   private syncAccessPolicy(): void {
@@ -213,29 +227,46 @@ export class Engine {
     return replies;
   }
 
-  /** Replays one logged command while loading: no propagation, no lazy expiry, no memory limit. */
+  /** Replays one logged command while loading: no propagation, no lazy expiry, no memory limit, no notifications. */
   replay(argv: string[]): Reply {
     const spec = this.lookup(argv[0]);
     if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
     if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
-    return this.run(spec, argv, true);
+    const muted = this.notifier.muted;
+    this.notifier.muted = true;
+    try {
+      return this.run(spec, argv, true);
+    } finally {
+      this.notifier.muted = muted;
+    }
   }
 
-  /** One active-expiry cycle; the deletions are propagated as DELs. */
+  /** One active-expiry cycle; the deletions are propagated as DELs and notified as `expired`. */
   activeExpireCycle(budgetMs: number): number {
     const deleted = this.db.activeExpire(budgetMs);
     if (deleted.length === 0) return 0;
     this.server.expiredKeys += deleted.length;
-    for (const key of deleted) this.records.push(["DEL", key]);
+    if (this.config.generation !== this.notifyGeneration) this.syncNotifyFlags();
+    for (const key of deleted) {
+      this.records.push(["DEL", key]);
+      this.notifier.notify(NOTIFY_EXPIRED, "expired", key);
+    }
     this.flush();
     return deleted.length;
   }
 
+  /** At a batch's end: its records to the sink, its notifications (once per batch) to the notification sink. */
   private flush(): void {
-    if (this.records.length === 0) return;
-    const out = this.records;
-    this.records = [];
-    this.sink(out);
+    this.flushRecords();
+    if (this.notifier.pending.length !== 0) this.notificationSink(this.notifier.take());
+  }
+
+  private flushRecords(): void {
+    if (this.records.length !== 0) {
+      const out = this.records;
+      this.records = [];
+      this.sink(out);
+    }
   }
 
   /** The refusal a command gets before it runs, or null. */
@@ -261,6 +292,7 @@ export class Engine {
     const refused = this.check(argv, opts, false);
     if (refused) return refused;
     const spec = this.lookup(argv[0])!;
+    if (this.config.generation !== this.notifyGeneration) this.syncNotifyFlags();
     // Over maxmemory, Redis frees memory before every command; only denyoom ones are refused when it cannot.
     const limit = this.config.getNumber("maxmemory");
     this.outOfMemory = false;
@@ -269,6 +301,7 @@ export class Engine {
       const evicted = (key: string) => {
         this.server.evictedKeys++;
         this.records.push(["DEL", key]);
+        this.notifier.notify(NOTIFY_EVICTED, "evicted", key);
       };
       if (!evictKeys(this, limit, this.config.get("maxmemory-policy"), evicted)) {
         this.outOfMemory = true;
@@ -305,7 +338,10 @@ export class Engine {
       const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
       for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) {
         if (db.has(argv[i])) this.server.keyspaceHits++;
-        else this.server.keyspaceMisses++;
+        else {
+          this.server.keyspaceMisses++;
+          this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", argv[i]);
+        }
       }
     }
     let rewritten: string[][] | null = null;
@@ -313,6 +349,7 @@ export class Engine {
     const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
     db.access.now = now;
     db.access.sync();
+    const notifier = this.notifier;
     const ctx: CommandContext = {
       db,
       config: this.config,
@@ -327,8 +364,11 @@ export class Engine {
       },
       propagateNow() {
         if (engine.transactionStart !== null) return engine.records.length === engine.transactionStart;
-        engine.flush();
+        engine.flushRecords();
         return true;
+      },
+      notify(type, event, key) {
+        if (notifier.flags !== 0) notifier.notify(type, event, key);
       },
     };
     let reply: Reply;

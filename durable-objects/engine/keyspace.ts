@@ -12,6 +12,8 @@ export interface KeyspaceHooks {
   onExpired(key: string): void;
   /** A key is about to change or be removed (the snapshotter serializes it first if needed). */
   beforeWrite(key: string): void;
+  /** A key was added (Redis's dbAdd: the `new` keyspace event). */
+  onNew?(key: string): void;
 }
 
 /** A key's access as an RDB file records it (opcodes IDLE and FREQ). */
@@ -22,7 +24,7 @@ export interface LoadedAccess {
   freq?: number;
 }
 
-const noHooks: KeyspaceHooks = { onExpired() {}, beforeWrite() {} };
+const noHooks: KeyspaceHooks = { onExpired() {}, beforeWrite() {}, onNew() {} };
 
 export class Keyspace {
   data = new KeyTable<Value>();
@@ -90,6 +92,8 @@ export class Keyspace {
 
   /** Stores a value. keepTtl=false (SET's default) clears any expiry. */
   set(key: string, value: Value, keepTtl = false): void {
+    // Redis's setKey looks the key up first: one past its expiry is reclaimed (and notified) before.
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
     this.hooks.beforeWrite(key);
     const old = this.data.get(key);
     if (old === undefined) this.usedMemory += keyCost(key);
@@ -97,6 +101,7 @@ export class Keyspace {
     this.usedMemory += valueMemory(value);
     // A new value is a new object to Redis: a fresh clock, except that LFU keeps the old counter.
     this.data.set(key, value, old !== undefined && this.access.lfu ? undefined : this.access.fresh());
+    if (old === undefined) this.hooks.onNew?.(key);
     if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
   }

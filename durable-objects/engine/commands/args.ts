@@ -3,6 +3,7 @@
 import { parseDouble, parseInt64, parseSafeInt } from "../bytes.js";
 import { RedisError, notFloat, notInteger, wrongType } from "../errors.js";
 import type { CommandContext } from "../command.js";
+import { NOTIFY_GENERIC } from "../notify.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
 
 /** An integer argument that must fit in a JS safe integer (counts, indexes, offsets). */
@@ -49,27 +50,34 @@ export const getList = typed(RedisList);
 export const getSet = typed(RedisSet);
 export const getZSet = typed(RedisZSet);
 
-/** Collections vanish when emptied, as in Redis: delete the key if the value is now empty. */
+/**
+ * Collections vanish when emptied, as in Redis: delete the key if the value is now empty, with the
+ * `del` event Redis raises then (after the command's own event, so callers notify theirs first).
+ */
 export function deleteIfEmpty(ctx: CommandContext, key: string, v: { size?: number; length?: number }): boolean {
   if ((v.size ?? v.length) === 0) {
     ctx.db.delete(key);
+    ctx.notify(NOTIFY_GENERIC, "del", key);
     return true;
   }
   return false;
 }
 
 /**
- * HDEL, SREM, ZREM: removes argv[2…] from the collection at argv[1], deleting the key once it is
- * empty, and counts the removals as changes. Returns how many were removed.
+ * HDEL, SREM, ZREM: removes argv[2…] from the collection at argv[1], raises `event` (of class `type`)
+ * when any went, deletes the key once it is empty, and counts the removals as changes. Returns how many were removed.
  */
-export function removeMembers(ctx: CommandContext, argv: string[], coll: { delete(member: string): boolean; size: number }): number {
+export function removeMembers(
+  ctx: CommandContext,
+  argv: string[],
+  coll: { delete(member: string): boolean; size: number },
+  type: number,
+  event: string,
+): number {
   let removed = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (coll.delete(argv[i])) {
-      removed++;
-      if (deleteIfEmpty(ctx, argv[1], coll)) break;
-    }
-  }
+  for (let i = 2; i < argv.length && coll.size > 0; i++) if (coll.delete(argv[i])) removed++;
+  if (removed > 0) ctx.notify(type, event, argv[1]);
+  deleteIfEmpty(ctx, argv[1], coll);
   ctx.dirty += removed;
   return removed;
 }

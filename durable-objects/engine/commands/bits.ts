@@ -7,6 +7,7 @@ import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, bitOffsetError, notInteger, stringTooLong, syntaxError } from "../errors.js";
 import type { Reply } from "../reply.js";
 import { getString, opt } from "./args.js";
+import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.js";
 
 const MAX_STRING = 512 * 1024 * 1024;
 /** V8's longest string (2^29 - 24 chars): a value cannot grow past it here. */
@@ -140,6 +141,7 @@ function setbit(ctx: CommandContext, argv: string[]): Reply {
   if (grown || was !== Number(on)) {
     const next = on ? cur | mask : cur & ~mask;
     ctx.db.set(key, s.slice(0, byte) + String.fromCharCode(next) + s.slice(byte + 1), true);
+    ctx.notify(NOTIFY_STRING, "setbit", key);
     ctx.dirty++;
   }
   // Redis unshares the value for writing either way, so it is "raw" from now on.
@@ -215,7 +217,10 @@ function bitop(ctx: CommandContext, argv: string[]): Reply {
     if (s.length > maxLen) maxLen = s.length;
   }
   if (maxLen === 0) {
-    if (ctx.db.delete(dest)) ctx.dirty++;
+    if (ctx.db.delete(dest)) {
+      ctx.notify(NOTIFY_GENERIC, "del", dest);
+      ctx.dirty++;
+    }
     return 0;
   }
   const out = new Uint8Array(maxLen);
@@ -239,6 +244,7 @@ function bitop(ctx: CommandContext, argv: string[]): Reply {
   }
   ctx.db.set(dest, bytesToBinary(out));
   ctx.db.stringEncodings.set(dest, "raw");
+  ctx.notify(NOTIFY_STRING, "set", dest);
   ctx.dirty++;
   return maxLen;
 }
@@ -401,9 +407,11 @@ function bitfieldGeneric(ctx: CommandContext, argv: string[], readonly: boolean)
   }
   // Redis pads the string even when every write FAILs, without counting it; we count it so that the
   // command is logged and replay pads the string too.
+  const changed = changes > 0;
   if (grown && changes === 0) changes = 1;
   if (changes > 0) {
     ctx.db.set(key, editor.result(), true);
+    if (changed) ctx.notify(NOTIFY_STRING, "setbit", key);
     ctx.dirty += changes;
   }
   if (highest >= 0) ctx.db.stringEncodings.set(key, "raw");

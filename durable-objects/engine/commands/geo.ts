@@ -23,6 +23,7 @@ import {
   standardGeohash,
 } from "../types/geohash.js";
 import { RedisZSet } from "../types/index.js";
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.js";
 import { getZSet, int64Arg, opt } from "./args.js";
 import { compactIfSmall, scoreArg, zadd } from "./zsets.js";
 
@@ -327,7 +328,10 @@ function searchGeneric(ctx: CommandContext, argv: string[], srcIndex: number, fl
 
   if (z === undefined) {
     if (storeKey === null) return [];
-    if (ctx.db.delete(storeKey)) ctx.dirty++;
+    if (ctx.db.delete(storeKey)) {
+      ctx.notify(NOTIFY_GENERIC, "del", storeKey);
+      ctx.dirty++;
+    }
     return 0;
   }
 
@@ -371,8 +375,12 @@ function searchGeneric(ctx: CommandContext, argv: string[], srcIndex: number, fl
     }
     compactIfSmall(ctx, stored);
     ctx.db.set(storeKey, stored);
+    ctx.notify(NOTIFY_ZSET, geosearch ? "geosearchstore" : "georadiusstore", storeKey);
     ctx.dirty += returned;
-  } else if (ctx.db.delete(storeKey)) ctx.dirty++;
+  } else if (ctx.db.delete(storeKey)) {
+    ctx.notify(NOTIFY_GENERIC, "del", storeKey);
+    ctx.dirty++;
+  }
   return returned;
 }
 

@@ -9,6 +9,7 @@ import { globMatch } from "../glob.js";
 import { type LongDouble, addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../long-double.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisHash } from "../types/index.js";
+import { NOTIFY_HASH } from "../notify.js";
 import { deleteIfEmpty, getHash, int64Arg, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -34,6 +35,7 @@ function hset(ctx: CommandContext, argv: string[]): Reply {
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1])) added++;
   if (isNew) ctx.db.set(argv[1], h);
+  ctx.notify(NOTIFY_HASH, "hset", argv[1]);
   ctx.dirty += (argv.length - 2) / 2;
   return argv[0].toLowerCase() === "hmset" ? OK : added;
 }
@@ -44,6 +46,7 @@ function hsetnx(ctx: CommandContext, argv: string[]): Reply {
   if (h.has(argv[2])) return 0;
   h.set(argv[2], argv[3]);
   if (isNew) ctx.db.set(argv[1], h);
+  ctx.notify(NOTIFY_HASH, "hset", argv[1]);
   ctx.dirty++;
   return 1;
 }
@@ -77,7 +80,7 @@ function hgetall(ctx: CommandContext, argv: string[]): Reply {
 /** HDEL key field [field …] */
 function hdel(ctx: CommandContext, argv: string[]): Reply {
   const h = getHash(ctx, argv[1]);
-  return h ? removeMembers(ctx, argv, h) : 0;
+  return h ? removeMembers(ctx, argv, h, NOTIFY_HASH, "hdel") : 0;
 }
 
 /** HLEN key */
@@ -106,6 +109,7 @@ function hincrby(ctx: CommandContext, argv: string[]): Reply {
   if (!isInt64(next)) throw overflow();
   h.set(argv[2], next.toString());
   if (isNew) ctx.db.set(argv[1], h);
+  ctx.notify(NOTIFY_HASH, "hincrby", argv[1]);
   ctx.dirty++;
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
@@ -128,6 +132,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): Reply {
   h.set(argv[2], s);
   if (isNew) ctx.db.set(argv[1], h);
   ctx.rewrite(["HSET", argv[1], argv[2], s]);
+  ctx.notify(NOTIFY_HASH, "hincrbyfloat", argv[1]);
   ctx.dirty++;
   return s;
 }

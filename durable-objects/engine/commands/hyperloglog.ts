@@ -5,6 +5,7 @@ import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, wrongType } from "../errors.js";
 import { OK, type Reply } from "../reply.js";
 import { HLL_DENSE, HLL_REGISTERS, Hll, estimate, rawHistogram } from "../types/hyperloglog.js";
+import { NOTIFY_STRING } from "../notify.js";
 
 const notHll = () => new RedisError("WRONGTYPE Key is not a valid HyperLogLog string value.");
 const corruptHll = () => new RedisError("INVALIDOBJ Corrupted HLL object detected");
@@ -73,6 +74,7 @@ function pfadd(ctx: CommandContext, argv: string[]): Reply {
   hll.invalidateCache();
   if (existing) store(ctx, key, hll);
   else create(ctx, key, hll);
+  ctx.notify(NOTIFY_STRING, "pfadd", key);
   ctx.dirty += updated;
   return 1;
 }
@@ -132,6 +134,8 @@ function pfmerge(ctx: CommandContext, argv: string[]): Reply {
   dest.invalidateCache();
   if (existing) store(ctx, key, dest);
   else create(ctx, key, dest);
+  // A PFADD event for PFMERGE, as Redis raises (a mass add of elements).
+  ctx.notify(NOTIFY_STRING, "pfadd", key);
   ctx.dirty++;
   return OK;
 }

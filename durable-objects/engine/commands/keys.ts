@@ -10,12 +10,16 @@ import { parseInt64 } from "../bytes.js";
 import { ScanCursors } from "../scan.js";
 import { objectEncoding } from "../encoding.js";
 import { expireMs, msReply, msText } from "./strings.js";
+import { NOTIFY_GENERIC } from "../notify.js";
 
 /** DEL key [key …] / UNLINK */
 function del(ctx: CommandContext, argv: string[]): Reply {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
-    if (ctx.db.get(argv[i]) !== undefined && ctx.db.delete(argv[i])) n++;
+    if (ctx.db.get(argv[i]) !== undefined && ctx.db.delete(argv[i])) {
+      ctx.notify(NOTIFY_GENERIC, "del", argv[i]);
+      n++;
+    }
   }
   ctx.dirty += n;
   return n;
@@ -79,10 +83,12 @@ function expire(ctx: CommandContext, argv: string[]): Reply {
   if (whenMs <= ctx.now && !ctx.loading) {
     ctx.db.delete(key);
     ctx.rewrite(["DEL", key]);
+    ctx.notify(NOTIFY_GENERIC, "del", key);
   } else {
     ctx.db.setExpire(key, whenMs);
     // Redis rewrites only the name and the time: the NX/XX/GT/LT words stay in the record.
     ctx.rewrite(["PEXPIREAT", key, msText(whenMs), ...argv.slice(3)]);
+    ctx.notify(NOTIFY_GENERIC, "expire", key);
   }
   ctx.dirty++;
   return 1;
@@ -110,6 +116,7 @@ function ttl(ctx: CommandContext, argv: string[]): Reply {
 function persist(ctx: CommandContext, argv: string[]): Reply {
   if (ctx.db.get(argv[1]) === undefined) return 0;
   if (!ctx.db.removeExpire(argv[1])) return 0;
+  ctx.notify(NOTIFY_GENERIC, "persist", argv[1]);
   ctx.dirty++;
   return 1;
 }
@@ -204,7 +211,8 @@ function randomkey(ctx: CommandContext): Reply {
   for (let tries = 0; tries < 100; tries++) {
     const key = db.data.randomKey(ctx.random);
     if (key === undefined) return null;
-    if (!db.isExpired(key)) return key;
+    // A sampled key past its expiry is reclaimed (and notified), as Redis's dbRandomKey does.
+    if (!db.expireIfNeeded(key, ctx.now)) return key;
   }
   return null;
 }
@@ -246,9 +254,13 @@ function rename(ctx: CommandContext, argv: string[]): Reply {
   const at = ctx.db.getExpire(src);
   const encoding = ctx.db.stringEncodings.get(src);
   ctx.db.delete(src);
+  // An existing destination is deleted first, so the key is added anew (its `new` event), as in Redis.
+  ctx.db.delete(dst);
   ctx.db.set(dst, v);
   if (encoding) ctx.db.stringEncodings.set(dst, encoding);
   if (at !== undefined) ctx.db.setExpire(dst, at);
+  ctx.notify(NOTIFY_GENERIC, "rename_from", src);
+  ctx.notify(NOTIFY_GENERIC, "rename_to", dst);
   ctx.dirty++;
   return nx ? 1 : OK;
 }
@@ -278,6 +290,7 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
   if (encoding) ctx.db.stringEncodings.set(dst, encoding);
   const at = ctx.db.getExpire(src);
   if (at !== undefined) ctx.db.setExpire(dst, at);
+  ctx.notify(NOTIFY_GENERIC, "copy_to", dst);
   ctx.dirty++;
   return 1;
 }

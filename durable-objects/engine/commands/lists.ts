@@ -7,6 +7,7 @@ import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, mustBePositive, noSuchKey, outOfRange, syntaxError, wrongArity } from "../errors.js";
 import { OK, type Reply } from "../reply.js";
 import { RedisList } from "../types/index.js";
+import { NOTIFY_LIST } from "../notify.js";
 import { deleteIfEmpty, getList, int64Arg, intArg, opt, parseTimeout } from "./args.js";
 
 type End = "LEFT" | "RIGHT";
@@ -24,6 +25,8 @@ function endArg(s: string): End {
 }
 
 const popEnd = (l: RedisList, end: End): string | undefined => (end === "LEFT" ? l.popFront() : l.popBack());
+const popEvent = (end: End) => (end === "LEFT" ? "lpop" : "rpop");
+const pushEvent = (end: End) => (end === "LEFT" ? "lpush" : "rpush");
 
 /** An integer in 0..LONG_MAX as a number (values past 2^53 only ever mean "all of them"). */
 function nonNegativeArg(s: string, error: () => RedisError): number {
@@ -56,6 +59,7 @@ function pushGeneric(end: End, onlyExisting: boolean) {
       else list!.pushBack(argv[i]);
     }
     if (fresh) ctx.db.set(key, list!);
+    ctx.notify(NOTIFY_LIST, pushEvent(end), key);
     ctx.dirty += argv.length - 2;
     return list!.length;
   };
@@ -71,12 +75,14 @@ function popGeneric(end: End) {
     if (list === undefined) return null;
     if (count === undefined) {
       const v = popEnd(list, end)!;
+      ctx.notify(NOTIFY_LIST, popEvent(end), key);
       deleteIfEmpty(ctx, key, list);
       ctx.dirty++;
       return v;
     }
     const out: string[] = [];
     while (out.length < count && list.length > 0) out.push(popEnd(list, end)!);
+    if (out.length > 0) ctx.notify(NOTIFY_LIST, popEvent(end), key);
     deleteIfEmpty(ctx, key, list);
     ctx.dirty += out.length;
     return out;
@@ -124,6 +130,7 @@ function lset(ctx: CommandContext, argv: string[]): Reply {
   if (index < 0) index += list.length;
   if (index < 0 || index >= list.length) throw outOfRange();
   list.set(index, argv[3]);
+  ctx.notify(NOTIFY_LIST, "lset", argv[1]);
   ctx.dirty++;
   return OK;
 }
@@ -138,6 +145,7 @@ function linsert(ctx: CommandContext, argv: string[]): Reply {
   for (let i = 0; i < list.length; i++) {
     if (list.at(i) === pivot) {
       list.insertAt(where === "BEFORE" ? i : i + 1, argv[4]);
+      ctx.notify(NOTIFY_LIST, "linsert", argv[1]);
       ctx.dirty++;
       return list.length;
     }
@@ -152,6 +160,7 @@ function lrem(ctx: CommandContext, argv: string[]): Reply {
   const list = getList(ctx, key);
   if (list === undefined) return 0;
   const removed = list.removeEqual(argv[3], Math.abs(count), count < 0);
+  if (removed > 0) ctx.notify(NOTIFY_LIST, "lrem", key);
   deleteIfEmpty(ctx, key, list);
   ctx.dirty += removed;
   return removed;
@@ -168,6 +177,7 @@ function ltrim(ctx: CommandContext, argv: string[]): Reply {
   const range = clampRange(start, stop, len);
   if (range === null) list.trim(1, 0);
   else list.trim(range[0], range[1]);
+  ctx.notify(NOTIFY_LIST, "ltrim", key);
   deleteIfEmpty(ctx, key, list);
   ctx.dirty += len - list.length;
   return OK;
@@ -249,6 +259,8 @@ function moveGeneric(ctx: CommandContext, source: string, destination: string, f
   if (to === "LEFT") dst!.pushFront(v);
   else dst!.pushBack(v);
   if (fresh) ctx.db.set(destination, dst!);
+  ctx.notify(NOTIFY_LIST, pushEvent(to), destination);
+  ctx.notify(NOTIFY_LIST, popEvent(from), source);
   deleteIfEmpty(ctx, source, src);
   ctx.dirty++;
   return v;
@@ -295,6 +307,7 @@ function blockingPop(end: End) {
       const list = getList(ctx, key);
       if (list === undefined) continue;
       const v = popEnd(list, end)!;
+      ctx.notify(NOTIFY_LIST, popEvent(end), key);
       deleteIfEmpty(ctx, key, list);
       ctx.dirty++;
       ctx.rewrite([end === "LEFT" ? "LPOP" : "RPOP", key]);
@@ -343,6 +356,7 @@ function mpop(ctx: CommandContext, a: MpopArgs): Reply {
     if (list === undefined) continue;
     const out: string[] = [];
     while (out.length < a.count && list.length > 0) out.push(popEnd(list, a.end)!);
+    ctx.notify(NOTIFY_LIST, popEvent(a.end), key);
     deleteIfEmpty(ctx, key, list);
     ctx.dirty += out.length;
     ctx.rewrite([a.end === "LEFT" ? "LPOP" : "RPOP", key, String(out.length)]);

@@ -7,6 +7,7 @@ import { RedisError, syntaxError } from "../errors.js";
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet } from "../types/index.js";
+import { NOTIFY_GENERIC, NOTIFY_SET } from "../notify.js";
 import { deleteIfEmpty, getSet, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -44,13 +45,18 @@ function setsAt(ctx: CommandContext, keys: string[]): (RedisSet | undefined)[] {
   return keys.map((k) => getSet(ctx, k));
 }
 
-/** Stores a computed set at dst (clearing its TTL), or deletes dst when the result is empty. */
-function store(ctx: CommandContext, dst: string, result: RedisSet): Reply {
+/**
+ * Stores a computed set at dst (clearing its TTL) with its event, or deletes dst when the result is
+ * empty (as Redis's dbDelete: a key past its expiry not yet reclaimed is deleted too, and notified `del`).
+ */
+function store(ctx: CommandContext, dst: string, result: RedisSet, event: string): Reply {
   if (result.size > 0) {
     ctx.db.set(dst, result);
+    ctx.notify(NOTIFY_SET, event, dst);
     ctx.dirty++;
-  } else if (ctx.db.get(dst) !== undefined) {
+  } else if (ctx.db.data.has(dst)) {
     ctx.db.delete(dst);
+    ctx.notify(NOTIFY_GENERIC, "del", dst);
     ctx.dirty++;
   }
   return result.size;
@@ -63,6 +69,7 @@ function sadd(ctx: CommandContext, argv: string[]): Reply {
   let added = 0;
   for (let i = 2; i < argv.length; i++) if (s.add(argv[i])) added++;
   if (!existing) ctx.db.set(argv[1], s);
+  if (added > 0) ctx.notify(NOTIFY_SET, "sadd", argv[1]);
   ctx.dirty += added;
   return added;
 }
@@ -70,7 +77,7 @@ function sadd(ctx: CommandContext, argv: string[]): Reply {
 /** SREM key member [member …] */
 function srem(ctx: CommandContext, argv: string[]): Reply {
   const s = getSet(ctx, argv[1]);
-  return s ? removeMembers(ctx, argv, s) : 0;
+  return s ? removeMembers(ctx, argv, s, NOTIFY_SET, "srem") : 0;
 }
 
 /** SMEMBERS key */
@@ -109,6 +116,7 @@ function spop(ctx: CommandContext, argv: string[]): Reply {
     if (!s) return null;
     const m = s.random(ctx.random)!;
     s.delete(m);
+    ctx.notify(NOTIFY_SET, "spop", key);
     deleteIfEmpty(ctx, key, s);
     ctx.rewrite(["SREM", key, m]);
     ctx.dirty++;
@@ -118,9 +126,11 @@ function spop(ctx: CommandContext, argv: string[]): Reply {
   const s = getSet(ctx, key);
   if (!s || count === 0) return [];
   const size = s.size;
+  ctx.notify(NOTIFY_SET, "spop", key);
   if (count >= size) {
     const all = membersInOrder(ctx, s);
     ctx.db.delete(key);
+    ctx.notify(NOTIFY_GENERIC, "del", key);
     ctx.rewrite(["DEL", key]);
     ctx.dirty++;
     return all;
@@ -191,12 +201,15 @@ function smove(ctx: CommandContext, argv: string[]): Reply {
   const target = to === undefined ? undefined : getSet(ctx, dst);
   if (source === target) return source.has(member) ? 1 : 0;
   if (!source.delete(member)) return 0;
+  ctx.notify(NOTIFY_SET, "srem", src);
   deleteIfEmpty(ctx, src, source);
-  if (target) target.add(member);
-  else {
+  if (target) {
+    if (target.add(member)) ctx.notify(NOTIFY_SET, "sadd", dst);
+  } else {
     const created = new RedisSet();
     created.add(member);
     ctx.db.set(dst, created);
+    ctx.notify(NOTIFY_SET, "sadd", dst);
   }
   ctx.dirty++;
   return 1;
@@ -245,7 +258,7 @@ function sinter(ctx: CommandContext, argv: string[]): Reply {
 
 /** SINTERSTORE destination key [key …] */
 function sinterstore(ctx: CommandContext, argv: string[]): Reply {
-  return store(ctx, argv[1], fromMembers(intersect(ctx, argv.slice(2))));
+  return store(ctx, argv[1], fromMembers(intersect(ctx, argv.slice(2))), "sinterstore");
 }
 
 /** SUNION key [key …] / SDIFF key [key …] */
@@ -257,7 +270,7 @@ function sunionDiff(ctx: CommandContext, argv: string[]): Reply {
 /** SUNIONSTORE destination key [key …] / SDIFFSTORE destination key [key …] */
 function sunionDiffStore(ctx: CommandContext, argv: string[]): Reply {
   const op = argv[0].toLowerCase() === "sunionstore" ? "union" : "diff";
-  return store(ctx, argv[1], combine(ctx, argv.slice(2), op));
+  return store(ctx, argv[1], combine(ctx, argv.slice(2), op), op === "union" ? "sunionstore" : "sdiffstore");
 }
 
 /** SINTERCARD's numkeys, or null when it is not a usable count (the handler then says why). */

@@ -8,6 +8,7 @@ import { RedisError, syntaxError, wrongType } from "../errors.js";
 import type { Reply } from "../reply.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
 import { intArg, opt } from "./args.js";
+import { NOTIFY_GENERIC, NOTIFY_LIST } from "../notify.js";
 
 export interface SortOptions {
   desc: boolean;
@@ -195,8 +196,11 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
     const list = new RedisList();
     for (const e of out) list.pushBack(e as string);
     ctx.db.set(o.store, list);
+    ctx.notify(NOTIFY_LIST, "sortstore", o.store);
     ctx.dirty += out.length;
-  } else if (ctx.db.get(o.store) !== undefined && ctx.db.delete(o.store)) {
+  } else if (ctx.db.data.has(o.store) && ctx.db.delete(o.store)) {
+    // As Redis's dbDelete: a destination past its expiry not yet reclaimed is deleted (and notified) too.
+    ctx.notify(NOTIFY_GENERIC, "del", o.store);
     ctx.dirty++;
   }
   return out.length;

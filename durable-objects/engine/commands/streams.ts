@@ -25,6 +25,7 @@ import {
   idText,
 } from "../types/stream.js";
 import { int64Arg, opt, rangeArg } from "./args.js";
+import { NOTIFY_STREAM } from "../notify.js";
 
 // ── arguments ──────────────────────────────────────────────────────────────────────────────────
 
@@ -249,12 +250,13 @@ function xadd(ctx: CommandContext, argv: string[]): Reply {
   const [maxBytes, maxEntries] = nodeLimits(ctx);
   s.append(id, ms, seq, argv.slice(fieldAt), maxBytes, maxEntries);
   if (isNew) ctx.db.set(key, s);
+  ctx.notify(NOTIFY_STREAM, "xadd", key);
   ctx.dirty++;
   const text = idText(id);
   const out = argv.slice();
   let rewritten = false;
   if (a.trim) {
-    s.trim(a.trim);
+    if (s.trim(a.trim)) ctx.notify(NOTIFY_STREAM, "xtrim", key);
     if (a.trim.approx) {
       rewriteTrim(out, s, a);
       rewritten = true;
@@ -275,6 +277,7 @@ function xtrim(ctx: CommandContext, argv: string[]): Reply {
   if (!s) return 0;
   const deleted = s.trim(a.trim!);
   if (deleted) {
+    ctx.notify(NOTIFY_STREAM, "xtrim", argv[1]);
     if (a.trim!.approx) {
       const out = argv.slice();
       rewriteTrim(out, s, a);
@@ -348,11 +351,12 @@ function lookupConsumer(ctx: CommandContext, group: ConsumerGroup, name: string,
 
 const CONSUMER_COST = 120;
 
-function createConsumer(ctx: CommandContext, s: RedisStream, group: ConsumerGroup, name: string): Consumer {
+function createConsumer(ctx: CommandContext, key: string, s: RedisStream, group: ConsumerGroup, name: string): Consumer {
   const c = new Consumer(name, ctx.now);
   group.consumers.set(name, c);
   s.charge(CONSUMER_COST + name.length);
   ctx.dirty++;
+  ctx.notify(NOTIFY_STREAM, "xgroup-createconsumer", key);
   return c;
 }
 
@@ -476,7 +480,7 @@ function xread(ctx: CommandContext, argv: string[]): Reply {
     if (group) {
       let consumer = lookupConsumer(ctx, group, consumerName);
       if (!consumer) {
-        consumer = createConsumer(ctx, s, group, consumerName);
+        consumer = createConsumer(ctx, key, s, group, consumerName);
         if (noack) records.push(["XGROUP", "CREATECONSUMER", key, groupName!, consumerName]);
       }
       entries = history ? readHistory(ctx, s, consumer, start, count) : readNew(ctx, s, key, groupName!, group, consumer, start, count, noack, records);
@@ -612,6 +616,7 @@ function xgroup(ctx: CommandContext, argv: string[]): Reply {
     s.charge(GROUP_COST + name.length);
     if (created) ctx.db.set(key, s);
     ctx.dirty++;
+    ctx.notify(NOTIFY_STREAM, "xgroup-create", key);
     return OK;
   }
   if (sub === "setid" && (argv.length === 5 || argv.length === 7)) {
@@ -619,6 +624,7 @@ function xgroup(ctx: CommandContext, argv: string[]): Reply {
     group!.lastId = id;
     group!.entriesRead = entriesRead;
     ctx.dirty++;
+    ctx.notify(NOTIFY_STREAM, "xgroup-setid", key);
     return OK;
   }
   if (sub === "destroy" && argv.length === 4) {
@@ -627,11 +633,12 @@ function xgroup(ctx: CommandContext, argv: string[]): Reply {
     for (const c of group.consumers.values()) s!.charge(-(CONSUMER_COST + c.name.length));
     s!.groups.delete(name);
     ctx.dirty++;
+    ctx.notify(NOTIFY_STREAM, "xgroup-destroy", key);
     return 1;
   }
   if (sub === "createconsumer" && argv.length === 5) {
     if (group!.consumers.has(argv[4])) return 0;
-    createConsumer(ctx, s!, group!, argv[4]);
+    createConsumer(ctx, key, s!, group!, argv[4]);
     return 1;
   }
   if (sub === "delconsumer" && argv.length === 5) {
@@ -642,6 +649,7 @@ function xgroup(ctx: CommandContext, argv: string[]): Reply {
     group!.consumers.delete(argv[4]);
     s!.charge(-(CONSUMER_COST + argv[4].length));
     ctx.dirty++;
+    ctx.notify(NOTIFY_STREAM, "xgroup-delconsumer", key);
     return pending;
   }
   throw subcommandSyntax(argv);
@@ -674,6 +682,7 @@ function xsetid(ctx: CommandContext, argv: string[]): Reply {
   s.lastId = id;
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
   if (maxDeleted !== MIN_ID) s.maxDeletedId = maxDeleted;
+  ctx.notify(NOTIFY_STREAM, "xsetid", argv[1]);
   ctx.dirty++;
   return OK;
 }
@@ -711,6 +720,7 @@ function xdel(ctx: CommandContext, argv: string[]): Reply {
     }
   }
   if (deleted) {
+    ctx.notify(NOTIFY_STREAM, "xdel", argv[1]);
     if (s.length === 0) s.firstId = MIN_ID;
     else if (firstEntry) s.firstId = s.edgeId(true, true);
   }
@@ -847,7 +857,7 @@ function xclaim(ctx: CommandContext, argv: string[]): Reply {
     }
     if (!nack) continue;
     if (nack.consumer && minIdle && now - nack.deliveryTime < minIdle) continue;
-    consumer ??= lookupConsumer(ctx, group, argv[3]) ?? createConsumer(ctx, s, group, argv[3]);
+    consumer ??= lookupConsumer(ctx, group, argv[3]) ?? createConsumer(ctx, argv[1], s, group, argv[3]);
     nack.deliveryTime = deliveryTime;
     if (retryCount >= 0) nack.deliveryCount = retryCount;
     else if (!justId) nack.deliveryCount++;
@@ -910,7 +920,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): Reply {
     }
     i++;
     if (minIdle && now - nack.deliveryTime < minIdle) continue;
-    consumer ??= lookupConsumer(ctx, group, argv[3]) ?? createConsumer(ctx, s, group, argv[3]);
+    consumer ??= lookupConsumer(ctx, group, argv[3]) ?? createConsumer(ctx, argv[1], s, group, argv[3]);
     nack.deliveryTime = now;
     if (!justId) nack.deliveryCount++;
     claimTo(group, consumer, id, nack);

@@ -4,6 +4,7 @@ import { isInt64, parseInt64 } from "../bytes.js";
 import { type CommandContext, type CommandSpec, command } from "../command.js";
 import { RedisError, invalidExpire, notInteger, overflow, stringTooLong, syntaxError } from "../errors.js";
 import { incrByFloat } from "../long-double.js";
+import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.js";
 import { OK, type Reply } from "../reply.js";
 import { getString, intArg, opt } from "./args.js";
 
@@ -111,9 +112,11 @@ function setGeneric(ctx: CommandContext, key: string, value: string, o: SetOptio
     return o.get ? (old ?? null) : null;
   }
   ctx.db.set(key, value, o.keepTtl);
+  ctx.notify(NOTIFY_STRING, "set", key);
   if (o.expireAt !== undefined) {
     ctx.db.setExpire(key, o.expireAt);
     ctx.rewrite(["SET", key, value, "PXAT", msText(o.expireAt)]);
+    ctx.notify(NOTIFY_GENERIC, "expire", key);
   } else {
     ctx.rewrite(o.keepTtl ? ["SET", key, value, "KEEPTTL"] : ["SET", key, value]);
   }
@@ -150,6 +153,7 @@ function getset(ctx: CommandContext, argv: string[]): Reply {
   const old = getString(ctx, argv[1]);
   checkStringLength(ctx, argv[2].length);
   ctx.db.set(argv[1], argv[2]);
+  ctx.notify(NOTIFY_STRING, "set", argv[1]);
   ctx.rewrite(["SET", argv[1], argv[2]]);
   ctx.dirty++;
   return old ?? null;
@@ -160,6 +164,7 @@ function getdel(ctx: CommandContext, argv: string[]): Reply {
   const old = getString(ctx, argv[1]);
   if (old === undefined) return null;
   ctx.db.delete(argv[1]);
+  ctx.notify(NOTIFY_GENERIC, "del", argv[1]);
   ctx.rewrite(["DEL", argv[1]]);
   ctx.dirty++;
   return old;
@@ -176,13 +181,16 @@ function getex(ctx: CommandContext, argv: string[]): Reply {
     if (expireAt <= ctx.now && !ctx.loading) {
       ctx.db.delete(key);
       ctx.rewrite(["DEL", key]);
+      ctx.notify(NOTIFY_GENERIC, "del", key);
     } else {
       ctx.db.setExpire(key, expireAt);
       ctx.rewrite(["PEXPIREAT", key, msText(expireAt)]);
+      ctx.notify(NOTIFY_GENERIC, "expire", key);
     }
     ctx.dirty++;
   } else if (o.persist && ctx.db.removeExpire(key)) {
     ctx.rewrite(["PERSIST", key]);
+    ctx.notify(NOTIFY_GENERIC, "persist", key);
     ctx.dirty++;
   }
   return value;
@@ -206,6 +214,7 @@ function mset(ctx: CommandContext, argv: string[]): Reply {
   for (let i = 1; i < argv.length; i += 2) {
     checkStringLength(ctx, argv[i + 1].length);
     ctx.db.set(argv[i], argv[i + 1]);
+    ctx.notify(NOTIFY_STRING, "set", argv[i]);
   }
   ctx.dirty += (argv.length - 1) / 2;
   return nx ? 1 : OK;
@@ -219,6 +228,7 @@ function append(ctx: CommandContext, argv: string[]): Reply {
   ctx.db.set(argv[1], next, true);
   // Redis appends in place to a "raw" string, whatever its length; a new key is encoded as SET's.
   if (old !== undefined) ctx.db.stringEncodings.set(argv[1], "raw");
+  ctx.notify(NOTIFY_STRING, "append", argv[1]);
   ctx.dirty++;
   return next.length;
 }
@@ -247,6 +257,7 @@ function incrDecr(ctx: CommandContext, argv: string[]): Reply {
   if (!isInt64(next)) throw overflow();
   const s = next.toString();
   ctx.db.set(argv[1], s, true);
+  ctx.notify(NOTIFY_STRING, "incrby", argv[1]);
   ctx.dirty++;
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
@@ -261,6 +272,7 @@ function incrbyfloat(ctx: CommandContext, argv: string[]): Reply {
   // A new string object from the formatted number: never int-encoded.
   ctx.db.stringEncodings.set(argv[1], s.length <= 44 ? "embstr" : "raw");
   ctx.rewrite(["SET", argv[1], s, "KEEPTTL"]);
+  ctx.notify(NOTIFY_STRING, "incrbyfloat", argv[1]);
   ctx.dirty++;
   return s;
 }
@@ -295,6 +307,7 @@ function setrange(ctx: CommandContext, argv: string[]): Reply {
   const next = padded.slice(0, offset) + value + padded.slice(offset + value.length);
   ctx.db.set(argv[1], next, true);
   ctx.db.stringEncodings.set(argv[1], "raw");
+  ctx.notify(NOTIFY_STRING, "setrange", argv[1]);
   ctx.dirty++;
   return next.length;
 }

@@ -8,6 +8,7 @@ import { RedisError, minMaxNotFloat, mustBePositive, notFloat, syntaxError, wron
 import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.js";
 import { deleteIfEmpty, getZSet, intArg, opt, parseTimeout, rangeArg, removeMembers } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -219,13 +220,20 @@ export function compactIfSmall(ctx: CommandContext, z: RedisZSet): void {
   for (const [m, s] of z.entries()) if (Object.is(s, -0)) z.add(m, 0);
 }
 
-/** Stores a result at dst (replacing whatever was there) or deletes dst when the result is empty. */
-function storeResult(ctx: CommandContext, dst: string, z: RedisZSet): number {
+/**
+ * Stores a result at dst (replacing whatever was there) with its event, or deletes dst when the result
+ * is empty (as Redis's dbDelete: a key past its expiry not yet reclaimed is deleted too, and notified `del`).
+ */
+export function storeResult(ctx: CommandContext, dst: string, z: RedisZSet, event: string): number {
   if (z.size === 0) {
-    if (ctx.db.get(dst) !== undefined && ctx.db.delete(dst)) ctx.dirty++;
+    if (ctx.db.data.has(dst) && ctx.db.delete(dst)) {
+      ctx.notify(NOTIFY_GENERIC, "del", dst);
+      ctx.dirty++;
+    }
     return 0;
   }
   ctx.db.set(dst, z);
+  ctx.notify(NOTIFY_ZSET, event, dst);
   ctx.dirty++;
   return z.size;
 }
@@ -320,6 +328,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
     if (created && z.size > 0) ctx.db.set(key, z);
   }
   ctx.dirty += added + updated;
+  if (added + updated > 0) ctx.notify(NOTIFY_ZSET, o.incr ? "zincr" : "zadd", key);
   if (o.incr) return processed > 0 ? formatDouble(last) : null;
   return o.ch ? added + updated : added;
 }
@@ -492,7 +501,7 @@ function zrangestore(ctx: CommandContext, argv: string[]): Reply {
   const z = new RedisZSet();
   if (o.by === "rank" && items.length > ctx.config.getNumber("zset-max-listpack-entries")) z.bigEncoding = true;
   for (const [m, s] of items) storeMember(ctx, z, m, s);
-  return storeResult(ctx, argv[1], z);
+  return storeResult(ctx, argv[1], z, "zrangestore");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,13 +510,14 @@ function zrangestore(ctx: CommandContext, argv: string[]): Reply {
 /** ZREM key member [member …] */
 function zrem(ctx: CommandContext, argv: string[]): Reply {
   const z = getZSet(ctx, argv[1]);
-  return z === undefined ? 0 : removeMembers(ctx, argv, z);
+  return z === undefined ? 0 : removeMembers(ctx, argv, z, NOTIFY_ZSET, "zrem");
 }
 
-function removeRanks(ctx: CommandContext, key: string, z: RedisZSet, start: number, end: number): number {
+function removeRanks(ctx: CommandContext, key: string, z: RedisZSet, start: number, end: number, event: string): number {
   if (end < start) return 0;
   const victims = z.range(start, end);
   for (const [m] of victims) z.delete(m);
+  if (victims.length > 0) ctx.notify(NOTIFY_ZSET, event, key);
   deleteIfEmpty(ctx, key, z);
   ctx.dirty += victims.length;
   return victims.length;
@@ -520,7 +530,7 @@ function zremrangebyrank(ctx: CommandContext, argv: string[]): Reply {
   const z = getZSet(ctx, argv[1]);
   if (z === undefined) return 0;
   const span = rankSpan(z.size, start, end);
-  return span === null ? 0 : removeRanks(ctx, argv[1], z, span[0], span[1]);
+  return span === null ? 0 : removeRanks(ctx, argv[1], z, span[0], span[1], "zremrangebyrank");
 }
 
 /** ZREMRANGEBYSCORE key min max */
@@ -529,7 +539,7 @@ function zremrangebyscore(ctx: CommandContext, argv: string[]): Reply {
   const z = getZSet(ctx, argv[1]);
   if (z === undefined) return 0;
   const [start, end] = scoreSpan(z, range);
-  return removeRanks(ctx, argv[1], z, start, end - 1);
+  return removeRanks(ctx, argv[1], z, start, end - 1, "zremrangebyscore");
 }
 
 /** ZREMRANGEBYLEX key min max */
@@ -539,6 +549,7 @@ function zremrangebylex(ctx: CommandContext, argv: string[]): Reply {
   if (z === undefined) return 0;
   const victims = lexItems(ctx, z, range, false, 0, -1);
   for (const [m] of victims) z.delete(m);
+  if (victims.length > 0) ctx.notify(NOTIFY_ZSET, "zremrangebylex", argv[1]);
   deleteIfEmpty(ctx, argv[1], z);
   ctx.dirty += victims.length;
   return victims.length;
@@ -552,6 +563,7 @@ function popElements(ctx: CommandContext, key: string, z: RedisZSet, max: boolea
   const n = Math.min(count, z.size);
   const items = max ? z.range(z.size - n, z.size - 1, true) : z.range(0, n - 1);
   for (const [m] of items) z.delete(m);
+  if (items.length > 0) ctx.notify(NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", key);
   deleteIfEmpty(ctx, key, z);
   ctx.dirty += items.length;
   return items;
@@ -834,7 +846,7 @@ function setOpCommand(op: SetOp, store: boolean) {
     const z = computeSetOp(op, o) as RedisZSet;
     if (!store) return flat(z.entries(), o.withScores);
     compactIfSmall(ctx, z);
-    return storeResult(ctx, argv[1], z);
+    return storeResult(ctx, argv[1], z, op === "union" ? "zunionstore" : op === "inter" ? "zinterstore" : "zdiffstore");
   };
 }
 
