@@ -890,7 +890,7 @@ const TTLS = new Map([["ttl", 2], ["pttl", 2000], ["expiretime", 2], ["pexpireti
 const LEX = new Set(["zrangebylex", "zrevrangebylex", "zlexcount", "zremrangebylex"]);
 
 /** The zset a lex-range command reads, when its members have more than one score; else null. */
-function mixedLexSource(engine: Engine, argv: string[], now: number): string | null {
+export function mixedLexSource(engine: Engine, argv: string[], now: number): string | null {
   const name = argv[0].toLowerCase();
   const byLex = LEX.has(name) || ((name === "zrange" || name === "zrangestore") && argv.some((a) => a.toUpperCase() === "BYLEX"));
   if (!byLex) return null;

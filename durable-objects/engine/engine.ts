@@ -333,11 +333,14 @@ export class Engine {
         }
       }
     }
+    const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
     if (!isWrite && !loading && spec.firstKey > 0 && spec.flags.includes("readonly")) {
       // keyspace_hits / keyspace_misses, as Redis counts its read lookups.
       const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+      // Counted without expiring anything: the command's own lookup expires a key (and raises
+      // `expired`) where Redis's does, after its arguments are checked.
       for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) {
-        if (db.has(argv[i])) this.server.keyspaceHits++;
+        if (db.data.has(argv[i]) && !db.isExpired(argv[i], now)) this.server.keyspaceHits++;
         else {
           this.server.keyspaceMisses++;
           this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", argv[i]);
@@ -346,7 +349,6 @@ export class Engine {
     }
     let rewritten: string[][] | null = null;
     const engine = this;
-    const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
     db.access.now = now;
     db.access.sync();
     const notifier = this.notifier;

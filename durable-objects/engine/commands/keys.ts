@@ -196,9 +196,10 @@ function scan(ctx: CommandContext, argv: string[]): Reply {
   const [next, found] = scanStep(ctx.db, () => ctx.db.data.keys(), cursor, o.count);
   const out: string[] = [];
   for (const key of found) {
+    // The pattern first: a key it filters out is not looked up, so not expired (nor notified) here.
+    if (o.match !== undefined && !globMatch(o.match, key)) continue;
     const v = ctx.db.get(key);
     if (v === undefined) continue;
-    if (o.match !== undefined && !globMatch(o.match, key)) continue;
     if (o.type !== undefined && typeName(v) !== o.type) continue;
     out.push(key);
   }
@@ -250,7 +251,8 @@ function rename(ctx: CommandContext, argv: string[]): Reply {
   const v = ctx.db.get(src);
   if (v === undefined) throw noSuchKey();
   if (src === dst) return nx ? 0 : OK;
-  if (nx && ctx.db.has(dst)) return 0;
+  // The destination is looked up either way (one past its expiry is reclaimed first, as in Redis).
+  if (ctx.db.has(dst) && nx) return 0;
   const at = ctx.db.getExpire(src);
   const encoding = ctx.db.stringEncodings.get(src);
   ctx.db.delete(src);

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Runs the keyspace-notification differential (scripts/differential-notify.ts) for any seeds, counts
+// and notify-keyspace-events flags against a redis-server it starts, and prints the mismatches.
+// Bundles the TypeScript with esbuild first.
+//
+//   node scripts/differential-notify-cli.mjs [--seeds 1-10] [--count 5000] [--flags KEA,KEAn,Kgx] [--limit 20]
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const seeds = [];
+for (const part of option("seeds", "1").split(",")) {
+  const m = /^(\d+)-(\d+)$/.exec(part);
+  if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) seeds.push(s);
+  else seeds.push(Number(part));
+}
+const count = Number(option("count", "5000"));
+const limit = Number(option("limit", "20"));
+const flagSets = option("flags", "KEA").split(",");
+
+const dir = mkdtempSync(join(tmpdir(), "differential-notify-"));
+const out = join(dir, "bundle.mjs");
+const entry = join(dir, "entry.ts");
+writeFileSync(
+  entry,
+  `export * from ${JSON.stringify(join(root, "scripts/differential-notify.ts"))};\n` +
+    `export { Connection } from ${JSON.stringify(join(root, "scripts/differential.ts"))};\n` +
+    `export { startRedis, findBinary } from ${JSON.stringify(join(root, "durable-objects/persistence/testing/redis.ts"))};\n`,
+);
+execFileSync(join(root, "node_modules/.bin/esbuild"), [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
+const d = await import(pathToFileURL(out).href);
+
+const bin = d.findBinary("redis-server");
+if (!bin) {
+  console.error("redis-server not found on PATH");
+  process.exit(2);
+}
+const redis = await d.startRedis(bin, ["--appendonly", "no", "--enable-debug-command", "yes", "--dir", dir]);
+const conn = await d.Connection.connect(redis.port);
+let total = 0;
+let events = 0;
+let mismatches = 0;
+try {
+  for (const flags of flagSets) {
+    for (const seed of seeds) {
+      const r = await d.runNotifyDifferential(conn, redis.port, { seed, count, flags });
+      total += r.commands;
+      events += r.events;
+      mismatches += r.mismatches.length;
+      console.log(`seed ${seed}: ${d.formatNotifyResult(r, limit)}\n`);
+    }
+  }
+} finally {
+  conn.close();
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`${total} commands, ${events} notifications in ${seeds.length * flagSets.length} runs, ${mismatches} mismatches`);
+process.exit(mismatches > 0 ? 1 : 0);
