@@ -17,6 +17,7 @@ describe("configuration from wrangler vars", () => {
       AOF_REWRITE_INCREMENTAL_FSYNC: "yes",
       APPENDDIRNAME: "/logs/redis/aof/",
       HASH_MAX_ZIPLIST_ENTRIES: "64",
+      NOTIFY_KEYSPACE_EVENTS: "KEA",
       // Not a parameter, and not in capitals: ignored.
       MAX_REQUEST_BYTES: "100",
       appendfsync: "no",
@@ -25,6 +26,7 @@ describe("configuration from wrangler vars", () => {
     expect(config.getNumber("auto-aof-rewrite-min-size")).toBe(32 * 1024 * 1024);
     expect(config.get("hash-max-listpack-entries")).toBe("64");
     expect(config.get("appenddirname")).toBe("/logs/redis/aof/");
+    expect(config.match(["notify-keyspace-events"])).toEqual(["notify-keyspace-events", "AKE"]);
     expect(config.get("appendfsync")).toBe("everysec");
     expect(varName("aof-use-rdb-preamble")).toBe("AOF_USE_RDB_PREAMBLE");
   });

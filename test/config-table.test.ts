@@ -169,6 +169,11 @@ const TABLE: Record<string, Row> = {
       expect(await infoField(s, "configured_hz", "server")).toBe("100");
     },
   },
+  "notify-keyspace-events": {
+    set: "KEA",
+    get: "AKE",
+    invalid: [["KEq", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."]],
+  },
   "health-snapshot-max-age": { set: "600", get: "600", invalid: [["-1", between(0, 2147483647)]] },
   "health-memory-percent": { set: "80", get: "80", invalid: [["0", between(1, 100)], ["101", between(1, 100)]] },
   "health-rewrite-failures": { set: "5", get: "5", invalid: [["0", between(1, 1000)]] },
