@@ -81,6 +81,8 @@ export class AofManager {
   private incrementBytes: number | null = null;
   private bufferBytes = 0;
   private timerPending = false;
+  /** The second of the last `#TS` annotation (Redis's aof_cur_timestamp). */
+  private lastTimestamp = 0;
   /** Redis writes SELECT before the first command of each increment and after each restart. */
   private selected = false;
   private rewrite: RewriteState | null = null;
@@ -177,8 +179,21 @@ export class AofManager {
       this.selected = true;
       bytes = SELECT_0 + bytes;
     }
+    if (this.engine.config.getBool("aof-timestamp-enabled")) bytes = this.timestampAnnotation() + bytes;
     this.buffer.push(bytes);
     this.bufferBytes += bytes.length;
+  }
+
+  /**
+   * aof-timestamp-enabled: `#TS:<unix seconds>` before the first records of each new second (and
+   * before the SELECT that may start them), as Redis's feedAppendOnlyFile writes it; "" within the
+   * second of the last one. Like Redis's, the last second starts at 0 after a restart.
+   */
+  private timestampAnnotation(): string {
+    const seconds = Math.floor(this.host.clock() / 1000);
+    if (seconds <= this.lastTimestamp) return "";
+    this.lastTimestamp = seconds;
+    return `#TS:${seconds}\r\n`;
   }
 
   /** After each batch: `always` writes now, in the same turn, so the output gate holds the reply. */
@@ -360,7 +375,11 @@ export class AofManager {
     this.flush();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
-    const rewriter = new AofRewriter();
+    // As Redis's rewrite, a RESP base starts with the time it was cut at, then the functions.
+    const rewriter = new AofRewriter(
+      undefined,
+      this.engine.config.getBool("aof-timestamp-enabled") ? { timestampSeconds: Math.floor(this.host.clock() / 1000) } : {},
+    );
     rewriter.addFunctions(this.engine.scripting.libraryCodes());
     const cut = new KeyspaceCut(this.engine.db, (key, value, expireAt) => rewriter.addKey(key, value, expireAt));
     this.engine.writeListeners.add(this.onWrite);

@@ -66,14 +66,15 @@ export interface Worker {
 /**
  * Bundles the worker with esbuild (as wrangler would, without its start-up cost) and starts it in
  * Miniflare with its Durable Objects, SQLite storage and an R2 bucket, all under a fresh directory.
+ * `entry`: another entry module (test/clock-worker.ts: the worker with a clock the test sets).
  */
-export async function startWorker(shards: number, state: string): Promise<Worker> {
+export async function startWorker(shards: number, state: string, opts: { entry?: string } = {}): Promise<Worker> {
   const { build } = await import("esbuild");
   const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const script = join(state, "worker.mjs");
   await build({
     absWorkingDir: ROOT,
-    entryPoints: ["worker/index.ts"],
+    entryPoints: [opts.entry ?? "worker/index.ts"],
     bundle: true,
     format: "esm",
     platform: "neutral",
