@@ -372,6 +372,7 @@ export class AofManager {
   startRewrite(): string {
     if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
     if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
+    const startedMs = this.host.clock();
     this.flush();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
@@ -395,8 +396,11 @@ export class AofManager {
       if (chunk) this.store.stage(chunk);
     };
     const job = new SlicedJob(new SliceBudget(REWRITE_SLICE_MS, REWRITE_SLICE_BYTES), step, (fn) => this.host.schedule(fn, 0), (e) => this.rewriteEnded(rw, e), stage);
-    const rw: RewriteState = { cut, rewriter, job, coversSeq, startedMs: this.host.clock() };
+    const rw: RewriteState = { cut, rewriter, job, coversSeq, startedMs };
     this.rewrite = rw;
+    // INFO stats' fork fields (an RDB-form rewrite counts as its snapshot's cut).
+    this.engine.server.totalForks++;
+    this.engine.server.latestForkUsec = (this.host.clock() - startedMs) * 1000;
     // Later records belong to the new increment, which starts with its own SELECT.
     this.selected = false;
     this.rewriteScheduled = false;

@@ -132,6 +132,10 @@ export class SnapshotManager {
     this.engine.writeListeners.add(listener);
     this.inProgress = { startedMs, cut };
     this.lastAttemptMs = startedMs;
+    // INFO stats' fork fields: the pause from the save's start to its cut being in place (the log
+    // flushed, the header written), by the host's clock.
+    this.engine.server.totalForks++;
+    this.engine.server.latestForkUsec = (this.host.clock() - startedMs) * 1000;
     const stem = this.engine.config.get("dbfilename").replace(/\.rdb$/, "");
     const key = store.keyFor(stem, startedMs, seq);
     let upload: SnapshotUpload | null = null;

@@ -60,6 +60,12 @@ export interface ServerInfo {
   keyspaceMisses: number;
   /** The highest used_memory seen (used_memory_peak), sampled after each write. */
   peakMemory: number;
+  /**
+   * INFO stats' fork fields in their forkless meaning, kept by the host: the pause of the last cut
+   * of the keyspace (a snapshot's or a rewrite's), in µs, and the cuts taken.
+   */
+  latestForkUsec: number;
+  totalForks: number;
   /** Extra INFO sections (e.g. persistence) supplied by the host. */
   sections: Map<string, () => [string, string | number][]>;
   /** Persistence operations the host (the Durable Object) implements; absent in a bare engine. */

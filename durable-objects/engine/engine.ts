@@ -108,6 +108,8 @@ export class Engine {
       keyspaceHits: 0,
       keyspaceMisses: 0,
       peakMemory: 0,
+      latestForkUsec: 0,
+      totalForks: 0,
       sections: new Map(),
     };
     this.table = COMMANDS;

@@ -113,3 +113,16 @@ describe("WAITAOF", () => {
     expect((t.run("WAITAOF", "0", "0") as { error: string }).error).toBe("ERR wrong number of arguments for 'waitaof' command");
   });
 });
+
+describe("INFO stats' fork fields", () => {
+  it("come after keyspace_misses, as in Redis 7.0, and CONFIG RESETSTAT zeroes them", () => {
+    const t = testEngine();
+    t.engine.server.latestForkUsec = 3000;
+    t.engine.server.totalForks = 2;
+    const names = (t.run("INFO", "stats") as string).split("\r\n").slice(1, -1).map((l) => l.split(":")[0]);
+    expect(names.slice(names.indexOf("keyspace_misses"))).toEqual(["keyspace_misses", "latest_fork_usec", "total_forks"]);
+    expect(fields(t.run("INFO", "stats"))).toMatchObject({ latest_fork_usec: "3000", total_forks: "2" });
+    t.run("CONFIG", "RESETSTAT");
+    expect(fields(t.run("INFO", "stats"))).toMatchObject({ latest_fork_usec: "0", total_forks: "0" });
+  });
+});

@@ -92,6 +92,9 @@ function infoSections(ctx: CommandContext): Map<string, () => [string, string | 
     ["evicted_keys", s.evictedKeys],
     ["keyspace_hits", s.keyspaceHits],
     ["keyspace_misses", s.keyspaceMisses],
+    // No fork: the pause of the last forkless cut, and the cuts taken (snapshots and rewrites).
+    ["latest_fork_usec", s.latestForkUsec],
+    ["total_forks", s.totalForks],
   ]);
   sections.set("keyspace", () => {
     if (db.size === 0) return [];
@@ -154,6 +157,8 @@ function config(ctx: CommandContext, argv: string[]): Reply {
     ctx.server.keyspaceHits = 0;
     ctx.server.keyspaceMisses = 0;
     ctx.server.peakMemory = ctx.db.usedMemory;
+    ctx.server.latestForkUsec = 0;
+    ctx.server.totalForks = 0;
     return OK;
   }
   if (sub === "rewrite" && argv.length === 2) return OK;
