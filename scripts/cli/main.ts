@@ -23,6 +23,7 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
   backup [--out DIR]                  snapshot every shard into a dated .tar.gz with a manifest
   restore BACKUP.tar.gz               replace the dataset with a backup's
   restore --rdb dump.rdb              replace the dataset with a Redis dump, split by hash slot
+  restore --aof appendonlydir         replace the dataset with a Redis AOF, split by hash slot
   restore --to-time TIME              take every shard back to a moment, from the bases and log kept
   info [--watch]                      persistence status of every shard
   health [--watch]                    the health checks; exit status 1 when one fails
@@ -98,6 +99,8 @@ const COMMANDS: Record<string, Command> = {
         {
           ...CONNECTION_OPTIONS,
           rdb: { type: "string" },
+          aof: { type: "string" },
+          truncate: { type: "boolean" },
           "to-time": { type: "string" },
           db: { type: "string" },
           "skip-unsupported": { type: "boolean" },
@@ -106,10 +109,12 @@ const COMMANDS: Record<string, Command> = {
         { min: 0, max: 1 },
       );
       const rdb = values.rdb as string | undefined;
+      const aof = values.aof as string | undefined;
       const timeText = values["to-time"] as string | undefined;
-      const given = [positionals.length > 0, rdb !== undefined, timeText !== undefined].filter(Boolean).length;
-      if (given === 0) throw new UsageError("give a backup archive, --rdb FILE or --to-time TIME", "restore");
-      if (given > 1) throw new UsageError("give one of a backup archive, --rdb FILE and --to-time TIME", "restore");
+      const given = [positionals.length > 0, rdb !== undefined, aof !== undefined, timeText !== undefined].filter(Boolean).length;
+      if (given === 0) throw new UsageError("give a backup archive, --rdb FILE, --aof FILE|DIR or --to-time TIME", "restore");
+      if (given > 1) throw new UsageError("give one of a backup archive, --rdb FILE, --aof FILE|DIR and --to-time TIME", "restore");
+      if (values.truncate && aof === undefined) throw new UsageError("--truncate goes with --aof", "restore");
       const toTime = timeText === undefined ? undefined : parseRestoreTime(timeText);
       if (toTime === null) throw new UsageError(`--to-time takes Unix seconds or a date, not '${timeText}'`, "restore");
       const conn = connection("restore", values, process.env, "admin");
@@ -118,6 +123,8 @@ const COMMANDS: Record<string, Command> = {
         {
           backup: positionals[0],
           rdb,
+          aof,
+          truncate: values.truncate === true,
           toTime,
           db: integer("restore", "db", values.db, 0),
           skipUnsupported: values["skip-unsupported"] === true,

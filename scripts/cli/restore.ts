@@ -1,5 +1,5 @@
-// `durable-redis restore BACKUP.tar.gz` and `restore --rdb dump.rdb`: replace the deployment's whole
-// dataset. The keys are split by hash slot onto the deployment's shards (so a backup restores onto any
+// `durable-redis restore BACKUP.tar.gz`, `restore --rdb dump.rdb` and `restore --aof FILE|DIR`:
+// replace the deployment's whole dataset (an AOF is first replayed into one RDB, see aof-source.ts). The keys are split by hash slot onto the deployment's shards (so a backup restores onto any
 // number of shards, and a real Redis's dump imports), and each shard is replaced by its part.
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,23 +11,31 @@ import { readBackup } from "./backup.js";
 import type { Io } from "./io.js";
 import { Progress, formatBytes } from "./progress.js";
 import { type RdbSource, splitByShard } from "./split.js";
+import { aofToRdb } from "./aof-source.js";
 
 export const RESTORE_HELP = `Usage: durable-redis restore BACKUP.tar.gz [options]
        durable-redis restore --rdb FILE [options]
+       durable-redis restore --aof FILE|DIR [--truncate] [options]
        durable-redis restore --to-time TIME [options]
 
 Replaces the deployment's whole dataset: every shard is emptied and given the keys that hash to its
 slots. BACKUP.tar.gz is an archive made by 'durable-redis backup' (its checksums are verified first;
 it restores onto any number of shards). --rdb takes an RDB file, such as a real Redis's dump.rdb
 (versions up to 12, Redis 7.4): keys already expired are left out, as Redis does when loading.
+--aof takes a Redis AOF: an appendonlydir (its manifest, base .rdb or .aof, increments), a manifest,
+or one appendonly.aof (with or without an RDB preamble); it is replayed as redis-server loads it. A
+truncated or damaged file is refused with its offset; --truncate restores up to the last whole
+record of the last file instead (as aof-load-truncated, or redis-check-aof --fix, would).
 Nothing is sent until the whole input has been read and decoded. --to-time takes every shard back to
 the end of second TIME (Unix seconds, or a date such as 2026-11-30T21:00:00Z) from the bases it keeps
 in R2 and the log since them; how far back that reaches is set by aof-retain-bases.
 
 Options:
   --rdb FILE           restore an RDB file instead of a backup archive
+  --aof FILE|DIR       restore a Redis AOF (appendonlydir, manifest or single file)
+  --truncate           with --aof: cut a truncated or damaged last file back to its whole records
   --to-time TIME       point-in-time restore of every shard, from what the shards keep
-  --db N               the database of the RDB file to take (default 0; durable-redis has one)
+  --db N               the database of the RDB file or AOF to take (default 0; durable-redis has one)
   --skip-unsupported   leave out module values instead of refusing the file
   -y, --yes            do not ask before replacing the dataset (needed when stdin is not a terminal)
   --url URL            the deployment (or DURABLE_REDIS_URL)
@@ -41,6 +49,9 @@ which is reported), 2 usage error, 3 server unreachable or token refused.`;
 export interface RestoreOptions {
   backup?: string;
   rdb?: string;
+  aof?: string;
+  /** With `aof`: cut a truncated or damaged last file back to its whole records. */
+  truncate?: boolean;
   /** Unix seconds: a point-in-time restore. */
   toTime?: number;
   db: number;
@@ -109,6 +120,14 @@ export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io)
     if (opts.rdb) {
       sources = [{ name: opts.rdb, path: opts.rdb }];
       what = opts.rdb;
+    } else if (opts.aof) {
+      const path = join(work, "aof.rdb");
+      const r = aofToRdb(opts.aof, { truncate: opts.truncate === true, now: Date.now() }, path);
+      const dbs = [...r.keysByDb].map(([db, n]) => `db ${db}: ${n} keys`).join(", ");
+      progress.step(`${opts.aof}: ${r.files.length} file${r.files.length === 1 ? "" : "s"} replayed, ${r.commands} commands${dbs ? `; ${dbs}` : ""}`);
+      if (r.cut) io.err(`${r.cut.file}: cut at offset ${r.cut.offset} (${r.cut.reason}), ${r.cut.dropped} bytes after it left out (--truncate)`);
+      sources = [{ name: opts.aof, path }];
+      what = opts.aof;
     } else {
       const { manifest, snapshots } = await readBackup(opts.backup!, work);
       progress.step(`${opts.backup}: backup of ${manifest.server} at ${manifest.createdAt}, ${manifest.shards} shards, ${manifest.keys} keys; checksums verified`);

@@ -4,7 +4,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bytesToBinary } from "../../engine/bytes.js";
+import { bytesToBinary, compareBytes, formatDouble } from "../../engine/bytes.js";
+import type { KeyDump } from "./redis.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../aof/fixtures");
 const at = (path: string) => join(ROOT, path);
@@ -79,4 +80,35 @@ export function fixtureRdbPreamble(bytes: string): number {
   if (!bytes.startsWith("REDIS0010")) throw Object.assign(new Error("not an RDB v10"), { offset: 0 });
   if (bytes.charCodeAt(FIXTURE_RDB_LENGTH - 9) !== 0xff) throw Object.assign(new Error("no EOF opcode"), { offset: FIXTURE_RDB_LENGTH - 9 });
   return FIXTURE_RDB_LENGTH;
+}
+
+interface FixtureKey {
+  key: FixtureBytes;
+  type: string;
+  expire_at_ms: number | null;
+  value: FixtureBytes | FixtureBytes[] | [FixtureBytes, FixtureBytes | number | string][];
+}
+
+/**
+ * One database of a fixture's dataset as its manifest records it, in dumpRedis's form (KeyDump:
+ * sets sorted, zset scores as %.17g text, hash fields sorted, absolute expiries).
+ */
+export function fixtureDataset(key: string, db = "0"): Map<string, KeyDump> {
+  const keys = ((fixtureInfo(key).databases as Record<string, FixtureKey[]> | undefined) ?? {})[db] ?? [];
+  const out = new Map<string, KeyDump>();
+  const sorted = <T>(a: T[], by: (x: T) => string) => [...a].sort((x, y) => compareBytes(by(x), by(y)));
+  for (const k of [...keys].sort((a, b) => compareBytes(fixtureBytes(a.key), fixtureBytes(b.key)))) {
+    let value: KeyDump["value"];
+    if (k.type === "string") value = fixtureBytes(k.value as FixtureBytes);
+    else if (k.type === "list") value = (k.value as FixtureBytes[]).map(fixtureBytes);
+    else if (k.type === "set") value = sorted((k.value as FixtureBytes[]).map(fixtureBytes), (x) => x);
+    else if (k.type === "zset") {
+      value = (k.value as [FixtureBytes, number | string][]).map(
+        ([m, s]): [string, string] => [fixtureBytes(m), formatDouble(typeof s === "number" ? s : s === "inf" ? Infinity : -Infinity)],
+      );
+    } else if (k.type === "hash") value = sorted((k.value as [FixtureBytes, FixtureBytes][]).map(([f, v]) => [fixtureBytes(f), fixtureBytes(v)] as [string, string]), (p) => p[0]);
+    else throw new Error(`fixture type ${k.type} not handled`);
+    out.set(fixtureBytes(k.key), { type: k.type, value, expireAt: k.expire_at_ms });
+  }
+  return out;
 }
