@@ -14,7 +14,8 @@ import { loadAof } from "../../durable-objects/persistence/aof/loader.js";
 import { keySlot, slotShard } from "../../worker/slots.js";
 import { tarBlocks, untar } from "./tar.js";
 import { type RedisProcess, dumpRedis, findBinary, freePort, startRedis } from "../../durable-objects/persistence/testing/redis.js";
-import { ADMIN_TOKEN, BIN, RDB_FIXTURES, TOKEN, type Worker, cli, runProgram, startWorker, tempDir } from "./testing.js";
+import { fixtureDataset } from "../../durable-objects/persistence/testing/fixtures.js";
+import { ADMIN_TOKEN, AOF_FIXTURES, BIN, RDB_FIXTURES, TOKEN, type Worker, cli, runProgram, startWorker, tempDir } from "./testing.js";
 
 const lines = (s: string) => s.split("\n").filter((l) => l.length > 0);
 
@@ -155,6 +156,34 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     expect(damaged.stderr).toContain(`corrupt_truncated.rdb is damaged: Unexpected EOF reading RDB file at offset 27437`);
     expect(await keysByShard()).toEqual(before);
   });
+
+  it.each(["preamble/appendonlydir", "resp/appendonlydir", "oldstyle_preamble.aof"])(
+    "restore --aof restores Redis's %s to exactly its manifest's database 0, across 4 shards",
+    async (name) => {
+      const r = await cli(["restore", ...admin(), "--aof", join(AOF_FIXTURES, name), "--yes"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const byShard = await keysByShard();
+      expect(r.stdout).toBe(`restored 26 keys onto 4 shards: ${byShard.map((k, i) => `shard ${i} ${k.length}`).join(", ")}\n`);
+      const out = join(tmp.path, `aof-export-${basename(name)}.rdb`);
+      expect((await cli(["export", ...admin(), "--out", out])).code).toBe(0);
+      expect(await loadInRedis(out, `aof-${name.replace(/\W/g, "-")}`)).toEqual(fixtureDataset(`aof/${name}`, "0"));
+    },
+    30_000,
+  );
+
+  it("restore --aof refuses a truncated AOF with its offset and changes nothing; --truncate restores up to the last whole record", async () => {
+    const before = await keysByShard();
+    const dir = join(AOF_FIXTURES, "negative/aof_truncated/appendonlydir");
+    const refused = await cli(["restore", ...admin(), "--aof", dir, "--yes"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("appendonly.aof.2.incr.aof is truncated at offset 1566: Expected to read 6 bytes, got 3 bytes; --truncate restores up to its last whole record");
+    expect(await keysByShard()).toEqual(before);
+    const cut = await cli(["restore", ...admin(), "--aof", dir, "--truncate", "--yes"]);
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toContain("appendonly.aof.2.incr.aof: cut at offset 1566");
+    expect(cut.stdout).toMatch(/^restored 25 keys onto 4 shards: /);
+  }, 30_000);
 
   it("restore asks first, and a no (or no answer) changes nothing", async () => {
     const before = await keysByShard();
