@@ -16,6 +16,7 @@ import { loadOrder, parseManifest } from "../../durable-objects/persistence/aof/
 import { RdbError } from "../../durable-objects/persistence/rdb-codec/errors.js";
 import { RdbWriter, decodeRdb } from "../../durable-objects/persistence/rdb-codec/index.js";
 import { CliError } from "./args.js";
+import { isManifest } from "./check-aof.js";
 
 export interface AofFile {
   /** The name in messages: the manifest's name for the file, or the path given. */
@@ -31,15 +32,6 @@ export interface AofToRdbResult {
   keysByDb: Map<number, number>;
   /** With `truncate`: where the last file was cut, and the bytes left out. */
   cut: { file: string; offset: number; dropped: number; reason: string } | null;
-}
-
-/** redis-check-aof's test for a manifest: the first line that is not a comment starts with "file". */
-function isManifest(text: string): boolean {
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    return line.startsWith("file");
-  }
-  return false;
 }
 
 function read(file: AofFile): string {

@@ -52,7 +52,7 @@ function errnoText(e: unknown): string {
 }
 
 /** redis-check-aof's manifest detection: a line that starts with "file" outside comments. */
-function isManifest(text: string): boolean {
+export function isManifest(text: string): boolean {
   for (const line of text.split("\n")) {
     if (line.startsWith("#")) continue;
     return line.startsWith("file");
