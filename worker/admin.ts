@@ -1,10 +1,11 @@
 // The admin API under /admin, behind the admin token only: persistence operations per shard or for
 // all shards, persistence status (text or JSON), manifests, snapshot and AOF downloads, restore from
-// an RDB upload, and /admin/health for monitors.
+// an RDB or AOF upload, and /admin/health for monitors.
 
 import { Hono } from "hono";
 import type { Shard } from "../durable-objects/shard.js";
 import { requestToken, tokenEquals } from "./auth.js";
+import { AofUploadError, restoreAof, uploadedFiles } from "./aof-restore.js";
 
 type AppEnv = { Bindings: Env };
 type AdminStub = Pick<
@@ -148,6 +149,25 @@ admin.post("/restore-to-time", async (c) => {
 });
 
 /** Replaces the shard's dataset with an uploaded RDB file. */
+/**
+ * Restore from a Redis AOF (worker/aof-restore.ts): the body is one AOF file, or multipart/form-data
+ * with an appendonlydir's manifest and files; every shard is replaced by the keys of its slots.
+ * `truncate=yes` cuts a truncated or damaged last file back to its whole records instead of refusing it.
+ */
+admin.post("/restore-aof", async (c) => {
+  const url = new URL(c.req.url);
+  const truncate = url.searchParams.get("truncate") ?? "no";
+  if (truncate !== "yes" && truncate !== "no") return json({ error: "ERR truncate must be yes or no" }, 400);
+  try {
+    const files = await uploadedFiles(c.req.raw, Number(c.env.MAX_REQUEST_BYTES) || 10 * 1024 * 1024);
+    const restore = (shard: number, rdb: Uint8Array) => stub(c.env, shard).adminRestore(new Blob([rdb]).stream());
+    return json(await restoreAof(files, { shards: shardCount(c.env), truncate: truncate === "yes", now: Date.now() }, restore));
+  } catch (e) {
+    if (e instanceof AofUploadError) return json({ error: e.message }, e.status);
+    throw e;
+  }
+});
+
 admin.post("/restore", async (c) => {
   const shard = oneShard(c.env, new URL(c.req.url));
   const body = c.req.raw.body ?? new Blob([]).stream();

@@ -5,7 +5,7 @@
 // in order on one deployment, and later ones use what earlier ones left (the backup archive, before.rdb).
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -183,6 +183,57 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     expect(cut.code).toBe(0);
     expect(cut.stderr).toContain("appendonly.aof.2.incr.aof: cut at offset 1566");
     expect(cut.stdout).toMatch(/^restored 25 keys onto 4 shards: /);
+  }, 30_000);
+
+  /** POST /admin/restore-aof: one file as the body, or a directory's files as multipart/form-data. */
+  async function restoreAofOverHttp(path: string, query = ""): Promise<{ status: number; body: Record<string, unknown> }> {
+    let body: BodyInit;
+    if (statSync(path).isDirectory()) {
+      const form = new FormData();
+      for (const name of readdirSync(path)) form.append("file", new Blob([readFileSync(join(path, name))]), name);
+      body = form;
+    } else body = readFileSync(path);
+    const res = await fetch(`${worker.url}/admin/restore-aof${query}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it.each(["preamble/appendonlydir", "oldstyle_preamble.aof"])(
+    "POST /admin/restore-aof restores Redis's %s to exactly its manifest's database 0",
+    async (name) => {
+      const r = await restoreAofOverHttp(join(AOF_FIXTURES, name));
+      expect(r.status).toBe(200);
+      const byShard = await keysByShard();
+      expect(r.body).toEqual({
+        keys: 26,
+        shards: byShard.map((keys, shard) => ({ shard, keys: keys.length })),
+        leftOut: { otherDatabases: 2, expired: 0 },
+        cut: null,
+      });
+      const out = join(tmp.path, `aof-http-${basename(name)}.rdb`);
+      expect((await cli(["export", ...admin(), "--out", out])).code).toBe(0);
+      expect(await loadInRedis(out, `aof-http-${name.replace(/\W/g, "-")}`)).toEqual(fixtureDataset(`aof/${name}`, "0"));
+    },
+    30_000,
+  );
+
+  it("POST /admin/restore-aof refuses a truncated AOF with its offset (400, nothing changed); truncate=yes cuts it", async () => {
+    const before = await keysByShard();
+    const dir = join(AOF_FIXTURES, "negative/aof_truncated/appendonlydir");
+    expect(await restoreAofOverHttp(dir)).toEqual({
+      status: 400,
+      body: { error: "ERR appendonly.aof.2.incr.aof is truncated at offset 1566: Expected to read 6 bytes, got 3 bytes; truncate=yes restores up to its last whole record" },
+    });
+    expect(await keysByShard()).toEqual(before);
+    const cut = await restoreAofOverHttp(dir, "?truncate=yes");
+    expect(cut.status).toBe(200);
+    expect(cut.body).toMatchObject({ keys: 25, cut: { file: "appendonly.aof.2.incr.aof", offset: 1566, dropped: 20 } });
+    const missing = new FormData();
+    missing.append("file", new Blob([readFileSync(join(dir, "appendonly.aof.manifest"))]), "appendonly.aof.manifest");
+    const res = await fetch(`${worker.url}/admin/restore-aof`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: missing });
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 400,
+      body: { error: "ERR AOF file appendonly.aof.2.base.aof listed in the manifest was not uploaded" },
+    });
   }, 30_000);
 
   it("restore asks first, and a no (or no answer) changes nothing", async () => {

@@ -1,0 +1,150 @@
+// POST /admin/restore-aof: a Redis AOF uploaded to the admin API replaces the deployment's dataset.
+// The body is one AOF file (with or without an RDB preamble), or multipart/form-data holding an
+// appendonlydir (its manifest and the files it lists, by file name). The worker replays it
+// (durable-objects/aof-import.ts), splits database 0 by hash slot, and replaces each shard with an
+// RDB of its keys, as restore --rdb does. Keys of other databases and keys already expired are
+// left out and counted.
+
+import { AofImport, AofImportError, type AofImportFile, manifestFiles } from "../durable-objects/aof-import.js";
+import { bytesToBinary } from "../durable-objects/engine/bytes.js";
+import type { Keyspace } from "../durable-objects/engine/keyspace.js";
+import { AofError } from "../durable-objects/persistence/aof/format.js";
+import { RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";
+import { keySlot, slotShard } from "./slots.js";
+
+/** A refusal the admin API answers with this status and Redis-style text. */
+export class AofUploadError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The uploaded AOF's files, in load order. */
+export async function uploadedFiles(req: Request, maxBytes: number): Promise<AofImportFile[]> {
+  const declared = Number(req.headers.get("content-length"));
+  if (declared > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.startsWith("multipart/form-data")) {
+    const body = new Uint8Array(await req.arrayBuffer());
+    if (body.length > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+    return [{ name: "appendonly.aof", bytes: bytesToBinary(body) }];
+  }
+  const form = await req.formData();
+  const byName = new Map<string, Uint8Array>();
+  let total = 0;
+  for (const value of form.values()) {
+    if (typeof value === "string") continue;
+    const bytes = new Uint8Array(await value.arrayBuffer());
+    total += bytes.length;
+    if (total > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+    byName.set(value.name, bytes);
+  }
+  const manifests = [...byName.keys()].filter((n) => n.endsWith(".manifest"));
+  if (manifests.length !== 1) {
+    throw new AofUploadError(400, manifests.length === 0 ? "ERR no AOF manifest among the uploaded files" : `ERR more than one AOF manifest among the uploaded files: ${manifests.join(", ")}`);
+  }
+  let names: string[];
+  try {
+    names = manifestFiles(bytesToBinary(byName.get(manifests[0])!));
+  } catch (e) {
+    if (e instanceof AofError) throw new AofUploadError(400, `ERR ${manifests[0]}: ${e.reason}`);
+    throw e;
+  }
+  return names.map((name) => {
+    const bytes = byName.get(name);
+    if (!bytes) throw new AofUploadError(400, `ERR AOF file ${name} listed in the manifest was not uploaded`);
+    return { name, bytes: bytesToBinary(bytes) };
+  });
+}
+
+/** An AofImportError as the admin API says it (the CLI's words). */
+export function importProblem(e: AofImportError): string {
+  if (e.kind === "command") return `ERR ${e.file}: ${e.reason}, at offset ${e.offset}`;
+  if (e.kind === "rdb") return `ERR ${e.file} is damaged: its RDB part at offset ${e.offset}: ${e.reason}`;
+  const hint = e.last ? "; truncate=yes restores up to its last whole record" : " (it is not the last file: nothing can be cut)";
+  return `ERR ${e.file} is ${e.kind} at offset ${e.offset}: ${e.reason}${hint}`;
+}
+
+export interface SplitDatabase {
+  /** Per shard: an RDB of its keys, and how many. */
+  files: { rdb: Uint8Array; keys: number }[];
+  expired: number;
+}
+
+/** Database 0 as one RDB per shard, by hash slot; keys expired at `now` are left out. */
+export function splitKeyspace(ks: Keyspace | undefined, shards: number, now: number): SplitDatabase {
+  const byShard: [string, number | undefined][][] = Array.from({ length: shards }, () => []);
+  let expired = 0;
+  for (const key of ks?.data.keys() ?? []) {
+    const at = ks!.expires.get(key);
+    if (at !== undefined && at <= now) {
+      expired++;
+      continue;
+    }
+    byShard[shards === 1 ? 0 : slotShard(keySlot(key), shards)].push([key, at]);
+  }
+  const files = byShard.map((keys) => {
+    const w = new RdbWriter({ compression: true, checksum: true });
+    w.header({ ctimeSec: Math.floor(now / 1000), usedMem: 0, aofBase: false });
+    if (keys.length > 0) w.selectDb(0, keys.length, keys.filter(([, at]) => at !== undefined).length);
+    const chunks: Uint8Array[] = [];
+    for (const [key, at] of keys) {
+      w.writeKey(key, ks!.data.get(key)!, at);
+      if (w.buffered > 1 << 20) chunks.push(w.takeChunk());
+    }
+    w.finish();
+    chunks.push(w.takeChunk());
+    const rdb = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      rdb.set(c, at);
+      at += c.length;
+    }
+    return { rdb, keys: keys.length };
+  });
+  return { files, expired };
+}
+
+export interface AofRestoreResult {
+  keys: number;
+  shards: { shard: number; keys: number }[];
+  leftOut: { otherDatabases: number; expired: number };
+  cut: { file: string; offset: number; dropped: number; reason: string } | null;
+}
+
+/**
+ * Replays the files, then replaces every shard with its keys (`restore(shard, rdb)` → keys taken).
+ * Nothing is sent before the whole AOF has been replayed, so a refused file changes nothing.
+ */
+export async function restoreAof(
+  files: AofImportFile[],
+  opts: { shards: number; truncate: boolean; now: number },
+  restore: (shard: number, rdb: Uint8Array) => Promise<{ keys: number }>,
+): Promise<AofRestoreResult> {
+  const imp = new AofImport(opts.now);
+  let cut: AofRestoreResult["cut"];
+  try {
+    cut = imp.load(files, { truncate: opts.truncate }).cut;
+  } catch (e) {
+    if (e instanceof AofImportError) throw new AofUploadError(400, importProblem(e));
+    throw e;
+  }
+  const dbs = imp.databases();
+  let otherDatabases = 0;
+  for (const [db, ks] of dbs) if (db !== 0) otherDatabases += ks.size;
+  const split = splitKeyspace(dbs.get(0), opts.shards, opts.now);
+  const shards: AofRestoreResult["shards"] = [];
+  for (let shard = 0; shard < opts.shards; shard++) {
+    try {
+      const { keys } = await restore(shard, split.files[shard].rdb);
+      shards.push({ shard, keys });
+    } catch (e) {
+      const state = shards.length ? `shards ${shards.map((s) => s.shard).join(", ")} were restored, the others were not` : "no shard was changed";
+      throw new AofUploadError(409, `ERR restoring shard ${shard} failed: ${e instanceof Error ? e.message : e}; ${state}`);
+    }
+  }
+  return { keys: shards.reduce((n, s) => n + s.keys, 0), shards, leftOut: { otherDatabases, expired: split.expired }, cut };
+}
