@@ -195,6 +195,22 @@ const MUTANTS = [
     replace: "",
     tests: { workerd: ["test/aof.test.ts", "test/config-table.test.ts"] },
   },
+  {
+    name: "waitaof-acks-before-write",
+    does: "WAITAOF (and the Durable-Redis-Fsync header) answers [1, 0] without writing the buffered records",
+    file: AOF,
+    find: "    if (!this.enabled || this.manifest.waitingForBase) return 0;\n    this.flush();\n",
+    replace: "    if (!this.enabled || this.manifest.waitingForBase) return 0;\n",
+    tests: { workerd: ["test/waitaof.test.ts"] },
+  },
+  {
+    name: "timestamp-every-batch",
+    does: "aof-timestamp-enabled writes a #TS annotation before every batch, not once per new second",
+    file: AOF,
+    find: "    if (seconds <= this.lastTimestamp) return \"\";\n",
+    replace: "",
+    tests: { workerd: ["test/aof-timestamps.test.ts"] },
+  },
 ];
 
 const root = new URL("..", import.meta.url).pathname;
