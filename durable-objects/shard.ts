@@ -16,6 +16,9 @@ import { type LoadingState, Recovery } from "./recovery.js";
 import { persistenceInfo } from "./persistence-info.js";
 import { functionPayloadCodec } from "./persistence/rdb-codec/index.js";
 import { keySlot, slotShard } from "../worker/slots.js";
+import { arityOk } from "./engine/command.js";
+import { hubCount, hubOf, hubStub } from "./pubsub/hubs.js";
+import { monitorLine } from "./pubsub/monitor.js";
 
 /**
  * With several shards, scripts get Redis Cluster's checks on the keys they touch: this shard is
@@ -57,6 +60,8 @@ export class Shard extends DurableObject<Env> {
   private readonly bootId = Date.now().toString(36);
   private cronInterval = CRON_INTERVAL_MS;
   private alarmAt: number | null = null;
+  /** Until when hub 0 asked for MONITOR lines (a lease its open monitors renew); 0: nobody monitors. */
+  private monitorLease = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +109,7 @@ export class Shard extends DurableObject<Env> {
       this.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
+    this.engine.notificationSink = (messages) => this.deliverNotifications(messages);
     this.engine.config.onChange = (changes) => {
       // Only what CONFIG SET changed is kept: the rest keeps following the deployment's vars.
       const overrides = ctx.storage.kv.get<Record<string, string>>("config") ?? {};
@@ -201,11 +207,50 @@ export class Shard extends DurableObject<Env> {
   }
 
   /**
+   * Keyspace notifications of a batch, to the hubs of their channels, in order (one call per hub;
+   * calls on one stub arrive in order). Nobody waits for them: a publisher never waits on subscribers.
+   */
+  private deliverNotifications(messages: [string, string][]): void {
+    const hubs = hubCount(this.env);
+    const byHub = new Map<number, [string, string][]>();
+    for (const m of messages) {
+      const i = hubOf(m[0], hubs);
+      let list = byHub.get(i);
+      if (!list) byHub.set(i, (list = []));
+      list.push(m);
+    }
+    for (const [i, list] of byHub) {
+      hubStub(this.env.PUBSUB, i).publishAll(list).catch((e: unknown) => console.error("keyspace notifications:", e instanceof Error ? e.message : e));
+    }
+  }
+
+  /** Hub 0 asks for MONITOR lines until `untilMs` while monitors are open. */
+  async monitorUntil(untilMs: number): Promise<void> {
+    this.monitorLease = untilMs;
+  }
+
+  /** The batch's commands as MONITOR shows them (a transaction between MULTI and EXEC; not the admin ones). */
+  private feedMonitor(batch: string[][], atomic: boolean, client: string): void {
+    const now = Date.now() + this.clockOffset;
+    const lines: string[] = [];
+    const at = client || "unknown";
+    if (atomic) lines.push(monitorLine(now, at, ["multi"]));
+    for (const argv of batch) {
+      const spec = this.engine.lookup(argv[0]);
+      if (spec && arityOk(spec, argv.length) && !spec.flags.includes("admin")) lines.push(monitorLine(now, at, argv));
+    }
+    if (atomic) lines.push(monitorLine(now, at, ["exec"]));
+    if (lines.length === 0) return;
+    hubStub(this.env.PUBSUB, 0).feedMonitor(lines).catch((e: unknown) => console.error("monitor:", e instanceof Error ? e.message : e));
+  }
+
+  /**
    * Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves.
    * `durable` (the request's Durable-Redis-Fsync header): its writes are durable before the reply,
-   * as if it ended with WAITAOF 1 0 0.
+   * as if it ended with WAITAOF 1 0 0. `client` is the caller's address, for MONITOR.
    */
-  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false): Promise<ShardResult> {
+  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = ""): Promise<ShardResult> {
+    if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
       const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true });

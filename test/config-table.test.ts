@@ -102,6 +102,16 @@ const TABLE: Record<string, Row> = {
     get: "volatile-ttl",
     invalid: [["lru", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"]],
   },
+  "client-output-buffer-limit": {
+    set: "PUBSUB 1kb 0 0 replica 1 2 3",
+    get: "normal 0 0 0 slave 1 2 3 pubsub 1024 0 0",
+    invalid: [
+      ["pubsub 1 2", "Wrong number of arguments in buffer limit configuration."],
+      ["foo 1 2 3", "Invalid client class specified in buffer limit configuration."],
+      ["pubsub x 2 3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."],
+      ["pubsub 1k 2 -3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."],
+    ],
+  },
   "lfu-log-factor": { set: "5", get: "5", invalid: [["-1", between(0, 2147483647)]] },
   "lfu-decay-time": { set: "2", get: "2", invalid: [["x", INT]] },
   // Capped under the platform's 30 s of CPU per request; a script past it is stopped (scripting.test, in the engine).

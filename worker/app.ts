@@ -3,13 +3,16 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { type Reply } from "../durable-objects/engine/reply.js";
-import { dataAccess, requestToken } from "./auth.js";
+import { dataAccess, requestToken, tokenEquals } from "./auth.js";
 import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
 import { Router, type ShardCaller } from "./router.js";
 import { admin } from "./admin.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { binaryToBytes, bytesToBinary } from "../durable-objects/engine/bytes.js";
 import { encodeReply } from "../durable-objects/persistence/resp.js";
+import { hubCaller, openMonitor, openSubscription, sseResponse } from "./pubsub.js";
+
+import { DEFAULT_PUBSUB_LIMIT, type SubscriptionKind } from "../durable-objects/pubsub/registry.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -41,12 +44,15 @@ function shardId(env: Env, shard: number): DurableObjectId {
   return (ids[shard] ??= env.SHARD.idFromName(`shard-${shard}`));
 }
 
-/** `durable`: the request's writes are durable before its reply on every shard it touches. */
-function shardCaller(env: Env, durable: boolean): ShardCaller {
+/**
+ * `durable`: the request's writes are durable before its reply on every shard it touches. `client` is
+ * the caller's address, which MONITOR shows.
+ */
+function shardCaller(env: Env, durable: boolean, client = ""): ShardCaller {
   return (shard, batch, atomic, readonly) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
     const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly, durable);
+    return stub.execute(batch, atomic, readonly, durable, client);
   };
 }
 
@@ -60,6 +66,22 @@ function durableRequest(req: Request): boolean {
   if (value === null) return false;
   if (value.trim().toLowerCase() === "always") return true;
   throw new HttpError(400, "ERR invalid Durable-Redis-Fsync header: the only value is 'always'");
+}
+
+/** The caller's address as MONITOR prints it (the port is not known behind Cloudflare's edge). */
+function clientAddress(req: Request): string {
+  return `${req.headers.get("cf-connecting-ip") ?? "127.0.0.1"}:0`;
+}
+
+const STREAMS: Record<string, SubscriptionKind> = { subscribe: "channel", psubscribe: "pattern", ssubscribe: "shard" };
+
+/** client-output-buffer-limit as shard 0 has it (CONFIG SET reaches every shard), read when a stream opens. */
+async function bufferLimit(env: Env): Promise<string> {
+  const { replies } = await shardCaller(env, false)(0, [["CONFIG", "GET", "client-output-buffer-limit"]], false, false);
+  const reply = Array.isArray(replies) ? replies[0] : null;
+  if (Array.isArray(reply) && typeof reply[1] === "string") return reply[1];
+  const d = DEFAULT_PUBSUB_LIMIT;
+  return `pubsub ${d.hardBytes} ${d.softBytes} ${d.softSeconds}`;
 }
 
 const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "upstash-sync-token" };
@@ -113,6 +135,14 @@ app.notFound(() => errorJson(404, "ERR not found"));
 
 app.route("/admin", admin);
 
+// MONITOR: every command the deployment runs, for the admin token only.
+app.all("/monitor", async (c) => {
+  const req = c.req.raw;
+  if (!["GET", "POST"].includes(req.method)) return errorJson(405, "ERR method not allowed");
+  if (!tokenEquals(requestToken(req, new URL(req.url)) ?? "", c.env.ADMIN_TOKEN)) return errorJson(401, "WRONGPASS invalid or missing auth token");
+  return sseResponse(await openMonitor(c.env, await bufferLimit(c.env)));
+});
+
 app.all("*", async (c) => {
   const req = c.req.raw;
   const method = req.method;
@@ -129,8 +159,30 @@ app.all("*", async (c) => {
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
   const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";
   const router = routerFor(env);
-  const call = shardCaller(env, durableRequest(req));
+  const call = shardCaller(env, durableRequest(req), clientAddress(req));
+  const hubs = hubCaller(env);
   const path = url.pathname;
+
+  // Event streams: /subscribe/<channel…>, /psubscribe/<pattern…>, /ssubscribe/<channel…>; names in the
+  // path, or a JSON array body (the client POSTs `[]` beside the path). Read-only tokens may subscribe.
+  const verb = path.split("/")[1]?.toLowerCase() ?? "";
+  const kind = STREAMS[verb];
+  if (kind !== undefined) {
+    if (method !== "GET" && method !== "POST") return errorJson(405, "ERR method not allowed");
+    const names = pathCommand(path).slice(1);
+    if (method === "POST") {
+      const body = await readBody(req, lim.request);
+      if (body.length > 0) {
+        const extra = parseJson(utf8.decode(body));
+        if (Array.isArray(extra) && extra.length > 0) names.push(...jsonCommand(extra));
+      }
+    }
+    if (names.length === 0) return errorJson(400, `ERR wrong number of arguments for '${verb}' command`);
+    checkRecords([names], lim.record);
+    // Upstash-Encoding is not read here: @upstash/redis sends it on every request and reads events as text.
+    const b64 = url.searchParams.get("encoding") === "base64";
+    return sseResponse(await openSubscription(env, kind, names, b64, await bufferLimit(env)));
+  }
 
   if (path === "/pipeline" || path === "/multi-exec") {
     if (method !== "POST" && method !== "PUT") return errorJson(405, "ERR method not allowed");
@@ -140,7 +192,7 @@ app.all("*", async (c) => {
     let replies: Reply[];
     let tokens: string[];
     if (path === "/pipeline") {
-      ({ replies, tokens } = await router.pipeline(commands, readonly, call));
+      ({ replies, tokens } = await router.pipeline(commands, readonly, call, hubs));
     } else {
       const shard = router.transactionShard(commands);
       if (typeof shard !== "number") return errorJson(400, shard.error);
@@ -169,7 +221,7 @@ app.all("*", async (c) => {
     argv.push(...queryArgs(url.search));
   }
   checkRecords([argv], lim.record);
-  const { replies, tokens } = await router.pipeline([argv], readonly, call);
+  const { replies, tokens } = await router.pipeline([argv], readonly, call, hubs);
   const reply = replies[0];
   const isError = reply !== null && typeof reply === "object" && !Array.isArray(reply) && "error" in reply;
   const headers: Record<string, string> = isError ? {} : { "upstash-sync-token": tokens.join(",") };

@@ -3,4 +3,5 @@
 import { app } from "./app.js";
 
 export { Shard } from "../durable-objects/shard.js";
+export { PubSubHub } from "../durable-objects/pubsub-hub.js";
 export default app;

@@ -36,7 +36,16 @@ export interface ShardCaller {
   (shard: number, batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult>;
 }
 
+/** A part that no shard runs: the pub/sub hubs answer it. */
+const HUBS = -1;
+
+/** Runs pub/sub commands on the hubs, in order. */
+export interface HubCaller {
+  (batch: string[][], readonly: boolean): Promise<Reply[]>;
+}
+
 interface Part {
+  /** A shard, or HUBS. */
   shard: number;
   argv: string[];
 }
@@ -85,8 +94,10 @@ export class Router {
     const single = (shard: number, args = argv): Plan => ({ parts: [{ shard, argv: args }], merge: first });
     const spec = COMMANDS.get(argv[0].toLowerCase());
     // Unknown or badly sized commands go to shard 0, whose engine answers with Redis's error text.
-    if (!spec || !arityOk(spec, argv.length) || this.shards === 1) return single(0);
+    if (!spec || !arityOk(spec, argv.length)) return single(0);
     const tips = routingTips(spec, argv);
+    if (tips.request === "pubsub") return single(HUBS);
+    if (this.shards === 1) return single(0);
     if (tips.request === "special") return this.planScan(argv);
     if (tips.request === "all_shards") return this.planAllShards(argv, tips.response ?? "all_succeeded");
     const positions = keyPositions(spec, argv);
@@ -150,7 +161,8 @@ export class Router {
     let slot = -1;
     for (const argv of batch) {
       const spec = COMMANDS.get(argv[0].toLowerCase());
-      if (!spec || !arityOk(spec, argv.length)) continue;
+      // Pub/sub commands stay in the batch: the shard's engine refuses them inside a transaction.
+      if (!spec || !arityOk(spec, argv.length) || routingTips(spec, argv).request === "pubsub") continue;
       if (routingTips(spec, argv).request !== "keyed" && keyPositions(spec, argv).length === 0) return errorReply(crossSlot().message);
       const patternError = sortPatternError(argv);
       if (patternError) return patternError;
@@ -164,7 +176,7 @@ export class Router {
   }
 
   /** Runs a pipeline: plans each command, one RPC per shard, merges in order. */
-  async pipeline(batch: string[][], readonly: boolean, call: ShardCaller): Promise<{ replies: Reply[]; tokens: string[] }> {
+  async pipeline(batch: string[][], readonly: boolean, call: ShardCaller, hubs?: HubCaller): Promise<{ replies: Reply[]; tokens: string[] }> {
     const plans = batch.map((argv) => this.plan(argv));
     const perShard = new Map<number, { batch: string[][]; slots: [number, number][] }>();
     plans.forEach((plan, i) =>
@@ -179,6 +191,11 @@ export class Router {
     const tokens: string[] = [];
     await Promise.all(
       [...perShard.entries()].map(async ([shard, s]) => {
+        if (shard === HUBS) {
+          const replies = hubs ? await hubs(s.batch, readonly) : s.batch.map(() => errorReply("ERR pub/sub is not available here"));
+          s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));
+          return;
+        }
         const result = await call(shard, s.batch, false, readonly);
         tokens[shard] = result.token;
         const replies = result.replies as Reply[];

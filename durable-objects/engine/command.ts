@@ -107,8 +107,9 @@ export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
  *   shard's keys (each key with the `step - 1` arguments after it), and the replies merged.
  * - `all_shards`: every shard runs it; the replies merged.
  * - `special`: the router plans it itself (SCAN's cursor walks the shards in turn).
+ * - `pubsub`: no shard runs it; the pub/sub hubs answer it (PUBLISH, SPUBLISH, PUBSUB).
  */
-export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "special";
+export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "special" | "pubsub";
 
 /**
  * How the replies of a split or fanned-out command merge. The first error reply wins in every case.

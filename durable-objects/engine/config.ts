@@ -10,7 +10,7 @@ type Kind =
   | { type: "int"; min: number; max: number }
   | { type: "memory" }
   | { type: "enum"; values: readonly string[] }
-  | { type: "string"; validate?: (v: string) => string | null }
+  | { type: "string"; validate?: (v: string) => string | null; canonical?: (v: string, current: string) => string }
   /** Kept in a canonical form of our own, shown by CONFIG GET in Redis's (notify-keyspace-events). */
   | { type: "flags"; validate: (v: string) => string | null; store: (v: string) => string; show: (stored: string) => string };
 
@@ -49,6 +49,40 @@ function validateDir(v: string): string | null {
 /** `dir` as an R2 prefix: "/var/lib/redis/" → "var/lib/redis" (no leading or trailing slashes, no empty parts). */
 export function r2Prefix(dir: string): string {
   return dir.split("/").filter((part) => part !== "" && part !== ".").join("/");
+}
+
+const BUFFER_CLASSES = ["normal", "slave", "pubsub"];
+
+/** client-output-buffer-limit: groups of <class> <hard> <soft> <soft seconds>, as Redis 7 checks them. */
+function validateBufferLimit(v: string): string | null {
+  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
+  if (parts.length % 4 !== 0) return "Wrong number of arguments in buffer limit configuration.";
+  for (let i = 0; i < parts.length; i += 4) {
+    if (bufferClass(parts[i]) === null) return "Invalid client class specified in buffer limit configuration.";
+    const [hard, soft] = [parseMemory(parts[i + 1]), parseMemory(parts[i + 2])];
+    if (hard === null || soft === null || !/^\d+$/.test(parts[i + 3])) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+  }
+  return null;
+}
+
+function bufferClass(name: string): string | null {
+  const c = name.toLowerCase();
+  if (c === "replica") return "slave";
+  return BUFFER_CLASSES.includes(c) ? c : null;
+}
+
+/** The classes a CONFIG SET names replace theirs; the others keep their limits (Redis shows all three, in bytes). */
+function mergeBufferLimit(v: string, current: string): string {
+  const limits = new Map<string, string>();
+  const cur = current.split(" ");
+  for (let i = 0; i + 3 < cur.length; i += 4) limits.set(cur[i], cur.slice(i + 1, i + 4).join(" "));
+  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
+  for (let i = 0; i < parts.length; i += 4) {
+    limits.set(bufferClass(parts[i])!, `${parseMemory(parts[i + 1])} ${parseMemory(parts[i + 2])} ${Number(parts[i + 3])}`);
+  }
+  return BUFFER_CLASSES.map((c) => `${c} ${limits.get(c) ?? "0 0 0"}`).join(" ");
 }
 
 const INT_MAX = 2 ** 31 - 1;
@@ -117,6 +151,13 @@ const PARAMS: Param[] = [
     default: "",
   },
   { name: "hz", kind: { type: "int", min: 1, max: 500 }, default: "10" },
+  // Only the pubsub class has an effect: it bounds each subscriber's and monitor's event stream
+  // (read by the worker when a stream opens). There are no replicas, and normal clients get whole replies.
+  {
+    name: "client-output-buffer-limit",
+    kind: { type: "string", validate: validateBufferLimit, canonical: mergeBufferLimit },
+    default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+  },
   // Ours: how long recovery may hold the shard at start (under the platform's 30 s limit for
   // blockConcurrencyWhile) before it goes on in slices, answering LOADING meanwhile.
   // Ours: the alert rules of /admin/health.
@@ -219,6 +260,7 @@ export class Config {
     if (k.type === "memory") return String(parseMemory(value));
     if (k.type === "flags") return k.store(value);
     if (k.type === "string" && name.toLowerCase() === "save") return value.trim().split(/\s+/).join(" ");
+    if (k.type === "string" && k.canonical) return k.canonical(value, this.values.get(BY_NAME.get(name.toLowerCase())!.name)!);
     return value;
   }
 

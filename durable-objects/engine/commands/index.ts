@@ -16,6 +16,7 @@ import { geoCommands } from "./geo.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
 import { scriptingCommands } from "./scripting.js";
+import { pubsubCommands } from "./pubsub.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -33,6 +34,7 @@ const families: CommandSpec[][] = [
   memoryCommands,
   streamCommands,
   scriptingCommands,
+  pubsubCommands,
 ];
 
 export const COMMANDS = new Map<string, CommandSpec>();
