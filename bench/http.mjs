@@ -28,11 +28,11 @@ export async function startOurs(extraBindings = {}) {
     convertV4MiniflareOptions({
       ...common,
       scriptPath: "dist/index.js",
-      durableObjects: { SHARD: { className: "Shard", useSQLite: true } },
+      durableObjects: { SHARD: { className: "Shard", useSQLite: true }, PUBSUB: { className: "PubSubHub", useSQLite: true } },
       r2Buckets: ["SNAPSHOTS"],
       durableObjectsPersist: join(persist, "do"),
       r2Persist: join(persist, "r2"),
-      bindings: { REST_TOKEN: TOKEN, ADMIN_TOKEN: TOKEN + "-admin", SHARDS: "1", APPENDONLY: "yes", APPENDFSYNC: "everysec", AOF_USE_RDB_PREAMBLE: "yes", SAVE: "", MAXMEMORY: "100mb", MAXMEMORY_POLICY: "noeviction", MAX_REQUEST_BYTES: "10485760", MAX_RECORD_BYTES: "10485760", ...extraBindings },
+      bindings: { REST_TOKEN: TOKEN, ADMIN_TOKEN: TOKEN + "-admin", SHARDS: "1", PUBSUB_HUBS: "1", APPENDONLY: "yes", APPENDFSYNC: "everysec", AOF_USE_RDB_PREAMBLE: "yes", SAVE: "", MAXMEMORY: "100mb", MAXMEMORY_POLICY: "noeviction", MAX_REQUEST_BYTES: "10485760", MAX_RECORD_BYTES: "10485760", ...extraBindings },
     }),
   );
   return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };

@@ -37,6 +37,7 @@ const { recoveryBench } = await import("./recovery.mjs");
 const { streamsBench } = await import("./streams.mjs");
 const { evictionBench } = await import("./eviction.mjs");
 const { limitsBench } = await import("./limits.mjs");
+const { pubsubBench } = await import("./pubsub.mjs");
 
 // BENCH_ONLY=http,limits runs just those sections (for an A/B of one table) and leaves BENCHMARKS.md alone.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
@@ -44,6 +45,7 @@ const section = async (name, fn) => {
   if (!only || only.has(name)) await fn(report);
 };
 await section("http", httpBench);
+await section("pubsub", pubsubBench);
 await section("engine", engineBench);
 await section("streams", streamsBench);
 await section("eviction", evictionBench);

@@ -112,6 +112,11 @@ export class PubSubHub extends DurableObject<Env> {
     return this.registry.spublish(channel, message);
   }
 
+  /** A pipeline's run of PUBLISH (or SPUBLISH, `shard`) to this hub, in order: the receivers of each. */
+  publishMany(messages: [channel: string, message: string, shard: boolean][]): number[] {
+    return messages.map(([channel, message, shard]) => (shard ? this.spublish(channel, message) : this.publish(channel, message)));
+  }
+
   /** Keyspace notifications from a shard's batch, in order; nobody waits for the counts. */
   publishAll(messages: [string, string][]): void {
     for (const [channel, message] of messages) this.publish(channel, message);

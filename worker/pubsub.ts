@@ -62,17 +62,36 @@ async function runOne(env: Env, argv: string[], readonly: boolean): Promise<Repl
   }
 }
 
-/** Runs a pipeline's pub/sub commands on the hubs, one after another (a publisher's messages keep their order). */
+/**
+ * Runs a pipeline's pub/sub commands on the hubs, one after another (a publisher's messages keep their
+ * order); consecutive PUBLISHes to one hub go in one call.
+ */
 export function hubCaller(env: Env): HubCaller {
   return async (batch, readonly) => {
     const out: Reply[] = [];
-    for (const argv of batch) {
+    const hubs = hubCount(env);
+    for (let i = 0; i < batch.length; ) {
+      const argv = batch[i];
+      const name = argv[0].toLowerCase();
+      if ((name === "publish" || name === "spublish") && !readonly) {
+        const hub = hubOf(argv[1], hubs);
+        const run: [string, string, boolean][] = [];
+        for (; i < batch.length; i++) {
+          const [cmd, channel, message] = batch[i];
+          const n = cmd.toLowerCase();
+          if ((n !== "publish" && n !== "spublish") || hubOf(channel, hubs) !== hub) break;
+          run.push([channel, message, n === "spublish"]);
+        }
+        out.push(...(await hubStub(env.PUBSUB, hub).publishMany(run)));
+        continue;
+      }
       try {
         out.push(await runOne(env, argv, readonly));
       } catch (e) {
         if (!(e instanceof RedisError)) throw e;
         out.push(errorReply(e.message));
       }
+      i++;
     }
     return out;
   };

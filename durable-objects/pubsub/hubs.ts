@@ -18,7 +18,7 @@ export function hubOf(channel: string, hubs: number): number {
   return (h >>> 0) % hubs;
 }
 
-type HubMethod = "open" | "close" | "openMonitor" | "publish" | "spublish" | "publishAll" | "numsub" | "numpat" | "channels" | "feedMonitor" | "stats";
+type HubMethod = "open" | "close" | "openMonitor" | "publish" | "spublish" | "publishMany" | "publishAll" | "numsub" | "numpat" | "channels" | "feedMonitor" | "stats";
 /** The hub's RPC surface as a caller sees it: every method answers a promise. */
 export type HubStub = { [K in HubMethod]: (...args: Parameters<PubSubHub[K]>) => Promise<ReturnType<PubSubHub[K]>> };
 
