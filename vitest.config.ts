@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 // that truly hangs is still stopped, by scripts/run-tests.mjs.
 const SLOW_MACHINE = { testTimeout: 120_000, hookTimeout: 120_000 };
 
-function workerdProject(name: string, shards: string, include: string[], exclude: string[] = []) {
+function workerdProject(name: string, shards: string, include: string[], exclude: string[] = [], hubs = "1") {
   return {
     plugins: [
       cloudflareTest({
@@ -16,6 +16,7 @@ function workerdProject(name: string, shards: string, include: string[], exclude
         miniflare: {
           bindings: {
             SHARDS: shards,
+            PUBSUB_HUBS: hubs,
             REST_TOKEN: "test-token",
             READONLY_REST_TOKEN: "test-readonly-token",
             ADMIN_TOKEN: "test-admin-token",
@@ -49,7 +50,8 @@ export default defineConfig({
         },
       },
       workerdProject("workerd", "1", ["test/**/*.test.ts"], ["test/sharding*.test.ts"]),
-      workerdProject("workerd-4-shards", "4", [...COMMAND_TESTS, "test/sharding*.test.ts"]),
+      // Four pub/sub hubs as well: channels spread over them, patterns on each.
+      workerdProject("workerd-4-shards", "4", [...COMMAND_TESTS, "test/sharding*.test.ts"], [], "4"),
     ],
   },
 });
