@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Redis } from "@upstash/redis/cloudflare";
 import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd, post, uniq, useWorkerFetch } from "./helpers.js";
 import type { PubSubHub } from "../durable-objects/pubsub-hub.js";
+import type { Shard } from "../durable-objects/shard.js";
 
 /** An open event stream: its `data:` payloads, read as they come. */
 class Events {
@@ -307,5 +308,38 @@ describe("@upstash/redis", () => {
     await two;
     expect(got).toEqual([{ n: 1 }, { n: 2 }]);
     await sub.unsubscribe();
+  });
+});
+
+describe("Keyspace notifications and hub restarts", () => {
+  it("what a shard's engine hands its notification sink reaches pattern subscribers through the hub", async () => {
+    const s = await open("/psubscribe/__key*__:*");
+    expect(await s.take(1)).toEqual(["psubscribe,__key*__:*,1"]);
+    const k = uniq("nk");
+    const shard = env.SHARD.get(env.SHARD.idFromName("shard-0"));
+    await runInDurableObject(shard, async (i: Shard) => {
+      i.engine.notificationSink([
+        [`__keyspace@0__:${k}`, "set"],
+        ["__keyevent@0__:set", k],
+      ]);
+    });
+    expect(await s.take(2)).toEqual([`pmessage,__key*__:*,__keyspace@0__:${k},set`, `pmessage,__key*__:*,__keyevent@0__:set,${k}`]);
+    await s.close();
+  });
+
+  it("when a hub restarts its open streams end; a new subscription counts from zero", async () => {
+    const ch = uniq("restart");
+    const s = await open(`/subscribe/${ch}`);
+    await s.take(1);
+    await runInDurableObject(hub(), async (_i: PubSubHub, state) => {
+      state.abort("redeployed");
+    }).catch(() => {});
+    await expect(s.take(1)).rejects.toThrow();
+    expect((await cmd("PUBSUB", "NUMSUB", ch)).body).toEqual({ result: [ch, 0] });
+    const again = await open(`/subscribe/${ch}`);
+    expect(await again.take(1)).toEqual([`subscribe,${ch},1`]);
+    expect((await cmd("PUBLISH", ch, "back")).body).toEqual({ result: 1 });
+    expect(await again.take(1)).toEqual([`message,${ch},back`]);
+    await again.close();
   });
 });
