@@ -327,6 +327,20 @@ describe("Keyspace notifications and hub restarts", () => {
     await s.close();
   });
 
+  it("with notify-keyspace-events set, a SET on the shard reaches a __key*__:* subscriber as Redis names it", async () => {
+    expect((await cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")).body).toEqual({ result: "OK" });
+    try {
+      const s = await open("/psubscribe/__key*__:*");
+      await s.take(1);
+      const k = uniq("live");
+      await cmd("SET", k, "v");
+      expect(await s.take(2)).toEqual([`pmessage,__key*__:*,__keyspace@0__:${k},set`, `pmessage,__key*__:*,__keyevent@0__:set,${k}`]);
+      await s.close();
+    } finally {
+      await cmd("CONFIG", "SET", "notify-keyspace-events", "");
+    }
+  });
+
   it("when a hub restarts its open streams end; a new subscription counts from zero", async () => {
     const ch = uniq("restart");
     const s = await open(`/subscribe/${ch}`);
