@@ -8,7 +8,8 @@ import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
-import { MAX_ROW_BYTES, type SegmentRow, type SqliteAofStore } from "./persistence/sqlite-aof-store.js";
+import type { SyncKv } from "./persistence/kv.js";
+import { type AofSegmentStore, MAX_ROW_BYTES, type SegmentRow } from "./persistence/sqlite-aof-store.js";
 
 /** Hybrid: an RDB snapshot in R2 as a base (aof-use-rdb-preamble yes). */
 export interface RdbBase {
@@ -54,16 +55,17 @@ export interface AofHost {
   schedule(fn: () => void, ms: number): void;
   /** Runs fn in one storage transaction. */
   transaction<T>(fn: () => T): T;
-  kv: SyncKvStorage;
+  kv: SyncKv;
 }
 
-/**
- * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
- * records it.
- */
-export type RdbBaseWriter = (
-  commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void,
-) => Promise<{ copiedBytes: number }>;
+/** What the AOF asks of the snapshots for a hybrid rewrite (SnapshotManager implements it). */
+export interface RdbBaseWriter {
+  /**
+   * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
+   * records it. Rejects when the snapshot could not be stored (the old base stays).
+   */
+  writeBase(commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void): Promise<{ copiedBytes: number }>;
+}
 
 interface RewriteState {
   cut: KeyspaceCut;
@@ -109,7 +111,7 @@ export class AofManager {
 
   constructor(
     private readonly engine: Engine,
-    private readonly store: SqliteAofStore,
+    private readonly store: AofSegmentStore,
     private readonly host: AofHost,
   ) {
     this.manifest = host.kv.get<AofManifest>(MANIFEST_KEY) ?? { base: { kind: "none", seq: 0 } };
@@ -358,6 +360,12 @@ export class AofManager {
     return this.store.lastSeq();
   }
 
+  /** Where a snapshot cuts the log: everything appended so far is written, and its last row's number. */
+  cutSeq(): number {
+    this.flush();
+    return this.store.lastSeq();
+  }
+
   baseSize(): number {
     return this.manifest.base.kind === "none" ? 0 : this.manifest.base.size;
   }
@@ -417,7 +425,7 @@ export class AofManager {
     const startedMs = this.host.clock();
     this.selected = false;
     this.rewriteScheduled = false;
-    this.rdbRewrite = saveRdbBase((record) => {
+    this.rdbRewrite = saveRdbBase.writeBase((record) => {
       // The base being replaced joins the history when it is an RDB in R2 (an AOF base in SQLite
       // is cleared here); segments stay from the oldest base kept on.
       const previous = this.manifest.base;

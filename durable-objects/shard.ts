@@ -82,14 +82,10 @@ export class Shard extends DurableObject<Env> {
       kv: ctx.storage.kv,
       transaction: (fn) => ctx.storage.transactionSync(fn),
       yieldToRequests: () => new Promise((resolve) => setTimeout(resolve, 0)),
-      cutSeq: () => {
-        this.aof.flush();
-        return this.aof.lastSeq();
-      },
-      isProtected: (key) => this.aof.isBase(key),
+      log: this.aof,
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, () => `${r2Prefix(this.engine.config.get("dir"))}/${this.shardName}/`) : null,
     });
-    if (env.SNAPSHOTS) this.aof.setRdbBaseWriter((commit) => this.snapshots.save({ aofBase: true, onCommitted: commit }));
+    if (env.SNAPSHOTS) this.aof.setRdbBaseWriter(this.snapshots);
     this.recovery = new Recovery(this.engine, this.aof, this.snapshots, () => this.armCron());
     this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
     this.engine.server.host = {

@@ -6,7 +6,9 @@ import { SliceBudget, runSlice } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { RdbWriter, crcHex } from "./persistence/rdb-codec/index.js";
-import { type R2SnapshotStore, type SnapshotUpload } from "./persistence/r2-snapshot-store.js";
+import type { SyncKv } from "./persistence/kv.js";
+import type { SnapshotStore, SnapshotUpload } from "./persistence/r2-snapshot-store.js";
+import type { RdbBaseWriter } from "./aof-manager.js";
 import { type SaveRule, dueRule, parseSaveRules } from "./persistence/save-rules.js";
 
 /** One complete snapshot, as recorded in the shard's manifest. */
@@ -50,15 +52,21 @@ export function snapshotSlice(cut: KeyspaceCut, writer: RdbWriter, budget: Slice
 
 export interface SnapshotHost {
   clock(): number;
-  kv: SyncKvStorage;
+  kv: SyncKv;
   transaction<T>(fn: () => T): T;
   /** Yields to the event loop so requests run between slices. */
   yieldToRequests(): Promise<void>;
-  /** The AOF's last sequence number, after flushing its buffer (the cut point). */
+  store: SnapshotStore | null;
+  /** The log the snapshots are cut from (AofManager implements it). */
+  log: SnapshotLog;
+}
+
+/** What a snapshot asks of the AOF. */
+export interface SnapshotLog {
+  /** The AOF's last sequence number, after writing its buffer (the cut point). */
   cutSeq(): number;
-  store: R2SnapshotStore | null;
-  /** True for a snapshot retention must keep (the AOF's current base). */
-  isProtected(key: string): boolean;
+  /** True for a snapshot retention must keep (the AOF's current base, or one kept for a fallback). */
+  isBase(key: string): boolean;
 }
 
 export interface SaveOptions {
@@ -70,7 +78,7 @@ export interface SaveOptions {
   onCommitted?: (record: SnapshotRecord) => void;
 }
 
-export class SnapshotManager {
+export class SnapshotManager implements RdbBaseWriter {
   snapshots: SnapshotRecord[];
   inProgress: { startedMs: number; cut: KeyspaceCut } | null = null;
   lastSaveMs: number;
@@ -89,7 +97,7 @@ export class SnapshotManager {
     this.lastSaveMs = newest?.createdMs ?? engine.server.startedAt;
   }
 
-  get r2(): R2SnapshotStore | null {
+  get r2(): SnapshotStore | null {
     return this.host.store;
   }
 
@@ -113,7 +121,7 @@ export class SnapshotManager {
     if (!store) throw new Error("no R2 bucket bound for snapshots");
     if (this.inProgress) throw new Error("Background save already in progress");
     const startedMs = this.host.clock();
-    const seq = this.host.cutSeq();
+    const seq = this.host.log.cutSeq();
     const dirtyAtCut = this.engine.dirty;
     const db = this.engine.db;
     const writer = new RdbWriter({
@@ -163,7 +171,7 @@ export class SnapshotManager {
         // Retention keeps the newest N, and never the snapshot that is the AOF's current base.
         const all = [...this.snapshots, record];
         const keep = new Set(all.slice(Math.max(0, all.length - retain)).map((r) => r.key));
-        dropped = all.filter((r) => !keep.has(r.key) && !this.host.isProtected(r.key));
+        dropped = all.filter((r) => !keep.has(r.key) && !this.host.log.isBase(r.key));
         this.snapshots = all.filter((r) => !dropped.includes(r));
         this.host.kv.put(SNAPSHOTS_KEY, this.snapshots);
       });
@@ -187,6 +195,11 @@ export class SnapshotManager {
       this.lastDurationSec = Math.round((this.host.clock() - startedMs) / 1000);
       this.inProgress = null;
     }
+  }
+
+  /** A hybrid rewrite's base: a snapshot with aux aof-base 1, recorded by `commit` in the AOF's manifest. */
+  async writeBase(commit: (record: SnapshotRecord) => void): Promise<{ copiedBytes: number }> {
+    return this.save({ aofBase: true, onCommitted: commit });
   }
 
   /** INFO persistence, RDB part, with Redis's field names. */

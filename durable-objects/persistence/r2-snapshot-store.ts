@@ -8,6 +8,28 @@ const READ_BYTES = 1024 * 1024;
 export const PART_BYTES = 5 * 1024 * 1024;
 const MAX_IN_FLIGHT = 2;
 
+/** An upload in progress: chunks of any size, then complete (the object exists) or abort (it never will). */
+export interface SnapshotUpload {
+  write(chunk: Uint8Array): Promise<void>;
+  complete(): Promise<{ size: number }>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Where snapshots (and RDB AOF bases) are kept: R2 in a shard (R2SnapshotStore), memory in unit
+ * tests (testing/memory-stores.ts). Objects are immutable once complete.
+ */
+export interface SnapshotStore {
+  /** The key of a new file: names sort by time. */
+  keyFor(stem: string, timeMs: number, seq: number): string;
+  startUpload(key: string, metadata?: Record<string, string>): Promise<SnapshotUpload>;
+  /** Streams an object into `sink`; false when there is no such object. */
+  readInto(key: string, sink: (chunk: Uint8Array) => void): Promise<boolean>;
+  /** The object's body as a stream (a download); null when there is no such object. */
+  object(key: string): Promise<{ body: ReadableStream<Uint8Array> } | null>;
+  delete(keys: string[]): Promise<void>;
+}
+
 export interface SnapshotInfo {
   key: string;
   size: number;
@@ -19,7 +41,7 @@ export interface SnapshotInfo {
  * times; `complete` finishes the object; `abort` discards it. At most PART_BYTES × (MAX_IN_FLIGHT + 1)
  * bytes are buffered.
  */
-export class SnapshotUpload {
+export class R2SnapshotUpload implements SnapshotUpload {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private parts: Promise<R2UploadedPart>[] = [];
@@ -29,8 +51,8 @@ export class SnapshotUpload {
 
   private constructor(private readonly upload: R2MultipartUpload) {}
 
-  static async start(bucket: R2Bucket, key: string, customMetadata: Record<string, string> = {}): Promise<SnapshotUpload> {
-    return new SnapshotUpload(await bucket.createMultipartUpload(key, { customMetadata }));
+  static async start(bucket: R2Bucket, key: string, customMetadata: Record<string, string> = {}): Promise<R2SnapshotUpload> {
+    return new R2SnapshotUpload(await bucket.createMultipartUpload(key, { customMetadata }));
   }
 
   get key(): string {
@@ -88,7 +110,7 @@ export class SnapshotUpload {
   }
 }
 
-export class R2SnapshotStore {
+export class R2SnapshotStore implements SnapshotStore {
   constructor(
     private readonly bucket: R2Bucket,
     /** `<dir>/<shard>/`, asked for each new file: CONFIG SET dir takes effect without a restart. */
@@ -101,7 +123,7 @@ export class R2SnapshotStore {
   }
 
   startUpload(key: string, metadata: Record<string, string> = {}): Promise<SnapshotUpload> {
-    return SnapshotUpload.start(this.bucket, key, metadata);
+    return R2SnapshotUpload.start(this.bucket, key, metadata);
   }
 
   /** The object, to stream its body; null when there is no such object. */

@@ -15,7 +15,41 @@ export interface SegmentRow {
   createdMs: number;
 }
 
-export class SqliteAofStore {
+/**
+ * Where the AOF is kept: numbered segment rows (the increment), the base in AOF form in parts, and
+ * a staging area for the base a rewrite is building. SQLite in a shard (SqliteAofStore), memory in
+ * unit tests (testing/memory-stores.ts).
+ */
+export interface AofSegmentStore {
+  /** The last sequence number used: the newest row's, or the highest ever deleted. */
+  lastSeq(): number;
+  /** Makes sure sequence numbers continue after `seq`, whatever rows remain. */
+  raiseFloor(seq: number): void;
+  /** Appends bytes (a byte string) as one or more rows; returns the last sequence number used. */
+  append(bytes: string, nowMs: number): number;
+  /** Rows with seq > afterSeq, in order. */
+  segmentsAfter(afterSeq: number): Iterable<SegmentRow>;
+  /** Up to `limit` rows with afterSeq < seq ≤ throughSeq, in order. */
+  rowsBetween(afterSeq: number, throughSeq: number, limit: number): SegmentRow[];
+  /** Bytes and rows after a sequence number. */
+  sizeAfter(afterSeq: number): { bytes: number; rows: number };
+  deleteThrough(seq: number): void;
+  /** Cuts the log at a byte offset inside row `seq`; later rows go. */
+  truncate(seq: number, keep: number): void;
+  /** The base in AOF form, part by part (`seq` is the part number). */
+  baseParts(): Iterable<SegmentRow>;
+  /** One part of the base, or null past the last. */
+  basePart(part: number): Uint8Array | null;
+  baseSize(): number;
+  clearBase(): void;
+  /** Adds a part to the base a rewrite is building. */
+  stage(bytes: string): void;
+  clearStaging(): void;
+  /** Makes the staged base the base (inside the transaction that records it). */
+  promoteStaging(): void;
+}
+
+export class SqliteAofStore implements AofSegmentStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS aof_segments (
       seq INTEGER PRIMARY KEY, data BLOB NOT NULL, crc INTEGER NOT NULL, created_ms INTEGER NOT NULL)`);

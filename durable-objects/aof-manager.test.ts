@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { bytesToBinary } from "./engine/bytes.js";
+import { restart, testShard } from "./testing.js";
+
+const logText = (s: ReturnType<typeof testShard>) => [...s.stores.aof.segmentsAfter(0)].map((r) => bytesToBinary(r.data)).join("");
+
+describe("AofManager over the in-memory store", () => {
+  it("under always, writes each batch's records as a row before the batch returns, SELECT first", () => {
+    const s = testShard();
+    s.run("SET", "a", "1");
+    s.run("INCR", "n");
+    expect(logText(s)).toBe("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n");
+    expect(s.stores.aof.lastSeq()).toBe(2);
+    expect(s.aof.rowsWritten).toBe(2);
+  });
+
+  it("under everysec, keeps records until the timer writes them as one row", () => {
+    const s = testShard({ appendfsync: "everysec" });
+    s.run("SET", "a", "1");
+    s.run("SET", "b", "2");
+    expect(s.stores.aof.lastSeq()).toBe(0);
+    expect(s.pendingTimers()).toBe(1);
+    s.runTimers();
+    expect(s.stores.aof.lastSeq()).toBe(1);
+    expect(logText(s)).toContain("$1\r\nb\r\n$1\r\n2\r\n");
+  });
+
+  it("a failing append throws to the batch and INFO says aof_last_write_status:err; the next good write clears it", () => {
+    const s = testShard();
+    s.stores.aof.failAppends = new Error("SQLITE_FULL (injected)");
+    expect(() => s.run("SET", "a", "1")).toThrow("SQLITE_FULL (injected)");
+    expect(s.aof.lastWriteOk).toBe(false);
+    expect(s.aof.info()).toContainEqual(["aof_last_write_status", "err"]);
+    s.stores.aof.failAppends = null;
+    s.run("SET", "b", "2");
+    expect(s.aof.lastWriteOk).toBe(true);
+    expect(logText(s)).toContain("$1\r\nb\r\n");
+  });
+
+  it("an AOF-form rewrite runs in slices, replaces the covered rows with a base, and the shard recovers the same dataset", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    for (let i = 0; i < 500; i++) s.run("SET", `k${i}`, "x".repeat(200));
+    s.run("DEL", "k0");
+    expect(s.aof.startRewrite()).toBe("Background append only file rewriting started");
+    expect(s.aof.startRewrite()).toBe("Background append only file rewriting already in progress");
+    s.run("SET", "during", "yes"); // lands in the new increment
+    expect(s.runTimers()).toBeGreaterThan(1);
+    expect(s.aof.rewriteInProgress).toBe(false);
+    expect(s.aof.lastRewriteOk).toBe(true);
+    expect(s.aof.manifest.base).toMatchObject({ kind: "aof", seq: 501 });
+    expect([...s.stores.aof.segmentsAfter(0)].map((r) => r.seq)).toEqual([502]);
+    const r = await restart(s);
+    expect(r.recovery.loadError).toBe(null);
+    expect(r.engine.db.size).toBe(500);
+    expect(r.engine.execute(["GET", "during"])).toBe("yes");
+    expect(r.engine.execute(["EXISTS", "k0"])).toBe(0);
+  });
+
+  it("a rewrite whose staging fails leaves the log as it was and counts the failure", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    s.run("SET", "a", "1");
+    s.stores.aof.failStage = new Error("SQLITE_IOERR (injected)");
+    s.aof.startRewrite();
+    s.runTimers();
+    expect(s.aof.lastRewriteOk).toBe(false);
+    expect(s.aof.rewriteFailures).toBe(1);
+    expect(s.aof.manifest.base.kind).toBe("none");
+    expect(s.stores.aof.staging).toEqual([]);
+    expect((await restart(s)).engine.execute(["GET", "a"])).toBe("1");
+  });
+
+  it("a hybrid rewrite stores an RDB base through the snapshot store; a failing upload keeps the old base", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "yes" });
+    s.run("SET", "a", "1");
+    s.stores.snapshots.failUploads = new Error("R2 500 (injected)");
+    s.aof.startRewrite();
+    await s.aof.rdbRewrite;
+    expect(s.aof.lastRewriteOk).toBe(false);
+    expect(s.aof.manifest.base.kind).toBe("none");
+    expect(s.stores.snapshots.aborted).toHaveLength(1);
+    expect(s.stores.snapshots.objects.size).toBe(0);
+
+    s.stores.snapshots.failUploads = null;
+    s.aof.startRewrite();
+    await s.aof.rdbRewrite;
+    expect(s.aof.lastRewriteOk).toBe(true);
+    expect(s.aof.rewriteFailures).toBe(0);
+    const base = s.aof.manifest.base;
+    expect(base).toMatchObject({ kind: "rdb", seq: 1 });
+    expect(base.kind === "rdb" && s.stores.snapshots.objects.has(base.key)).toBe(true);
+    // A snapshot that is the current base is never removed by retention.
+    expect(s.aof.isBase(base.kind === "rdb" ? base.key : "")).toBe(true);
+    s.run("SET", "b", "2");
+    const r = await restart(s);
+    expect(r.engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);
+  });
+
+  it("WAITAOF's sync writes the buffered records now under everysec, and vouches for nothing without an AOF", () => {
+    const s = testShard({ appendfsync: "everysec" });
+    s.run("SET", "a", "1");
+    expect(s.aof.syncNow()).toBe(1);
+    expect(s.stores.aof.lastSeq()).toBe(1);
+    const off = testShard({ appendonly: "no" });
+    expect(off.aof.syncNow()).toBe(0);
+  });
+});
