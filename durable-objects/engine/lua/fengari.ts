@@ -1,0 +1,110 @@
+// The one place that reaches into fengari (Lua 5.3 in JavaScript): its modules, byte-string
+// helpers, and the few patches of its internals that make what scripts observe closer to Redis's
+// Lua 5.1 and let tables be made read-only. The patches are installed once per isolate; fengari's
+// modules are shared by every VM in it.
+
+import fengari from "./fengari-modules.js";
+import { formatG } from "./number-format.js";
+
+export const { lua, lauxlib, lbaselib, ltablib, lstrlib, lmathlib, lcorolib } = fengari;
+const { lobject, ltable, lstring, ldebug } = fengari;
+
+/** A Lua state: fengari's lua_State. Opaque to everything but this folder. */
+export type LuaState = any;
+
+/** A JS byte string (chars 0–255) as a Lua string's bytes. */
+export function toLuaBytes(s: string): Uint8Array {
+  const n = s.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** A Lua string's bytes as a JS byte string. */
+export function fromLuaBytes(b: Uint8Array): string {
+  const n = b.length;
+  if (n <= 8192) return String.fromCharCode.apply(null, b as unknown as number[]);
+  let out = "";
+  for (let i = 0; i < n; i += 8192) out += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
+  return out;
+}
+
+/** Pushes a JS byte string as a Lua string. */
+export function pushBytes(L: LuaState, s: string): void {
+  lua.lua_pushlstring(L, toLuaBytes(s), s.length);
+}
+
+/** The Lua string (or number, converted) at idx as a JS byte string; null if neither. */
+export function toBytes(L: LuaState, idx: number): string | null {
+  const b = lua.lua_tolstring(L, idx);
+  return b === null || b === undefined ? null : fromLuaBytes(b);
+}
+
+/** Raises a Lua error with a plain message at the current position (luaL_error without formats). */
+export function raiseError(L: LuaState, message: string): never {
+  lauxlib.luaL_where(L, 1);
+  lua.lua_pushstring(L, message);
+  lua.lua_concat(L, 2);
+  lua.lua_error(L);
+  throw new Error("unreachable");
+}
+
+const READONLY_TEXT = "Attempt to modify a readonly table";
+
+/** Marks a table (fengari's Table object) read-only, as Redis 7.0's patched Lua does. */
+export function setReadonly(table: { readonly?: boolean }, on: boolean): void {
+  table.readonly = on;
+}
+
+/**
+ * The state whose code is running: luaH_setint has no state argument, and a read-only error must
+ * be raised in one. One script runs at a time in an isolate's thread.
+ */
+let runningState: LuaState = null;
+export function setRunningState(L: LuaState): LuaState {
+  const prev = runningState;
+  runningState = L;
+  return prev;
+}
+
+/** Counts table entries added, the VM's cheap measure of heap growth between hook calls. */
+export const heapCounters = { entries: 0 };
+
+let patched = false;
+
+/** Installs the patches, once. */
+export function installPatches(): void {
+  if (patched) return;
+  patched = true;
+
+  // Lua 5.1 has one number type (double). Every numeral and every string converted to a number
+  // becomes a float, so arithmetic never takes fengari's 32-bit integer path (which wraps).
+  const str2num = lobject.luaO_str2num;
+  lobject.luaO_str2num = (s: Uint8Array, o: any): number => {
+    const r = str2num(s, o);
+    if (r !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
+    return r;
+  };
+
+  // Numbers print as Lua 5.1 prints them: "%.14g" (10/2 is "5", not "5.0").
+  lobject.luaO_tostring = (L: LuaState, obj: any): void => {
+    const text = obj.ttisinteger() ? String(obj.value) : formatG(obj.value, 14);
+    obj.setsvalue(lstring.luaS_bless(L, toLuaBytes(text)));
+  };
+
+  // Read-only tables: every write to one raises Redis's error.
+  const setfrom = ltable.luaH_setfrom;
+  ltable.luaH_setfrom = (L: LuaState, t: any, key: any, value: any): void => {
+    if (t.readonly) ldebug.luaG_runerror(L, toLuaBytes(READONLY_TEXT));
+    const before = t.strong.size;
+    setfrom(L, t, key, value);
+    if (t.strong.size > before) heapCounters.entries++;
+  };
+  const setint = ltable.luaH_setint;
+  ltable.luaH_setint = (t: any, key: number, value: any): void => {
+    if (t.readonly && runningState !== null) ldebug.luaG_runerror(runningState, toLuaBytes(READONLY_TEXT));
+    const before = t.strong.size;
+    setint(t, key, value);
+    if (t.strong.size > before) heapCounters.entries++;
+  };
+}

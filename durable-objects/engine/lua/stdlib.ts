@@ -1,0 +1,225 @@
+// The standard library as Redis 7.0's Lua 5.1 shows it to scripts: fengari's 5.3 libraries less
+// what 5.1 lacks or Redis removes (print, dofile, loadfile, rawlen, utf8, string.pack, table.move,
+// math.type…), plus what 5.1 has and 5.3 dropped (unpack, loadstring, gcinfo, table.getn/maxn/
+// foreach/foreachi/setn, math.mod/pow/ldexp/frexp/log10/cosh/sinh/tanh/atan2, string.gfind), and
+// Redis's own math.random (a 48-bit LCG reseeded with 0 before every script).
+
+import { lauxlib, lbaselib, lcorolib, lmathlib, lstrlib, ltablib, lua, raiseError, toLuaBytes, type LuaState } from "./fengari.js";
+import { installFormat } from "./string-format.js";
+import { formatG } from "./number-format.js";
+
+/** A number as Lua 5.1 prints it (%.14g). */
+export function numberToString(L: LuaState, idx: number): string {
+  return lua.lua_isinteger(L, idx) ? String(lua.lua_tointeger(L, idx)) : formatG(lua.lua_tonumber(L, idx), 14);
+}
+
+type JsFn = (L: LuaState) => number;
+
+function setFn(L: LuaState, name: string, f: JsFn): void {
+  lua.lua_pushcfunction(L, f);
+  lua.lua_setfield(L, -2, name);
+}
+
+function remove(L: LuaState, names: string[]): void {
+  for (const n of names) {
+    lua.lua_pushnil(L);
+    lua.lua_setfield(L, -2, n);
+  }
+}
+
+/** Copies field `from` of the table on top to field `to`. */
+function alias(L: LuaState, from: string, to: string): void {
+  lua.lua_getfield(L, -1, from);
+  lua.lua_setfield(L, -2, to);
+}
+
+/**
+ * Redis's redisLrand48: X ← (0x5DEECE66D·X + 0xB) mod 2^48, the top 31 bits. Its state starts at
+ * 0x1234ABCD330E and is never reset but by math.randomseed (one state per server, as Redis's).
+ */
+export class Lrand48 {
+  private x = 0x1234abcd330en;
+  seed(v: number): void {
+    const s = BigInt(v | 0) & 0xffffffffn;
+    this.x = (s << 16n) | 0x330en;
+  }
+  next(): number {
+    this.x = (this.x * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.x >> 17n);
+  }
+}
+
+const LRAND48_MAX = 2147483647;
+
+/** Opens the libraries into L's globals. `inScript` tells whether a script is running (math.random's check). */
+export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48): void {
+  lauxlib.luaL_requiref(L, "_G", lbaselib.luaopen_base, 1);
+  remove(L, ["print", "dofile", "loadfile", "rawlen"]);
+  lua.lua_pushstring(L, "Lua 5.1");
+  lua.lua_setfield(L, -2, "_VERSION");
+  setFn(L, "loadstring", (L) => {
+    const s = lauxlib.luaL_checklstring(L, 1);
+    const chunkname = lauxlib.luaL_optlstring(L, 2, s);
+    const status = lauxlib.luaL_loadbufferx(L, s, s.length, chunkname, toLuaBytes("t"));
+    if (status === lua.LUA_OK) return 1;
+    lua.lua_pushnil(L);
+    lua.lua_insert(L, -2);
+    return 2;
+  });
+  setFn(L, "tostring", (L) => {
+    lauxlib.luaL_checkany(L, 1);
+    if (lua.lua_type(L, 1) === lua.LUA_TNUMBER) lua.lua_pushstring(L, numberToString(L, 1));
+    else lauxlib.luaL_tolstring(L, 1);
+    return 1;
+  });
+  setFn(L, "gcinfo", (L) => {
+    lua.lua_pushnumber(L, Math.floor(lua.lua_gc(L, lua.LUA_GCCOUNT, 0) ?? 0));
+    return 1;
+  });
+  lua.lua_pop(L, 1);
+
+  lauxlib.luaL_requiref(L, "table", ltablib.luaopen_table, 1);
+  alias(L, "unpack", "__unpack");
+  lua.lua_getfield(L, -1, "unpack");
+  lua.lua_setglobal(L, "unpack");
+  remove(L, ["move", "pack", "unpack", "__unpack"]);
+  setFn(L, "getn", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    lua.lua_pushnumber(L, lua.lua_rawlen(L, 1));
+    return 1;
+  });
+  setFn(L, "setn", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    return raiseError(L, "'setn' is obsolete");
+  });
+  setFn(L, "maxn", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    let max = 0;
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, 1)) {
+      lua.lua_pop(L, 1);
+      if (lua.lua_type(L, -1) === lua.LUA_TNUMBER) {
+        const v = lua.lua_tonumber(L, -1);
+        if (v > max) max = v;
+      }
+    }
+    lua.lua_pushnumber(L, max);
+    return 1;
+  });
+  setFn(L, "foreach", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, 1)) {
+      lua.lua_pushvalue(L, 2);
+      lua.lua_pushvalue(L, -3);
+      lua.lua_pushvalue(L, -3);
+      lua.lua_call(L, 2, 1);
+      if (!lua.lua_isnil(L, -1)) return 1;
+      lua.lua_pop(L, 2);
+    }
+    return 0;
+  });
+  setFn(L, "foreachi", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+    const n = lua.lua_rawlen(L, 1);
+    for (let i = 1; i <= n; i++) {
+      lua.lua_pushvalue(L, 2);
+      lua.lua_pushnumber(L, i);
+      lua.lua_rawgeti(L, 1, i);
+      lua.lua_call(L, 2, 1);
+      if (!lua.lua_isnil(L, -1)) return 1;
+      lua.lua_pop(L, 1);
+    }
+    return 0;
+  });
+  lua.lua_pop(L, 1);
+
+  lauxlib.luaL_requiref(L, "string", lstrlib.luaopen_string, 1);
+  remove(L, ["pack", "packsize", "unpack"]);
+  alias(L, "gmatch", "gfind");
+  installFormat(L);
+  lua.lua_pop(L, 1);
+
+  lauxlib.luaL_requiref(L, "math", lmathlib.luaopen_math, 1);
+  remove(L, ["type", "tointeger", "ult", "maxinteger", "mininteger"]);
+  alias(L, "fmod", "mod");
+  const num1 = (name: string, f: (x: number) => number) =>
+    setFn(L, name, (L) => {
+      lua.lua_pushnumber(L, f(lauxlib.luaL_checknumber(L, 1)));
+      return 1;
+    });
+  num1("floor", Math.floor);
+  num1("ceil", Math.ceil);
+  num1("cosh", Math.cosh);
+  num1("sinh", Math.sinh);
+  num1("tanh", Math.tanh);
+  num1("log10", Math.log10);
+  setFn(L, "pow", (L) => {
+    lua.lua_pushnumber(L, Math.pow(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2)));
+    return 1;
+  });
+  setFn(L, "atan2", (L) => {
+    lua.lua_pushnumber(L, Math.atan2(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2)));
+    return 1;
+  });
+  setFn(L, "ldexp", (L) => {
+    lua.lua_pushnumber(L, lauxlib.luaL_checknumber(L, 1) * Math.pow(2, Math.trunc(lauxlib.luaL_checknumber(L, 2))));
+    return 1;
+  });
+  setFn(L, "frexp", (L) => {
+    const x = lauxlib.luaL_checknumber(L, 1);
+    if (x === 0 || !Number.isFinite(x)) {
+      lua.lua_pushnumber(L, x);
+      lua.lua_pushnumber(L, 0);
+      return 2;
+    }
+    let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
+    let m = x * Math.pow(2, -e);
+    while (Math.abs(m) < 0.5) { m *= 2; e--; }
+    while (Math.abs(m) >= 1) { m /= 2; e++; }
+    lua.lua_pushnumber(L, m);
+    lua.lua_pushnumber(L, e);
+    return 2;
+  });
+  setFn(L, "random", (L) => {
+    if (!inScript()) return raiseError(L, "math.random can only be called inside a script invocation");
+    const r = (rand.next() % LRAND48_MAX) / LRAND48_MAX;
+    switch (lua.lua_gettop(L)) {
+      case 0:
+        lua.lua_pushnumber(L, r);
+        break;
+      case 1: {
+        const u = checkInt(L, 1);
+        lauxlib.luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+        lua.lua_pushnumber(L, Math.floor(r * u) + 1);
+        break;
+      }
+      case 2: {
+        const l = checkInt(L, 1);
+        const u = checkInt(L, 2);
+        lauxlib.luaL_argcheck(L, l <= u, 2, "interval is empty");
+        lua.lua_pushnumber(L, Math.floor(r * (u - l + 1)) + l);
+        break;
+      }
+      default:
+        return raiseError(L, "wrong number of arguments");
+    }
+    return 1;
+  });
+  setFn(L, "randomseed", (L) => {
+    rand.seed(checkInt(L, 1));
+    return 0;
+  });
+  lua.lua_pop(L, 1);
+
+  lauxlib.luaL_requiref(L, "coroutine", lcorolib.luaopen_coroutine, 1);
+  remove(L, ["isyieldable"]);
+  lua.lua_pop(L, 1);
+}
+
+/** luaL_checkint of 5.1: a number truncated to a C int. */
+function checkInt(L: LuaState, arg: number): number {
+  return lauxlib.luaL_checknumber(L, arg) | 0;
+}
