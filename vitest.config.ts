@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 // that truly hangs is still stopped, by scripts/run-tests.mjs.
 const SLOW_MACHINE = { testTimeout: 120_000, hookTimeout: 120_000 };
 
-const FENGARI_MODULES = ["lua", "lauxlib", "lobject", "ltable", "lstring", "ldebug", "lbaselib", "ltablib", "lstrlib", "lmathlib", "lcorolib"].map(
+const FENGARI_MODULES = ["lua", "lauxlib", "lobject", "ltable", "lstring", "ldebug", "ltm", "lbaselib", "ltablib", "lstrlib", "lmathlib", "lcorolib"].map(
   (m) => `fengari/src/${m}.js`,
 );
 

@@ -67,7 +67,8 @@ const LLONG_MIN = -9223372036854775808n;
 /** C's (long long) of a double, as x86-64 does it: out of range and NaN give LLONG_MIN. */
 export function toLongLong(x: number): number | bigint {
   const t = Math.trunc(x);
-  if (Number.isSafeInteger(t)) return t;
+  if (t === 0) return 0; // no -0
+  if (t >= -9007199254740992 && t <= 9007199254740992) return t;
   if (!(t >= -9223372036854775808 && t < 9223372036854775808)) return LLONG_MIN;
   return BigInt(t);
 }

@@ -7,7 +7,7 @@ import fengari from "./fengari-modules.js";
 import { formatG } from "./number-format.js";
 
 export const { lua, lauxlib, lbaselib, ltablib, lstrlib, lmathlib, lcorolib } = fengari;
-const { lobject, ltable, lstring, ldebug } = fengari;
+const { lobject, ltable, lstring, ldebug, ltm } = fengari;
 
 /** A Lua state: fengari's lua_State. Opaque to everything but this folder. */
 export type LuaState = any;
@@ -40,8 +40,29 @@ export function toBytes(L: LuaState, idx: number): string | null {
   return b === null || b === undefined ? null : fromLuaBytes(b);
 }
 
+/** luaL_argerror's "<tname> expected, got <type>" (5.1's luaL_typerror). */
+export function typeError(L: LuaState, arg: number, tname: string): never {
+  const got = fromLuaBytes(lauxlib.luaL_typename(L, arg));
+  lauxlib.luaL_argerror(L, arg, `${tname} expected, got ${got}`);
+  throw new Error("unreachable");
+}
+
+/**
+ * Lua 5.3 words some runtime errors differently from 5.1: "attempt to index a nil value (local
+ * 't')" is 5.1's "attempt to index local 't' (a nil value)". Applied where errors surface (the
+ * run's error handler, pcall, xpcall).
+ */
+export function luaMessage51(msg: string): string {
+  return msg.replace(
+    /attempt to (index|call|perform arithmetic on|concatenate|get length of) a (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/,
+    (_m, op: string, type: string, kind: string, name: string) =>
+      `attempt to ${op} ${kind === "constant" ? "field" : kind} '${name}' (a ${type} value)`,
+  );
+}
+
 /** Raises a Lua error with a plain message at the current position (luaL_error without formats). */
 export function raiseError(L: LuaState, message: string): never {
+  lua.lua_checkstack(L, 4);
   lauxlib.luaL_where(L, 1);
   lua.lua_pushstring(L, message);
   lua.lua_concat(L, 2);
@@ -91,6 +112,11 @@ export function installPatches(): void {
     const text = obj.ttisinteger() ? String(obj.value) : formatG(obj.value, 14);
     obj.setsvalue(lstring.luaS_bless(L, toLuaBytes(text)));
   };
+
+  // Lua 5.1 ignores __len on tables (# is always the raw length).
+  const fasttm = ltm.fasttm;
+  const TM_LEN = ltm.TMS.TM_LEN;
+  ltm.fasttm = (L: LuaState, mt: unknown, event: number) => (event === TM_LEN ? null : fasttm(L, mt, event));
 
   // Read-only tables: every write to one raises Redis's error.
   const setfrom = ltable.luaH_setfrom;

@@ -1,8 +1,16 @@
 // C's printf %.<p>g for doubles, as glibc prints them: Lua 5.1's tostring (%.14g), redis.call's
 // number arguments (%.17g), cjson's numbers (%.14g).
 
+const nanView = new Float64Array(1);
+const nanBits = new Uint32Array(nanView.buffer);
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
 export function formatG(n: number, precision: number): string {
-  if (Number.isNaN(n)) return "-nan"; // glibc on x86-64: the NaN that 0/0 gives has its sign bit set
+  // glibc prints a NaN's sign: x86-64's 0/0 (in C and in JavaScript alike) has it set, "-nan".
+  if (Number.isNaN(n)) {
+    nanView[0] = n;
+    return nanBits[HIGH] >>> 31 ? "-nan" : "nan";
+  }
   if (n === Infinity) return "inf";
   if (n === -Infinity) return "-inf";
   if (n === 0) return Object.is(n, -0) ? "-0" : "0";

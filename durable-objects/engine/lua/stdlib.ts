@@ -4,9 +4,42 @@
 // foreach/foreachi/setn, math.mod/pow/ldexp/frexp/log10/cosh/sinh/tanh/atan2, string.gfind), and
 // Redis's own math.random (a 48-bit LCG reseeded with 0 before every script).
 
-import { lauxlib, lbaselib, lcorolib, lmathlib, lstrlib, ltablib, lua, raiseError, toLuaBytes, type LuaState } from "./fengari.js";
+import {
+  lauxlib,
+  lbaselib,
+  lcorolib,
+  lmathlib,
+  lstrlib,
+  ltablib,
+  lua,
+  raiseError,
+  toBytes,
+  toLuaBytes,
+  typeError,
+  type LuaState,
+} from "./fengari.js";
 import { installFormat } from "./string-format.js";
 import { formatG } from "./number-format.js";
+
+/** The longest string a script may build in one piece (string.rep); the heap bound covers the rest. */
+export const MAX_STRING_BYTES = 64 * 1024 * 1024;
+
+/** tostring(v) of Lua 5.1 as a JS byte string. */
+export function toStringLua(L: LuaState, idx: number): string {
+  if (lua.lua_type(L, idx) === lua.LUA_TNUMBER) return numberToString(L, idx);
+  lauxlib.luaL_tolstring(L, idx);
+  const s = toBytes(L, -1)!;
+  lua.lua_pop(L, 1);
+  return s;
+}
+
+/** A table is read-only (Redis's patched Lua). */
+function isReadonlyTable(L: LuaState, idx: number): boolean {
+  lua.lua_pushvalue(L, idx);
+  const ro = !!L.stack[L.top - 1].value.readonly;
+  lua.lua_pop(L, 1);
+  return ro;
+}
 
 /** A number as Lua 5.1 prints it (%.14g). */
 export function numberToString(L: LuaState, idx: number): string {
@@ -52,9 +85,60 @@ export class Lrand48 {
 const LRAND48_MAX = 2147483647;
 
 /** Opens the libraries into L's globals. `inScript` tells whether a script is running (math.random's check). */
-export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48): void {
+export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, heapBytes: () => number): void {
   lauxlib.luaL_requiref(L, "_G", lbaselib.luaopen_base, 1);
   remove(L, ["print", "dofile", "loadfile", "rawlen"]);
+  setFn(L, "error", (L) => {
+    const level = lua.lua_isnoneornil(L, 2) ? 1 : Math.trunc(lauxlib.luaL_checknumber(L, 2));
+    lua.lua_settop(L, 1);
+    if (lua.lua_isstring(L, 1) && level > 0) {
+      lauxlib.luaL_where(L, level);
+      lua.lua_pushvalue(L, 1);
+      lua.lua_concat(L, 2);
+    }
+    return lua.lua_error(L);
+  });
+  setFn(L, "assert", (L) => {
+    lauxlib.luaL_checkany(L, 1);
+    if (!lua.lua_toboolean(L, 1)) {
+      let msg = "assertion failed!";
+      if (!lua.lua_isnoneornil(L, 2)) {
+        if (!lua.lua_isstring(L, 2)) typeError(L, 2, "string");
+        msg = lua.lua_type(L, 2) === lua.LUA_TNUMBER ? numberToString(L, 2) : toBytes(L, 2)!;
+      }
+      return raiseError(L, msg);
+    }
+    return lua.lua_gettop(L);
+  });
+  setFn(L, "setmetatable", (L) => {
+    const t = lua.lua_type(L, 2);
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    lauxlib.luaL_argcheck(L, t === lua.LUA_TNIL || t === lua.LUA_TTABLE, 2, "nil or table expected");
+    if (lauxlib.luaL_getmetafield(L, 1, "__metatable") !== lua.LUA_TNIL) return raiseError(L, "cannot change a protected metatable");
+    if (isReadonlyTable(L, 1)) {
+      lua.lua_pushstring(L, "Attempt to modify a readonly table");
+      return lua.lua_error(L);
+    }
+    lua.lua_settop(L, 2);
+    lua.lua_setmetatable(L, 1);
+    return 1;
+  });
+  lua.lua_getfield(L, -1, "load");
+  const load53 = lua.lua_tocfunction(L, -1);
+  lua.lua_pop(L, 1);
+  setFn(L, "load", (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TFUNCTION);
+    lua.lua_settop(L, 2);
+    return load53(L);
+  });
+  setFn(L, "collectgarbage", (L) => {
+    const opts = ["stop", "restart", "collect", "count", "step", "setpause", "setstepmul"];
+    const o = lauxlib.luaL_checkoption(L, 1, "collect", opts.map((s) => toLuaBytes(s)));
+    if (opts[o] === "count") lua.lua_pushnumber(L, heapBytes() / 1024);
+    else if (opts[o] === "step") lua.lua_pushboolean(L, false);
+    else lua.lua_pushnumber(L, 0);
+    return 1;
+  });
   lua.lua_pushstring(L, "Lua 5.1");
   lua.lua_setfield(L, -2, "_VERSION");
   setFn(L, "loadstring", (L) => {
@@ -73,7 +157,7 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48):
     return 1;
   });
   setFn(L, "gcinfo", (L) => {
-    lua.lua_pushnumber(L, Math.floor(lua.lua_gc(L, lua.LUA_GCCOUNT, 0) ?? 0));
+    lua.lua_pushnumber(L, Math.floor(heapBytes() / 1024));
     return 1;
   });
   lua.lua_pop(L, 1);
@@ -140,6 +224,30 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48):
   remove(L, ["pack", "packsize", "unpack"]);
   alias(L, "gmatch", "gfind");
   installFormat(L);
+  setFn(L, "rep", (L) => {
+    lauxlib.luaL_checklstring(L, 1);
+    const s = toBytes(L, 1)!;
+    const n = Math.trunc(lauxlib.luaL_checknumber(L, 2));
+    if (n <= 0 || s.length === 0) {
+      lua.lua_pushstring(L, "");
+      return 1;
+    }
+    if (s.length * n > MAX_STRING_BYTES) return raiseError(L, "not enough memory");
+    const out = s.repeat(n);
+    lua.lua_pushlstring(L, toLuaBytes(out), out.length);
+    return 1;
+  });
+  setFn(L, "char", (L) => {
+    const n = lua.lua_gettop(L);
+    const bytes = new Uint8Array(n);
+    for (let i = 1; i <= n; i++) {
+      const c = Math.trunc(lauxlib.luaL_checknumber(L, i));
+      lauxlib.luaL_argcheck(L, (c & 0xff) === c, i, "invalid value");
+      bytes[i - 1] = c;
+    }
+    lua.lua_pushlstring(L, bytes, n);
+    return 1;
+  });
   lua.lua_pop(L, 1);
 
   lauxlib.luaL_requiref(L, "math", lmathlib.luaopen_math, 1);
@@ -217,6 +325,10 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48):
   lauxlib.luaL_requiref(L, "coroutine", lcorolib.luaopen_coroutine, 1);
   remove(L, ["isyieldable"]);
   lua.lua_pop(L, 1);
+
+  // No module table: errors name functions as 5.1 does ('rep', or '?' through pcall), not 'string.rep'.
+  lua.lua_createtable(L, 0, 0);
+  lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "_LOADED");
 }
 
 /** luaL_checkint of 5.1: a number truncated to a C int. */

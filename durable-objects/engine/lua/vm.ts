@@ -7,6 +7,7 @@ import type { CreateLuaVm, LuaFunctionRef, LuaVm, RunOptions, RunResult, ScriptH
 import {
   fromLuaBytes,
   installPatches,
+  luaMessage51,
   lauxlib,
   lua,
   pushBytes,
@@ -18,7 +19,10 @@ import {
   type LuaState,
 } from "./fengari.js";
 import { sha1hex } from "./sha1.js";
-import { Lrand48, openStdlib } from "./stdlib.js";
+import { Lrand48, openStdlib, toStringLua } from "./stdlib.js";
+import { openBit } from "./lib-bit.js";
+import { openCjson } from "./lib-cjson.js";
+import { openStruct } from "./lib-struct.js";
 import { formatG } from "./number-format.js";
 import { luaToReply, pushErrTable, pushErrorTable, replyToLua } from "./convert.js";
 
@@ -44,15 +48,30 @@ function scriptCallError(text: string): string {
 }
 
 interface Compiled {
+  /** The state it lives in: EVAL's or the functions'. */
+  L: LuaState;
+  /** Its reference in that state's registry. */
+  ref: number;
   /** What errors name after "script:": the SHA for EVAL, the function's name for FCALL. */
   name: string;
 }
 
+/** Flags redis.register_function accepts (Redis's scripts_flags_def). */
+const FUNCTION_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
+
+/** FUNCTION LOAD's budget: a library body that runs longer is stopped (Redis: a 500 ms timeout). */
+export const LOAD_INSTRUCTION_LIMIT = 20_000_000;
+
 class FengariVm implements LuaVm {
+  /** EVAL's state. */
   private L: LuaState;
+  /** The functions' state (FUNCTION LOAD, FCALL), made on first use; Redis keeps the two apart too. */
+  private F: LuaState | null = null;
   private host: ScriptHost | null = null;
+  /** True while a library body runs (redis.register_function is reachable only then). */
+  private loading = false;
   private compiled = new Map<number, Compiled>();
-  private globals: any;
+  private nextId = 1;
   private killed: string | null = null;
   private onHook: (() => string | null) | undefined;
   private rand = new Lrand48();
@@ -62,27 +81,157 @@ class FengariVm implements LuaVm {
     this.L = this.newState();
   }
 
+  private functionsState(): LuaState {
+    if (this.F === null) this.F = this.newFunctionsState();
+    return this.F;
+  }
+
+  private register(L: LuaState, ref: number, name: string): LuaFunctionRef {
+    const id = this.nextId++;
+    this.compiled.set(id, { L, ref, name });
+    return { id };
+  }
+
   // --- setup -------------------------------------------------------------------------------
 
   private newState(): LuaState {
     const L = lauxlib.luaL_newstate();
-    openStdlib(L, () => this.host !== null, this.rand);
+    openStdlib(L, () => this.host !== null, this.rand, () => this.usedMemory());
+    openCjson(L);
+    openStruct(L);
+    openBit(L);
     this.openRedis(L);
     this.installErrorHandler(L);
     this.installPcall(L);
     // Lock the globals: reading a missing one raises, writing any table reachable from them raises.
+    // Strings' metatable too (getmetatable('').__index = … is refused, as in Redis).
+    lua.lua_pushstring(L, "");
+    lua.lua_getmetatable(L, -1);
+    setReadonly(tableAt(L, -1), true);
+    lua.lua_pop(L, 2);
     lua.lua_pushglobaltable(L);
-    lua.lua_createtable(L, 0, 1);
-    lua.lua_pushcfunction(L, (L: LuaState) => {
-      const name = toBytes(L, 2) ?? "";
-      return raiseError(L, `Script attempted to access nonexistent global variable '${name}'`);
-    });
-    lua.lua_setfield(L, -2, "__index");
-    lua.lua_setmetatable(L, -2);
-    this.globals = tableAt(L, -1);
+    setErrorMetatable(L);
     protectRecursively(L, -1);
     lua.lua_pop(L, 1);
     return L;
+  }
+
+  /**
+   * The functions' state, as Redis's function_lua.c builds it: the globals become an empty
+   * read-only table whose metatable's __index is the real (locked) globals while functions run,
+   * and a library API table ({redis = {register_function, log, LOG_*, REDIS_VERSION*}}) while a
+   * library body loads.
+   */
+  private newFunctionsState(): LuaState {
+    const L = this.newState();
+    lua.lua_createtable(L, 0, 1); // library API globals
+    lua.lua_createtable(L, 0, 8); // its redis table
+    lua.lua_pushcfunction(L, (L: LuaState) => this.registerFunction(L));
+    lua.lua_setfield(L, -2, "register_function");
+    lua.lua_getglobal(L, "redis");
+    for (const k of ["log", ...Object.keys(LOG_LEVELS), "REDIS_VERSION", "REDIS_VERSION_NUM"]) {
+      lua.lua_getfield(L, -1, k);
+      lua.lua_setfield(L, -3, k);
+    }
+    lua.lua_pop(L, 1);
+    setErrorMetatable(L);
+    lua.lua_setfield(L, -2, "redis");
+    setErrorMetatable(L);
+    protectRecursively(L, -1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "__library_api__");
+    lua.lua_pushglobaltable(L);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "__globals_api__");
+    // The new globals: an empty table reading through to the real ones.
+    lua.lua_createtable(L, 0, 0);
+    lua.lua_createtable(L, 0, 1);
+    lua.lua_pushglobaltable(L);
+    lua.lua_setfield(L, -2, "__index");
+    setReadonly(tableAt(L, -1), true);
+    lua.lua_setmetatable(L, -2);
+    setReadonly(tableAt(L, -1), true);
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    return L;
+  }
+
+  /** Points the functions' globals at the library API (loading) or the real globals (running). */
+  private setFunctionGlobals(L: LuaState, api: "__library_api__" | "__globals_api__"): void {
+    lua.lua_pushglobaltable(L);
+    lua.lua_getmetatable(L, -1);
+    const meta = tableAt(L, -1);
+    setReadonly(meta, false);
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, api);
+    lua.lua_setfield(L, -2, "__index");
+    setReadonly(meta, true);
+    lua.lua_pop(L, 2);
+  }
+
+  /** redis.register_function(name, fn) or redis.register_function{function_name=…, callback=…, flags=…, description=…}. */
+  private registerFunction(L: LuaState): number {
+    const host = this.host;
+    if (!this.loading || host === null || host.registerFunction === undefined)
+      return raiseTable(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    const argc = lua.lua_gettop(L);
+    if (argc < 1 || argc > 2) return raiseTable(L, "wrong number of arguments to redis.register_function");
+    let name: string | null = null;
+    let description: string | undefined;
+    let flags: string[] = [];
+    let hasCallback = false;
+    if (argc === 2) {
+      if (!lua.lua_isstring(L, 1)) return raiseTable(L, "first argument to redis.register_function must be a string");
+      if (!lua.lua_isfunction(L, 2)) return raiseTable(L, "second argument to redis.register_function must be a function");
+      name = toBytes(L, 1);
+      hasCallback = true;
+    } else {
+      if (!lua.lua_istable(L, 1))
+        return raiseTable(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, 1)) {
+        if (!lua.lua_isstring(L, -2)) return raiseTable(L, "named argument key given to redis.register_function is not a string");
+        const key = (toBytes(L, -2) ?? "").toLowerCase();
+        if (key === "function_name") {
+          if (!lua.lua_isstring(L, -1)) return raiseTable(L, "function_name argument given to redis.register_function must be a string");
+          name = toBytes(L, -1);
+        } else if (key === "description") {
+          if (!lua.lua_isstring(L, -1)) return raiseTable(L, "description argument given to redis.register_function must be a string");
+          description = toBytes(L, -1) ?? undefined;
+        } else if (key === "callback") {
+          if (!lua.lua_isfunction(L, -1)) return raiseTable(L, "callback argument given to redis.register_function must be a function");
+          lua.lua_pushvalue(L, -1);
+          lua.lua_replace(L, 2); // keep the callback at index 2
+          hasCallback = true;
+        } else if (key === "flags") {
+          if (!lua.lua_istable(L, -1))
+            return raiseTable(L, "flags argument to redis.register_function must be a table representing function flags");
+          flags = [];
+          const t = lua.lua_gettop(L);
+          for (let j = 1; ; j++) {
+            lua.lua_pushnumber(L, j);
+            lua.lua_gettable(L, t);
+            if (lua.lua_isnil(L, -1)) {
+              lua.lua_pop(L, 1);
+              break;
+            }
+            const flag = lua.lua_isstring(L, -1) ? toBytes(L, -1) : null;
+            lua.lua_pop(L, 1);
+            if (flag === null || !FUNCTION_FLAGS.has(flag.toLowerCase())) return raiseTable(L, "unknown flag given");
+            flags.push(flag);
+          }
+        } else {
+          return raiseTable(L, "unknown argument given to redis.register_function");
+        }
+        lua.lua_pop(L, 1);
+      }
+      if (name === null) return raiseTable(L, "redis.register_function must get a function name argument");
+      if (!hasCallback) return raiseTable(L, "redis.register_function must get a callback argument");
+    }
+    lua.lua_pushvalue(L, 2);
+    const fnRef = this.register(L, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX), name!);
+    const err = host.registerFunction(name!, fnRef, flags, description);
+    if (typeof err === "string") {
+      this.release(fnRef);
+      return raiseTable(L, err);
+    }
+    return 0;
   }
 
   private openRedis(L: LuaState): void {
@@ -216,10 +365,9 @@ class FengariVm implements LuaVm {
         have = lua.lua_getstack(L, 2, ar) && lua.lua_getinfo(L, "nSl", ar);
       }
       if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
-        const msg = lauxlib.luaL_tolstring(L, 1);
-        lua.lua_pop(L, 1);
+        const msg = lua.lua_type(L, 1) === lua.LUA_TSTRING ? luaMessage51(toBytes(L, 1)!) : toStringLua(L, 1);
         lua.lua_createtable(L, 0, 3);
-        lua.lua_pushstring(L, toLuaBytes(`ERR ${fromLuaBytes(msg)}`));
+        lua.lua_pushstring(L, toLuaBytes(`ERR ${msg}`));
         lua.lua_setfield(L, -2, "err");
         lua.lua_replace(L, 1);
       }
@@ -255,6 +403,9 @@ class FengariVm implements LuaVm {
           lua.lua_getfield(L, -1, "err");
           if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
           else lua.lua_pop(L, 1);
+        } else if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+          lua.lua_pushstring(L, toLuaBytes(luaMessage51(toBytes(L, -1)!)));
+          lua.lua_replace(L, -2);
         }
         lua.lua_pushboolean(L, false);
         lua.lua_insert(L, 1);
@@ -266,44 +417,84 @@ class FengariVm implements LuaVm {
 
   // --- LuaVm -------------------------------------------------------------------------------
 
-  compile(source: string, chunkName: string): LuaFunctionRef | { error: string } {
+  compile(source: string, chunkName: string, scriptName?: string): LuaFunctionRef | { error: string } {
     const L = this.L;
-    const name = sha1hex(source);
-    // A shebang line (#!lua flags=…) is the caller's; the body keeps its line numbers.
-    const body = source.startsWith("#!") ? source.slice(source.indexOf("\n") === -1 ? source.length : source.indexOf("\n")) : source;
-    const bytes = toLuaBytes(body);
+    const bytes = toLuaBytes(blankShebang(source));
     const status = lauxlib.luaL_loadbuffer(L, bytes, bytes.length, toLuaBytes(`@${chunkName}`));
     if (status !== lua.LUA_OK) {
       const msg = compileMessage(toBytes(L, -1) ?? "");
       lua.lua_pop(L, 1);
       return { error: `ERR Error compiling script (new function): ${msg}` };
     }
-    const id = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.compiled.set(id, { name });
-    return { id };
+    return this.register(L, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX), scriptName ?? sha1hex(source));
   }
 
   run(fn: LuaFunctionRef, opts: RunOptions): RunResult {
-    const L = this.L;
-    this.setGlobalArray("KEYS", opts.keys);
-    this.setGlobalArray("ARGV", opts.args);
-    return this.invoke(fn, opts, 0);
+    const compiled = this.compiled.get(fn.id);
+    if (compiled === undefined || compiled.L !== this.L) return { error: "ERR internal error: no such compiled script" };
+    setGlobalArray(this.L, "KEYS", opts.keys);
+    setGlobalArray(this.L, "ARGV", opts.args);
+    return this.invoke(compiled, opts, 0);
   }
 
   callFunction(fn: LuaFunctionRef, opts: RunOptions): RunResult {
-    const L = this.L;
-    pushArray(L, opts.keys);
-    pushArray(L, opts.args);
-    return this.invoke(fn, opts, 2);
+    const compiled = this.compiled.get(fn.id);
+    if (compiled === undefined || compiled.L !== this.F) return { error: "ERR internal error: no such function" };
+    pushArray(compiled.L, opts.keys);
+    pushArray(compiled.L, opts.args);
+    return this.invoke(compiled, opts, 2);
   }
 
-  loadLibrary(_source: string, _libraryName: string, _host: ScriptHost): { error: string } | null {
-    return { error: "ERR Functions are not supported yet" };
+  loadLibrary(source: string, _libraryName: string, host: ScriptHost): { error: string } | null {
+    const L = this.functionsState();
+    const bytes = toLuaBytes(blankShebang(source));
+    this.setFunctionGlobals(L, "__library_api__");
+    try {
+      const status = lauxlib.luaL_loadbuffer(L, bytes, bytes.length, toLuaBytes("@user_function"));
+      if (status !== lua.LUA_OK) {
+        const msg = compileMessage(toBytes(L, -1) ?? "");
+        lua.lua_pop(L, 1);
+        return { error: `ERR Error compiling function: ${msg}` };
+      }
+      this.host = host;
+      this.loading = true;
+      let budget = LOAD_INSTRUCTION_LIMIT;
+      let timedOut = false;
+      const hook = (L: LuaState) => {
+        budget -= HOOK_EVERY;
+        if (timedOut || budget <= 0) {
+          timedOut = true;
+          lua.lua_sethook(L, hook, lua.LUA_MASKLINE | lua.LUA_MASKCOUNT, 1);
+          raiseTable(L, "FUNCTION LOAD timeout");
+        }
+      };
+      lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
+      const prevState = setRunningState(L);
+      let status2: number;
+      try {
+        status2 = lua.lua_pcall(L, 0, 0, 0);
+      } finally {
+        setRunningState(prevState);
+        lua.lua_sethook(L, null, 0, 0);
+        this.host = null;
+        this.loading = false;
+      }
+      if (status2 !== lua.LUA_OK) {
+        const msg = errorInfo(L).err;
+        lua.lua_pop(L, 1);
+        return { error: `ERR Error registering functions: ${msg}` };
+      }
+      return null;
+    } finally {
+      this.setFunctionGlobals(L, "__globals_api__");
+    }
   }
 
   release(fn: LuaFunctionRef): void {
-    if (!this.compiled.delete(fn.id)) return;
-    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, fn.id);
+    const compiled = this.compiled.get(fn.id);
+    if (compiled === undefined) return;
+    this.compiled.delete(fn.id);
+    lauxlib.luaL_unref(compiled.L, lua.LUA_REGISTRYINDEX, compiled.ref);
   }
 
   usedMemory(): number {
@@ -311,30 +502,17 @@ class FengariVm implements LuaVm {
   }
 
   reset(): void {
-    this.compiled.clear();
+    for (const [id, c] of this.compiled) if (c.L === this.L) this.compiled.delete(id);
     this.L = this.newState();
   }
 
   // --- running -----------------------------------------------------------------------------
 
-  private setGlobalArray(name: string, items: string[]): void {
-    const L = this.L;
-    pushArray(L, items);
-    setReadonly(this.globals, false);
-    lua.lua_setglobal(L, name);
-    setReadonly(this.globals, true);
-  }
-
-  /** Calls the compiled function with `nargs` arguments already on the stack. */
-  private invoke(fn: LuaFunctionRef, opts: RunOptions, nargs: number): RunResult {
-    const L = this.L;
-    const compiled = this.compiled.get(fn.id);
-    if (compiled === undefined) {
-      lua.lua_pop(L, nargs);
-      return { error: "ERR internal error: no such compiled script" };
-    }
+  /** Calls the compiled function with `nargs` arguments already on its state's stack. */
+  private invoke(compiled: Compiled, opts: RunOptions, nargs: number): RunResult {
+    const L = compiled.L;
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "__redis__err__handler");
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, fn.id);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, compiled.ref);
     if (nargs > 0) {
       // stack: args…, handler, fn → handler, fn, args…
       lua.lua_rotate(L, -(nargs + 2), 2);
@@ -379,9 +557,50 @@ class FengariVm implements LuaVm {
   };
 }
 
-/** Lua 5.3's parser says `near <eof>`; 5.1's (Redis) says `near '<eof>'`. */
+/** The shebang line (#!lua …) is the caller's: blanked, its line feed kept so line numbers stay. */
+function blankShebang(source: string): string {
+  if (!source.startsWith("#!")) return source;
+  const nl = source.indexOf("\n");
+  return nl === -1 ? "" : source.slice(nl);
+}
+
+function setErrorMetatable(L: LuaState): void {
+  lua.lua_createtable(L, 0, 1);
+  lua.lua_pushcfunction(L, (L: LuaState) => {
+    const name = toBytes(L, 2) ?? "";
+    return raiseError(L, `Script attempted to access nonexistent global variable '${name}'`);
+  });
+  lua.lua_setfield(L, -2, "__index");
+  lua.lua_setmetatable(L, -2);
+}
+
+function setGlobalArray(L: LuaState, name: string, items: string[]): void {
+  lua.lua_pushglobaltable(L);
+  const globals = tableAt(L, -1);
+  pushArray(L, items);
+  setReadonly(globals, false);
+  lua.lua_setfield(L, -2, name);
+  setReadonly(globals, true);
+  lua.lua_pop(L, 1);
+}
+
+/** Lua 5.3's parser says `near <eof>`; 5.1's (Redis) says `near '<eof>'`, and no "(starting at line N)". */
 function compileMessage(msg: string): string {
-  return msg.replace(/ near <eof>$/, " near '<eof>'");
+  return msg.replace(/ near <eof>$/, " near '<eof>'").replace(/ \(starting at line \d+\)/, "");
+}
+
+/** Redis's luaExtractErrorInformation of the error on top: a string is "ERR <it>", a table gives err/source/line. */
+function errorInfo(L: LuaState): { err: string; source: string | null; line: string | null } {
+  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
+    return { err: `ERR ${toBytes(L, -1) ?? "unknown error"}`, source: null, line: null };
+  }
+  const field = (k: string): string | null => {
+    lua.lua_getfield(L, -1, k);
+    const v = lua.lua_isstring(L, -1) ? toBytes(L, -1) : null;
+    lua.lua_pop(L, 1);
+    return v;
+  };
+  return { err: field("err") ?? "ERR unknown error", source: field("source"), line: field("line") };
 }
 
 /** The error reply for a failed run: Redis's "<err> script: <name>, on <source>:<line>." */
@@ -390,15 +609,7 @@ function errorResult(L: LuaState, name: string): RunResult {
     const msg = toBytes(L, -1) ?? "execution failure";
     return { error: `ERR Error running script ${name}, ${msg.slice(0, 100)}`.replace(/[\r\n]/g, " ") };
   }
-  const field = (k: string): string | null => {
-    lua.lua_getfield(L, -1, k);
-    const v = lua.lua_isstring(L, -1) ? toBytes(L, -1) : null;
-    lua.lua_pop(L, 1);
-    return v;
-  };
-  const err = field("err") ?? "ERR unknown error";
-  const source = field("source");
-  const line = field("line");
+  const { err, source, line } = errorInfo(L);
   let text = err;
   if (source !== null && line !== null) text += ` script: ${name}, on ${source}:${line}.`;
   return { error: text.replace(/[\r\n]/g, " ") };
@@ -406,6 +617,7 @@ function errorResult(L: LuaState, name: string): RunResult {
 
 /** Raises {err=…} with Redis's luaPushError normalisation. */
 function raiseTable(L: LuaState, message: string): never {
+  lua.lua_checkstack(L, 4);
   pushErrorTable(L, message);
   lua.lua_error(L);
   throw new Error("unreachable");
