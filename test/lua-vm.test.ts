@@ -3,6 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ScriptHost } from "../durable-objects/engine/lua/api.js";
+import { sha1hex } from "../durable-objects/engine/lua/sha1.js";
 import { createLuaVm } from "../durable-objects/engine/lua/vm.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { shardNamed } from "./helpers.js";
@@ -21,7 +22,10 @@ describe("the Lua VM in a Durable Object", () => {
         setResp: () => {},
         log: () => {},
       };
-      const fn = vm.compile("return {redis.call('INCRBY', KEYS[1], ARGV[1]), tostring(10/2), (10/2) .. ''}", "user_script");
+      const fn = vm.compile(
+        "return {redis.call('INCRBY', KEYS[1], ARGV[1]), tostring(10/2), (10/2) .. '', cjson.encode({a = {1, 2}}), #cmsgpack.pack(1), bit.band(6, 3)}",
+        "user_script",
+      );
       if ("error" in fn) throw new Error(fn.error);
       const ok = vm.run(fn, { keys: ["k"], args: ["2.5"], host });
       const bad = vm.compile("return redis.call('INCR', 'x')", "user_script");
@@ -29,9 +33,9 @@ describe("the Lua VM in a Durable Object", () => {
       const err = vm.run(bad, { keys: [], args: [], host });
       return { ok, err, calls };
     });
-    expect(out.ok).toEqual([42, "5", "5"]);
+    expect(out.ok).toEqual([42, "5", "5", '{"a":[1,2]}', 1, 2]);
     expect(out.err).toEqual({
-      error: "ERR value is not an integer or out of range script: c24fb1e1b5f1ae80e0f0a9b87c1aee0bbdbab5a5, on @user_script:1.",
+      error: `ERR value is not an integer or out of range script: ${sha1hex("return redis.call('INCR', 'x')")}, on @user_script:1.`,
     });
     expect(out.calls).toEqual([["INCRBY", "k", "2.5"], ["INCR", "x"]]);
   });

@@ -88,8 +88,63 @@ export function setRunningState(L: LuaState): LuaState {
   return prev;
 }
 
-/** Counts table entries added, the VM's cheap measure of heap growth between hook calls. */
-export const heapCounters = { entries: 0 };
+/**
+ * The VM's running count of bytes allocated (table entries, concatenations, string.rep) since the
+ * heap was last measured (heap.ts), and the bounds on single strings.
+ */
+export const allocation = { bytes: 0, concat: 0 };
+export function countAllocation(bytes: number): void {
+  counted(bytes);
+}
+/** The longest string a concatenation or string.rep may make. */
+export const MAX_STRING_BYTES = 32 * 1024 * 1024;
+const ENTRY_BYTES = 80;
+const NOT_ENOUGH_MEMORY = "not enough memory";
+
+/**
+ * Past `step` bytes allocated, onStep (the VM's heap measure) runs at once, whatever the hook's
+ * period: one instruction can allocate a lot (a 30 MB concatenation in a loop).
+ */
+export const heapGuard: { step: number; onStep: ((L: LuaState) => void) | null } = { step: 8 * 1024 * 1024, onStep: null };
+
+function counted(bytes: number): void {
+  allocation.bytes += bytes;
+  if (allocation.bytes > heapGuard.step && heapGuard.onStep !== null && runningState !== null) heapGuard.onStep(runningState);
+}
+
+/** Lua's allocation failure, raised in the running state (as Lua's, without a position). */
+export function outOfMemory(L: LuaState): never {
+  lua.lua_checkstack(L, 2); // raised from inside the VM too, where the frame may be full
+  lua.lua_pushstring(L, NOT_ENOUGH_MEMORY);
+  lua.lua_error(L);
+  throw new Error("unreachable");
+}
+
+/**
+ * fengari keeps a table's entries in insertion order and `pairs` walks them so; Lua walks the
+ * array part 1, 2, 3…. A table constructor stores its items last to first (in batches of 50), so
+ * {1, 2, 3} would walk 3, 2, 1. A new integer key is moved back past the (at most 64) entries just
+ * before it whose integer keys are larger, which restores ascending order for constructors and for
+ * arrays filled from the end.
+ */
+function keepIntegerOrder(t: any, key: number): void {
+  const e = t.l;
+  if (e === undefined || e.key.value !== key) return;
+  let target: any = undefined;
+  let p = e.p;
+  for (let steps = 0; p !== undefined && steps < 64; steps++, p = p.p) {
+    if (!p.key.ttisinteger() || p.key.value < key) break;
+    target = p;
+  }
+  if (target === undefined) return;
+  t.l = e.p;
+  e.p.n = undefined;
+  e.p = target.p;
+  e.n = target;
+  if (target.p) target.p.n = e;
+  else t.f = e;
+  target.p = e;
+}
 
 let patched = false;
 
@@ -118,19 +173,43 @@ export function installPatches(): void {
   const TM_LEN = ltm.TMS.TM_LEN;
   ltm.fasttm = (L: LuaState, mt: unknown, event: number) => (event === TM_LEN ? null : fasttm(L, mt, event));
 
+  // Concatenation: fengari sums its operands' lengths (vslen, the top operand first) and then
+  // allocates the result. The sum is kept here and refused past MAX_STRING_BYTES before the
+  // allocation; the result's bytes are counted.
+  const TValue = lobject.TValue;
+  const vslen = TValue.prototype.vslen;
+  TValue.prototype.vslen = function (this: any): number {
+    const n = vslen.call(this);
+    const L = runningState;
+    if (L !== null) {
+      if (this === L.stack[L.top - 1]) allocation.concat = 0;
+      allocation.concat += n;
+      if (allocation.concat > MAX_STRING_BYTES) outOfMemory(L);
+    }
+    return n;
+  };
+  const setsvalue2s = lobject.setsvalue2s;
+  lobject.setsvalue2s = (L: LuaState, idx: number, ts: any): void => {
+    setsvalue2s(L, idx, ts);
+    counted(ts.realstring.length);
+  };
+
   // Read-only tables: every write to one raises Redis's error.
   const setfrom = ltable.luaH_setfrom;
   ltable.luaH_setfrom = (L: LuaState, t: any, key: any, value: any): void => {
     if (t.readonly) ldebug.luaG_runerror(L, toLuaBytes(READONLY_TEXT));
     const before = t.strong.size;
     setfrom(L, t, key, value);
-    if (t.strong.size > before) heapCounters.entries++;
+    if (t.strong.size > before) counted(ENTRY_BYTES);
   };
   const setint = ltable.luaH_setint;
   ltable.luaH_setint = (t: any, key: number, value: any): void => {
     if (t.readonly && runningState !== null) ldebug.luaG_runerror(runningState, toLuaBytes(READONLY_TEXT));
     const before = t.strong.size;
     setint(t, key, value);
-    if (t.strong.size > before) heapCounters.entries++;
+    if (t.strong.size > before) {
+      counted(ENTRY_BYTES);
+      keepIntegerOrder(t, key);
+    }
   };
 }

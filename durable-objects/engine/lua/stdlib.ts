@@ -5,8 +5,11 @@
 // Redis's own math.random (a 48-bit LCG reseeded with 0 before every script).
 
 import {
+  countAllocation,
   lauxlib,
   lbaselib,
+  MAX_STRING_BYTES,
+  outOfMemory,
   lcorolib,
   lmathlib,
   lstrlib,
@@ -20,9 +23,6 @@ import {
 } from "./fengari.js";
 import { installFormat } from "./string-format.js";
 import { formatG } from "./number-format.js";
-
-/** The longest string a script may build in one piece (string.rep); the heap bound covers the rest. */
-export const MAX_STRING_BYTES = 64 * 1024 * 1024;
 
 /** tostring(v) of Lua 5.1 as a JS byte string. */
 export function toStringLua(L: LuaState, idx: number): string {
@@ -223,6 +223,30 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, 
   lauxlib.luaL_requiref(L, "string", lstrlib.luaopen_string, 1);
   remove(L, ["pack", "packsize", "unpack"]);
   alias(L, "gmatch", "gfind");
+  // gsub with a string replacement: refuse before building more than a string may hold.
+  lua.lua_getfield(L, -1, "gsub");
+  const gsub53 = lua.lua_tocfunction(L, -1);
+  lua.lua_pop(L, 1);
+  setFn(L, "gsub", (L) => {
+    if (lua.lua_type(L, 3) === lua.LUA_TSTRING || lua.lua_type(L, 3) === lua.LUA_TNUMBER) {
+      const len = lua.lua_rawlen(L, 1) || (toBytes(L, 1)?.length ?? 0);
+      const repl = lua.lua_rawlen(L, 3) || (toBytes(L, 3)?.length ?? 0);
+      if ((len + 1) * repl > MAX_STRING_BYTES) {
+        // Count the matches first (with an empty replacement), then bound the result.
+        const top = lua.lua_gettop(L);
+        lua.lua_pushcfunction(L, gsub53);
+        for (let i = 1; i <= top; i++) {
+          if (i === 3) lua.lua_pushstring(L, "");
+          else lua.lua_pushvalue(L, i);
+        }
+        lua.lua_call(L, top, 2);
+        const matches = lua.lua_tonumber(L, -1);
+        lua.lua_pop(L, 2);
+        if (len + matches * repl > MAX_STRING_BYTES) return outOfMemory(L);
+      }
+    }
+    return gsub53(L);
+  });
   installFormat(L);
   setFn(L, "rep", (L) => {
     lauxlib.luaL_checklstring(L, 1);
@@ -232,7 +256,8 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, 
       lua.lua_pushstring(L, "");
       return 1;
     }
-    if (s.length * n > MAX_STRING_BYTES) return raiseError(L, "not enough memory");
+    if (s.length * n > MAX_STRING_BYTES) return outOfMemory(L);
+    countAllocation(s.length * n);
     const out = s.repeat(n);
     lua.lua_pushlstring(L, toLuaBytes(out), out.length);
     return 1;
@@ -258,6 +283,18 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, 
       lua.lua_pushnumber(L, f(lauxlib.luaL_checknumber(L, 1)));
       return 1;
     });
+  for (const [name, pick] of [["max", Math.max], ["min", Math.min]] as const) {
+    setFn(L, name, (L) => {
+      const n = lua.lua_gettop(L);
+      let m = lauxlib.luaL_checknumber(L, 1);
+      for (let i = 2; i <= n; i++) {
+        const v = lauxlib.luaL_checknumber(L, i);
+        if (pick(v, m) === v && v !== m) m = v;
+      }
+      lua.lua_pushnumber(L, m);
+      return 1;
+    });
+  }
   num1("floor", Math.floor);
   num1("ceil", Math.ceil);
   num1("cosh", Math.cosh);

@@ -4,7 +4,7 @@
 // conversions print as glibc's printf.
 
 import { lauxlib, lua, raiseError, toBytes, toLuaBytes, typeError, type LuaState } from "./fengari.js";
-import { formatG } from "./number-format.js";
+import { formatG, toExponentialEven, toFixedEven } from "./number-format.js";
 
 const FLAGS = "-+ #0";
 
@@ -61,12 +61,12 @@ export function formatInteger(conv: string, n: number, spec: Spec): string {
 
 /** x.toFixed(p) without JavaScript's switch to exponent form at 1e21. */
 function toFixedExact(x: number, p: number): string {
-  if (Math.abs(x) < 1e21) return x.toFixed(p);
+  if (Math.abs(x) < 1e21) return toFixedEven(x, p);
   return BigInt(x).toString() + (p > 0 ? `.${"0".repeat(p)}` : "");
 }
 
 function expForm(x: number, p: number, upper: boolean): string {
-  const s = x.toExponential(p);
+  const s = toExponentialEven(x, p);
   const e = s.indexOf("e");
   const exp = Number(s.slice(e + 1));
   const a = Math.abs(exp);
@@ -99,7 +99,7 @@ export function formatFloat(conv: string, x: number, spec: Spec): string {
     const P = p === 0 ? 1 : p;
     if (a === 0) body = "0";
     else {
-      const X = Number(a.toExponential(P - 1).split("e")[1]);
+      const X = Number(toExponentialEven(a, P - 1).split("e")[1]);
       if (P > X && X >= -4) {
         body = toFixedExact(a, P - 1 - X);
         if (!spec.alt && body.includes(".")) body = body.replace(/0+$/, "").replace(/\.$/, "");

@@ -105,7 +105,7 @@ describe("running scripts", () => {
 
   it("shows Lua 5.1's library as Redis does", () => {
     expect(evalScript("local t={} for k,v in pairs(_G) do t[#t+1]=k end table.sort(t) return t")).toEqual(
-      "ARGV KEYS _G _VERSION __redis__err__handler assert bit cjson collectgarbage coroutine error gcinfo getmetatable ipairs load loadstring math next pairs pcall rawequal rawget rawset redis select setmetatable string struct table tonumber tostring type unpack xpcall".split(" "),
+      "ARGV KEYS _G _VERSION __redis__err__handler assert bit cjson cmsgpack collectgarbage coroutine error gcinfo getmetatable ipairs load loadstring math next pairs pcall rawequal rawget rawset redis select setmetatable string struct table tonumber tostring type unpack xpcall".split(" "),
     );
     expect(evalScript("local t={} for k,v in pairs(redis) do t[#t+1]=k..'='..type(v) end table.sort(t) return t")).toEqual(
       "LOG_DEBUG=number LOG_NOTICE=number LOG_VERBOSE=number LOG_WARNING=number REDIS_VERSION=string REDIS_VERSION_NUM=number REPL_ALL=number REPL_AOF=number REPL_NONE=number REPL_REPLICA=number REPL_SLAVE=number acl_check_cmd=function breakpoint=function call=function debug=function error_reply=function log=function pcall=function replicate_commands=function set_repl=function setresp=function sha1hex=function status_reply=function".split(" "),

@@ -5,8 +5,11 @@
 import type { Reply } from "../reply.js";
 import type { CreateLuaVm, LuaFunctionRef, LuaVm, RunOptions, RunResult, ScriptHost } from "./api.js";
 import {
+  allocation,
   fromLuaBytes,
+  heapGuard,
   installPatches,
+  outOfMemory,
   luaMessage51,
   lauxlib,
   lua,
@@ -19,15 +22,20 @@ import {
   type LuaState,
 } from "./fengari.js";
 import { sha1hex } from "./sha1.js";
+import { measureReachable, stateRoots } from "./heap.js";
 import { Lrand48, openStdlib, toStringLua } from "./stdlib.js";
 import { openBit } from "./lib-bit.js";
 import { openCjson } from "./lib-cjson.js";
+import { openCmsgpack } from "./lib-cmsgpack.js";
 import { openStruct } from "./lib-struct.js";
 import { formatG } from "./number-format.js";
 import { luaToReply, pushErrTable, pushErrorTable, replyToLua } from "./convert.js";
 
 /** The instruction hook's period: onHook runs every this many VM instructions. */
 export const HOOK_EVERY = 10_000;
+
+/** The bound on a state's live heap (estimated, heap.ts); past it a script fails with "not enough memory". */
+export const LUA_HEAP_LIMIT = 64 * 1024 * 1024;
 
 const REDIS_VERSION = "7.0.15";
 const REDIS_VERSION_NUM = 0x07000f;
@@ -81,6 +89,12 @@ class FengariVm implements LuaVm {
     this.L = this.newState();
   }
 
+  /** Measures the running state's live heap; raises "not enough memory" past the limit. */
+  private heapStep = (L: LuaState): void => {
+    allocation.bytes = 0;
+    if (measureReachable(stateRoots(L)) > LUA_HEAP_LIMIT) outOfMemory(L);
+  };
+
   private functionsState(): LuaState {
     if (this.F === null) this.F = this.newFunctionsState();
     return this.F;
@@ -100,6 +114,7 @@ class FengariVm implements LuaVm {
     openCjson(L);
     openStruct(L);
     openBit(L);
+    openCmsgpack(L);
     this.openRedis(L);
     this.installErrorHandler(L);
     this.installPcall(L);
@@ -175,33 +190,39 @@ class FengariVm implements LuaVm {
     let name: string | null = null;
     let description: string | undefined;
     let flags: string[] = [];
-    let hasCallback = false;
+    let callback: number | null = null; // its registry ref
+    const fail = (text: string): number => {
+      if (callback !== null) lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, callback);
+      return raiseTable(L, text);
+    };
     if (argc === 2) {
       if (!lua.lua_isstring(L, 1)) return raiseTable(L, "first argument to redis.register_function must be a string");
       if (!lua.lua_isfunction(L, 2)) return raiseTable(L, "second argument to redis.register_function must be a function");
       name = toBytes(L, 1);
-      hasCallback = true;
+      lua.lua_pushvalue(L, 2);
+      callback = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     } else {
       if (!lua.lua_istable(L, 1))
         return raiseTable(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
       lua.lua_pushnil(L);
       while (lua.lua_next(L, 1)) {
-        if (!lua.lua_isstring(L, -2)) return raiseTable(L, "named argument key given to redis.register_function is not a string");
-        const key = (toBytes(L, -2) ?? "").toLowerCase();
+        if (lua.lua_type(L, -2) !== lua.LUA_TSTRING && lua.lua_type(L, -2) !== lua.LUA_TNUMBER)
+          return fail("named argument key given to redis.register_function is not a string");
+        const key = (lua.lua_type(L, -2) === lua.LUA_TSTRING ? toBytes(L, -2)! : "").toLowerCase();
         if (key === "function_name") {
-          if (!lua.lua_isstring(L, -1)) return raiseTable(L, "function_name argument given to redis.register_function must be a string");
+          if (!lua.lua_isstring(L, -1)) return fail("function_name argument given to redis.register_function must be a string");
           name = toBytes(L, -1);
         } else if (key === "description") {
-          if (!lua.lua_isstring(L, -1)) return raiseTable(L, "description argument given to redis.register_function must be a string");
+          if (!lua.lua_isstring(L, -1)) return fail("description argument given to redis.register_function must be a string");
           description = toBytes(L, -1) ?? undefined;
         } else if (key === "callback") {
-          if (!lua.lua_isfunction(L, -1)) return raiseTable(L, "callback argument given to redis.register_function must be a function");
-          lua.lua_pushvalue(L, -1);
-          lua.lua_replace(L, 2); // keep the callback at index 2
-          hasCallback = true;
+          if (!lua.lua_isfunction(L, -1)) return fail("callback argument given to redis.register_function must be a function");
+          if (callback !== null) lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, callback);
+          callback = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX); // pops the value
+          continue;
         } else if (key === "flags") {
           if (!lua.lua_istable(L, -1))
-            return raiseTable(L, "flags argument to redis.register_function must be a table representing function flags");
+            return fail("flags argument to redis.register_function must be a table representing function flags");
           flags = [];
           const t = lua.lua_gettop(L);
           for (let j = 1; ; j++) {
@@ -213,22 +234,27 @@ class FengariVm implements LuaVm {
             }
             const flag = lua.lua_isstring(L, -1) ? toBytes(L, -1) : null;
             lua.lua_pop(L, 1);
-            if (flag === null || !FUNCTION_FLAGS.has(flag.toLowerCase())) return raiseTable(L, "unknown flag given");
+            if (flag === null || !FUNCTION_FLAGS.has(flag.toLowerCase())) return fail("unknown flag given");
             flags.push(flag);
           }
         } else {
-          return raiseTable(L, "unknown argument given to redis.register_function");
+          return fail("unknown argument given to redis.register_function");
         }
         lua.lua_pop(L, 1);
       }
-      if (name === null) return raiseTable(L, "redis.register_function must get a function name argument");
-      if (!hasCallback) return raiseTable(L, "redis.register_function must get a callback argument");
+      if (name === null) return fail("redis.register_function must get a function name argument");
+      if (callback === null) return fail("redis.register_function must get a callback argument");
     }
-    lua.lua_pushvalue(L, 2);
-    const fnRef = this.register(L, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX), name!);
+    const fnRef = this.register(L, callback!, name!);
     const err = host.registerFunction(name!, fnRef, flags, description);
     if (typeof err === "string") {
       this.release(fnRef);
+      // A text with its error code ("ERR …") as is; a bare one gets "ERR ", as luaPushError does.
+      if (/^[A-Z][A-Z0-9_]* /.test(err)) {
+        lua.lua_checkstack(L, 4);
+        pushErrTable(L, err);
+        return lua.lua_error(L);
+      }
       return raiseTable(L, err);
     }
     return 0;
@@ -470,11 +496,15 @@ class FengariVm implements LuaVm {
       };
       lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
       const prevState = setRunningState(L);
+      const prevGuard = heapGuard.onStep;
+      heapGuard.onStep = this.heapStep;
+      allocation.bytes = 0;
       let status2: number;
       try {
         status2 = lua.lua_pcall(L, 0, 0, 0);
       } finally {
         setRunningState(prevState);
+        heapGuard.onStep = prevGuard;
         lua.lua_sethook(L, null, 0, 0);
         this.host = null;
         this.loading = false;
@@ -498,7 +528,8 @@ class FengariVm implements LuaVm {
   }
 
   usedMemory(): number {
-    return 0;
+    // Measured when asked (INFO): a walk of what the states hold, EVAL's and the functions'.
+    return measureReachable(stateRoots(this.L)) + (this.F === null ? 0 : measureReachable(stateRoots(this.F)));
   }
 
   reset(): void {
@@ -523,11 +554,16 @@ class FengariVm implements LuaVm {
     this.onHook = opts.onHook;
     lua.lua_sethook(L, this.hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
     const prevState = setRunningState(L);
+    const prevGuard = heapGuard.onStep;
+    heapGuard.onStep = this.heapStep;
+    allocation.bytes = 0;
+    allocation.concat = 0;
     let status: number;
     try {
       status = lua.lua_pcall(L, nargs, 1, base);
     } finally {
       setRunningState(prevState);
+      heapGuard.onStep = prevGuard;
       lua.lua_sethook(L, null, 0, 0);
       this.host = null;
       this.onHook = undefined;
@@ -543,17 +579,17 @@ class FengariVm implements LuaVm {
   }
 
   private hook = (L: LuaState): void => {
-    if (this.killed !== null) {
-      raiseTable(L, this.killed);
-      return;
-    }
-    const stop = this.onHook?.();
-    if (stop) {
+    allocation.concat = 0;
+    if (this.killed === null) {
+      const stop = this.onHook?.();
+      if (!stop) return;
       this.killed = stop;
       // As Redis: from now on the hook fires at every line, so a pcall cannot swallow the kill.
       lua.lua_sethook(L, this.hook, lua.LUA_MASKLINE | lua.LUA_MASKCOUNT, 1);
-      raiseTable(L, stop);
     }
+    lua.lua_checkstack(L, 4);
+    pushErrTable(L, this.killed);
+    lua.lua_error(L);
   };
 }
 
