@@ -11,3 +11,5 @@ export { binaryToBytes } from "../durable-objects/engine/bytes.js";
 export { findBinary, startRedis } from "../durable-objects/persistence/testing/redis.js";
 export { snapshotSlice, snapshotSliceBudget } from "../durable-objects/snapshot-manager.js";
 export { seededRandom } from "../durable-objects/engine/testing.js";
+export { createLuaVm } from "../durable-objects/engine/lua/vm.js";
+export { sha1hex } from "../durable-objects/engine/lua/sha1.js";

@@ -26,7 +26,9 @@ const report = {
 console.log("building the worker (npm run build)…");
 execSync("npm run build --silent", { stdio: ["ignore", "ignore", "inherit"] });
 console.log("bundling the engine and persistence for Node…");
-execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "--platform=node", "--outfile=bench/.build/lib.mjs", "--log-level=warning"], {
+// The banner gives the bundle a require() for the Node built-ins that CommonJS dependencies (fengari) ask for.
+const banner = "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "--platform=node", "--outfile=bench/.build/lib.mjs", "--log-level=warning", banner], {
   stdio: "inherit",
 });
 
@@ -38,6 +40,7 @@ const { streamsBench } = await import("./streams.mjs");
 const { evictionBench } = await import("./eviction.mjs");
 const { limitsBench } = await import("./limits.mjs");
 const { pubsubBench } = await import("./pubsub.mjs");
+const { luaBench } = await import("./lua.mjs");
 
 // BENCH_ONLY=http,limits runs just those sections (for an A/B of one table) and leaves BENCHMARKS.md alone.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
@@ -50,6 +53,7 @@ await section("engine", engineBench);
 await section("streams", streamsBench);
 await section("eviction", evictionBench);
 await section("limits", limitsBench);
+await section("lua", luaBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await section("recovery", recoveryBench);
 await section("persistence", persistenceBench);

@@ -4,7 +4,7 @@
 // true → 1, false/nil → nil, {err=…} → error, {ok=…} → status, a table → array up to its first nil.
 
 import type { Reply } from "../reply.js";
-import { fromLuaBytes, lua, pushBytes, type LuaState } from "./fengari.js";
+import { fromLuaBytes, lua, pushBytes, rawFieldValue, type LuaState } from "./fengari.js";
 import { formatG } from "./number-format.js";
 
 /** Nesting past this answers Redis's "reached lua stack limit" (a table that contains itself). */
@@ -94,18 +94,13 @@ export function luaToReply(L: LuaState, idx: number, depth = 0): Reply {
   }
 }
 
-/** rawget(t, name) when it is of the given Lua type; pops it. */
+/** rawget(t, name) when it is of the given Lua type (a string's bytes, a number, or true for a table). */
 function rawField(L: LuaState, abs: number, name: string, type: number): unknown {
-  lua.lua_pushstring(L, name);
-  lua.lua_rawget(L, abs);
-  let v: unknown = undefined;
-  if (lua.lua_type(L, -1) === type) {
-    if (type === lua.LUA_TSTRING) v = fromLuaBytes(lua.lua_tolstring(L, -1));
-    else if (type === lua.LUA_TNUMBER) v = lua.lua_tonumber(L, -1);
-    else v = true;
-  }
-  lua.lua_pop(L, 1);
-  return v;
+  const v = rawFieldValue(L, abs, name);
+  if (v === undefined) return undefined;
+  if (type === lua.LUA_TSTRING) return v.ttisstring() ? fromLuaBytes(v.value.realstring) : undefined;
+  if (type === lua.LUA_TNUMBER) return v.ttisnumber() ? v.value : undefined;
+  return v.ttistable() ? true : undefined;
 }
 
 function tableToReply(L: LuaState, abs: number, depth: number): Reply {

@@ -29,9 +29,26 @@ export function fromLuaBytes(b: Uint8Array): string {
   return out;
 }
 
-/** Pushes a JS byte string as a Lua string. */
+/** Pushes a JS byte string as a Lua string (its bytes become the string's own: no second copy). */
 export function pushBytes(L: LuaState, s: string): void {
-  lua.lua_pushlstring(L, toLuaBytes(s), s.length);
+  if (L.top >= L.ci.top) lua.lua_checkstack(L, 1);
+  lobject.pushsvalue2s(L, lstring.luaS_bless(L, toLuaBytes(s)));
+}
+
+const fieldKeys = new Map<string, string>();
+
+/**
+ * rawget(t, name) for the table at idx, read straight from fengari's table (no string pushed and
+ * hashed per lookup): the value's TValue, or undefined.
+ */
+export function rawFieldValue(L: LuaState, idx: number, name: string): any {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    key = lstring.luaS_hash(toLuaBytes(name)) as string;
+    fieldKeys.set(name, key);
+  }
+  const t = L.stack[lua.lua_absindex(L, idx) + L.ci.funcOff]?.value;
+  return t?.strong?.get(key)?.value;
 }
 
 /** The Lua string (or number, converted) at idx as a JS byte string; null if neither. */

@@ -42,6 +42,8 @@ export function formatG(n: number, precision: number): string {
   if (n === -Infinity) return "-inf";
   if (n === 0) return Object.is(n, -0) ? "-0" : "0";
   const p = precision === 0 ? 1 : precision;
+  // Whole numbers with at most p digits print as themselves.
+  if (Number.isInteger(n) && Math.abs(n) < 10 ** p && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return String(n);
   const exp = toExponentialEven(n, p - 1); // d.ddd…e±X, rounded as C does
   const ePos = exp.indexOf("e");
   const x = Number(exp.slice(ePos + 1));
