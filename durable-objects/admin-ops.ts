@@ -4,6 +4,7 @@
 import type { AofManager, RdbBase } from "./aof-manager.js";
 import { replayAof } from "./aof-replay.js";
 import { Engine } from "./engine/engine.js";
+import { createLuaVm } from "./engine/lua/vm.js";
 import { rewriteKey } from "./persistence/aof/rewrite.js";
 import { encodeCommand } from "./persistence/resp.js";
 import { loadRdbStream, streamSource } from "./persistence/rdb-stream-load.js";
@@ -173,7 +174,7 @@ export class ShardAdmin {
         problems.push(`the log after ${base.key} is no longer kept`);
         continue;
       }
-      const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all() });
+      const staged = new Engine({ clock: this.engine.clock, config: this.engine.config.all(), createLuaVm });
       const loaded = await loadRdbBase(r2, base, staged.db);
       if ("problem" in loaded) {
         problems.push(loaded.problem);

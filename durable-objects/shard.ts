@@ -19,6 +19,7 @@ import { keySlot, slotShard } from "../worker/slots.js";
 import { arityOk } from "./engine/command.js";
 import { hubCount, hubOf, hubStub } from "./pubsub/hubs.js";
 import { monitorLine } from "./pubsub/monitor.js";
+import { createLuaVm } from "./engine/lua/vm.js";
 
 /**
  * With several shards, scripts get Redis Cluster's checks on the keys they touch: this shard is
@@ -66,7 +67,7 @@ export class Shard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const clock = () => Date.now() + this.clockOffset;
-    this.engine = new Engine({ clock, config: configFromEnv(env), cluster: clusterOf(env, ctx.id.name) });
+    this.engine = new Engine({ clock, config: configFromEnv(env), cluster: clusterOf(env, ctx.id.name), createLuaVm });
     this.engine.server.functionPayload = functionPayloadCodec;
     const stored = ctx.storage.kv.get<Record<string, string>>("config");
     if (stored) this.engine.config.restore(stored);
