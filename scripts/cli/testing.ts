@@ -82,6 +82,11 @@ export async function startWorker(shards: number, state: string, opts: { entry?:
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     external: ["cloudflare:*", "node:*"],
+    // fengari (the Lua VM) requires these at startup for libraries scripts never get; wrangler.toml
+    // aliases the two packages, and the Node built-ins it asks for by bare name are stubbed too.
+    alias: Object.fromEntries(
+      ["readline-sync", "tmp", "fs", "path", "os", "child_process", "crypto"].map((m) => [m, "./durable-objects/engine/lua/node-stubs/empty.cjs"]),
+    ),
     outfile: script,
     logLevel: "error",
   });

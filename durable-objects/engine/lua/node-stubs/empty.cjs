@@ -5,4 +5,4 @@
 const unavailable = () => {
   throw new Error("not available in a Worker");
 };
-module.exports = { setDefaultOptions() {}, prompt: unavailable, tmpNameSync: unavailable };
+module.exports = { setDefaultOptions() {}, prompt: unavailable, tmpNameSync: unavailable, platform: () => "linux" };
