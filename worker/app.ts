@@ -154,7 +154,9 @@ app.all("*", async (c) => {
   }
   const access = dataAccess(requestToken(req, url), env);
   if (access === null) return errorJson(401, "WRONGPASS invalid or missing auth token");
-  const readonly = access === "readonly";
+  // HEAD asks for what GET would answer, without its body: it must not change anything, so it runs
+  // as the read-only token does (writes refused).
+  const readonly = access === "readonly" || method === "HEAD";
   const lim = limits(env);
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
   const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";

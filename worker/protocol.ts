@@ -15,12 +15,20 @@ export class HttpError extends Error {
 
 export const badRequest = (msg: string) => new HttpError(400, msg);
 
+/**
+ * A JSON number the parser could not keep exactly: past the double range (1e400 parses as Infinity),
+ * or an integer beyond 2^53 - 1 (9007199254740993 parses as ...992). Converting either would store a
+ * value the client did not send, so the request is refused; such values go as strings.
+ */
+export const INEXACT_NUMBER = "ERR failed to parse command: a number is not finite or is an integer beyond 2^53 - 1; send it as a string";
+
 /** One JSON argument → a byte string: strings as UTF-8, numbers as JS prints them, true/false/null as words. */
 function jsonArg(v: unknown): string {
   switch (typeof v) {
     case "string":
       return textToBinary(v);
     case "number":
+      if (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v))) throw badRequest(INEXACT_NUMBER);
       return String(v);
     case "boolean":
       return v ? "true" : "false";
@@ -38,11 +46,19 @@ export function jsonCommand(v: unknown): string[] {
   return v.map(jsonArg);
 }
 
-/** A /pipeline or /multi-exec body: a non-empty array of commands. */
+/**
+ * The most commands one /pipeline or /multi-exec may carry. A shard runs a batch in one synchronous
+ * turn (a transaction must), so the count bounds how long one request holds a shard's thread, however
+ * small each command is.
+ */
+export const MAX_COMMANDS_PER_REQUEST = 10_000;
+
+/** A /pipeline or /multi-exec body: a non-empty array of commands, at most MAX_COMMANDS_PER_REQUEST. */
 export function jsonCommands(v: unknown): string[][] {
   if (!Array.isArray(v) || v.length === 0) {
     throw badRequest("ERR failed to parse pipeline request: the body is a non-empty JSON array of commands");
   }
+  if (v.length > MAX_COMMANDS_PER_REQUEST) throw badRequest(`ERR max commands per request exceeded (${MAX_COMMANDS_PER_REQUEST})`);
   return v.map(jsonCommand);
 }
 

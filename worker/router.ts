@@ -2,7 +2,7 @@
 // splits the multi-key commands that may span shards, fans out keyspace-wide ones, and merges
 // replies back in request order. One RPC per shard per request.
 
-import { type ResponsePolicy, arityOk, keyPositions, routingTips } from "../durable-objects/engine/command.js";
+import { type CommandSpec, type ResponsePolicy, arityOk, keyGroupsWhole, keyPositions, routingTips } from "../durable-objects/engine/command.js";
 import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
@@ -24,6 +24,10 @@ function sortPatternError(argv: string[]): ErrorReply | null {
   }
   return null;
 }
+
+/** Whether the router may plan the command: known, and the right number of arguments for its keys. */
+const plannable = (spec: CommandSpec | undefined, argv: string[]): spec is CommandSpec =>
+  spec !== undefined && arityOk(spec, argv.length) && keyGroupsWhole(spec, argv.length);
 
 /** What a shard answers for a batch. A refused transaction is one error. */
 export interface ShardResult {
@@ -93,8 +97,8 @@ export class Router {
   plan(argv: string[]): Plan {
     const single = (shard: number, args = argv): Plan => ({ parts: [{ shard, argv: args }], merge: first });
     const spec = COMMANDS.get(argv[0].toLowerCase());
-    // Unknown or badly sized commands go to shard 0, whose engine answers with Redis's error text.
-    if (!spec || !arityOk(spec, argv.length)) return single(0);
+    // Unknown or badly sized commands go to shard 0 alone, whose engine answers with Redis's error text.
+    if (!plannable(spec, argv)) return single(0);
     const tips = routingTips(spec, argv);
     if (tips.request === "pubsub") return single(HUBS);
     if (this.shards === 1) return single(0);
@@ -162,7 +166,7 @@ export class Router {
     for (const argv of batch) {
       const spec = COMMANDS.get(argv[0].toLowerCase());
       // Pub/sub commands stay in the batch: the shard's engine refuses them inside a transaction.
-      if (!spec || !arityOk(spec, argv.length) || routingTips(spec, argv).request === "pubsub") continue;
+      if (!plannable(spec, argv) || routingTips(spec, argv).request === "pubsub") continue;
       if (routingTips(spec, argv).request !== "keyed" && keyPositions(spec, argv).length === 0) return errorReply(crossSlot().message);
       const patternError = sortPatternError(argv);
       if (patternError) return patternError;

@@ -181,3 +181,12 @@ export function keyPositions(spec: CommandSpec, argv: string[]): number[] {
 export function arityOk(spec: CommandSpec, argc: number): boolean {
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
+
+/**
+ * Whether keys that run to the end in groups (MSET's key and value) end with a whole group. Redis's
+ * handler checks this after the arity (in a script too, with its own text); the router checks it
+ * first, so that a short last group is refused before a split command reaches any shard.
+ */
+export function keyGroupsWhole(spec: CommandSpec, argc: number): boolean {
+  return spec.step <= 1 || spec.lastKey !== -1 || (argc - spec.firstKey) % spec.step === 0;
+}
