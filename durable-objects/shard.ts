@@ -17,6 +17,7 @@ import { persistenceInfo } from "./persistence-info.js";
 import { functionPayloadCodec } from "./persistence/rdb-codec/index.js";
 import { keySlot, slotShard } from "../worker/slots.js";
 import { arityOk } from "./engine/command.js";
+import { MAX_REPLY_BYTES } from "./engine/reply-budget.js";
 import { hubCount, hubOf, hubStub } from "./pubsub/hubs.js";
 import { monitorLine } from "./pubsub/monitor.js";
 import { createLuaVm } from "./engine/lua/vm.js";
@@ -246,11 +247,12 @@ export class Shard extends DurableObject<Env> {
    * `durable` (the request's Durable-Redis-Fsync header): its writes are durable before the reply,
    * as if it ended with WAITAOF 1 0 0. `client` is the caller's address, for MONITOR.
    */
-  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = ""): Promise<ShardResult> {
+  /** `replyBudget`: this shard's part of the request's reply budget (the worker splits it between the shards it calls). */
+  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = "", replyBudget = MAX_REPLY_BYTES): Promise<ShardResult> {
     if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
-      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true });
+      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true, replyBudget });
       return { replies, token: this.bootId };
     }
     if (this.loadError) {
@@ -260,8 +262,8 @@ export class Shard extends DurableObject<Env> {
     let replies: Reply[] | ErrorReply;
     try {
       replies = atomic
-        ? this.engine.executeTransaction(batch, { readonly })
-        : this.engine.executeBatch(batch, { readonly });
+        ? this.engine.executeTransaction(batch, { readonly, replyBudget })
+        : this.engine.executeBatch(batch, { readonly, replyBudget });
       this.aof.afterBatch();
       if (durable) {
         this.aof.durableRequests++;

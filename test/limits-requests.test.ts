@@ -1,8 +1,10 @@
 // Issue 14, requests: what one request may ask of the worker and its shards (commands per request,
 // JSON numbers the parser cannot keep, HEAD), with exact replies.
-import { SELF } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_COMMANDS_PER_REQUEST } from "../worker/protocol.js";
+import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
+import type { Shard } from "../durable-objects/shard.js";
 import { TOKEN, cmd, post, uniq } from "./helpers.js";
 
 const INEXACT = "ERR failed to parse command: a number is not finite or is an integer beyond 2^53 - 1; send it as a string";
@@ -77,5 +79,122 @@ describe("HEAD", () => {
     expect(r.status).toBe(200);
     expect(await r.text()).toBe("");
     expect((await head("/")).status).toBe(200);
+  });
+});
+
+const MB = 1 << 20;
+const TOO_LARGE = { error: "ERR max reply size exceeded" };
+
+/** Runs commands straight in the (only) shard's engine: arguments past the HTTP request limits. */
+async function load(...batch: string[][]): Promise<unknown[]> {
+  const stub = env.SHARD.get(env.SHARD.idFromName("shard-0"));
+  return runInDurableObject(stub, (i: Shard) => i.engine.executeBatch(batch));
+}
+
+describe("the reply budget (MAX_REPLY_BYTES)", () => {
+  it("is 16 MiB", () => {
+    expect(MAX_REPLY_BYTES).toBe(16 * MB);
+  });
+
+  it("refuses random counts that would repeat members past it, and the rest of the pipeline answers", async () => {
+    const tag = uniq("rand");
+    const [s, h, z] = [`{${tag}}s`, `{${tag}}h`, `{${tag}}z`];
+    const r = await post("/pipeline", [
+      ["SADD", s, "a", "b", "c"],
+      ["HSET", h, "a", "1", "b", "2"],
+      ["ZADD", z, "1", "a", "2", "b"],
+      ["SRANDMEMBER", s, "-50000000"],
+      ["HRANDFIELD", h, "-50000000", "WITHVALUES"],
+      ["ZRANDMEMBER", z, "-50000000", "WITHSCORES"],
+      ["SRANDMEMBER", s, "-4"],
+      ["SRANDMEMBER", s, "50000000"],
+      ["SCARD", s],
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body.slice(0, 6)).toEqual([{ result: 3 }, { result: 2 }, { result: 2 }, TOO_LARGE, TOO_LARGE, TOO_LARGE]);
+    expect(r.body[6].result).toHaveLength(4);
+    expect([...r.body[7].result].sort()).toEqual(["a", "b", "c"]);
+    expect(r.body[8]).toEqual({ result: 3 });
+    expect(await cmd("SRANDMEMBER", s, "-50000000")).toMatchObject({ status: 400, body: TOO_LARGE });
+  });
+
+  it("answers the GETs of a pipeline while they fit, then the error; small replies after them still answer", async () => {
+    const k = uniq("big");
+    const c = uniq("counter");
+    await load(["FLUSHALL"], ["SET", k, "x".repeat(MB)]);
+    const r = await post("/pipeline", [...Array.from({ length: 40 }, () => ["GET", k]), ["INCR", c], ["STRLEN", k]]);
+    expect(r.status).toBe(200);
+    // Each GET takes 1 MiB + 8 bytes of the budget: 15 fit in 16 MiB.
+    const fit = Math.floor(MAX_REPLY_BYTES / (MB + 8));
+    expect(fit).toBe(15);
+    expect(r.body).toHaveLength(42);
+    for (let i = 0; i < 40; i++) {
+      if (i < fit) expect(r.body[i].result.length).toBe(MB);
+      else expect(r.body[i]).toEqual(TOO_LARGE);
+    }
+    expect(r.body.slice(40)).toEqual([{ result: 1 }, { result: MB }]);
+  });
+
+  // One collection at a time (and FLUSHALL first): 17 MiB each, under the shard's maxmemory.
+  const items = Array.from({ length: 17 }, (_, i) => String.fromCharCode(97 + i) + "x".repeat(MB - 1));
+  const firstLetters = (r: { result: string[] }) => r.result.map((v) => v[0]).join("");
+  const collections: [string, (k: string) => string[][], (k: string) => string[][], (k: string) => string[][]][] = [
+    ["list", (k) => [["RPUSH", k, ...items]], (k) => [["LRANGE", k, "0", "-1"], ["LPOP", k, "17"], ["SORT", k, "ALPHA"]], (k) => [["LRANGE", k, "0", "14"], ["LRANGE", k, "-15", "-1"]]],
+    ["set", (k) => [["SADD", k, ...items]], (k) => [["SMEMBERS", k], ["SPOP", k, "17"], ["SORT", k, "ALPHA"]], (k) => [["SORT", k, "ALPHA", "LIMIT", "0", "15"]]],
+    ["hash", (k) => [["HSET", k, ...items.flatMap((v, i) => [`f${i}`, v])]], (k) => [["HGETALL", k], ["HVALS", k]], () => []],
+    [
+      "sorted set",
+      (k) => [["ZADD", k, ...items.flatMap((v, i) => [String(i), v])]],
+      (k) => [["ZRANGE", k, "0", "-1"], ["ZREVRANGE", k, "0", "-1"], ["ZRANGE", k, "0", "-1", "REV", "WITHSCORES"]],
+      (k) => [["ZRANGE", k, "0", "14"], ["ZRANGE", k, "0", "14", "REV"]],
+    ],
+    ["stream", (k) => items.map((v, i) => ["XADD", k, `${i + 1}-1`, "f", v]), (k) => [["XRANGE", k, "-", "+"], ["XREVRANGE", k, "+", "-"]], (k) => [["XRANGE", k, "-", "+", "COUNT", "15"]]],
+  ];
+  for (const [type, fill, tooBig, fitting] of collections) {
+    it(`refuses whole-${type} reads past it before building them; ranges that fit answer`, async () => {
+      const k = uniq(type.replace(" ", ""));
+      await load(["FLUSHALL"], ...fill(k));
+      const r = await post("/pipeline", [...tooBig(k), ["TYPE", k]]);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual([...tooBig(k).map(() => TOO_LARGE), { result: type === "sorted set" ? "zset" : type }]);
+      // 15 of the 1 MiB elements fit in a request of their own.
+      const fits = [];
+      for (const argv of fitting(k)) fits.push((await post("/", argv)).body);
+      for (const f of fits) expect(f.result).toHaveLength(15);
+      if (type === "list") expect(fits.map(firstLetters)).toEqual(["abcdefghijklmno", "cdefghijklmnopq"]);
+      if (type === "sorted set") expect(fits.map(firstLetters)).toEqual(["abcdefghijklmno", "qponmlkjihgfedc"]);
+    });
+  }
+
+  it("refuses MGET, SORT … GET and KEYS whose replies would pass it", async () => {
+    const tag = uniq("keys");
+    const idx = `{${tag}}idx`;
+    await load(["FLUSHALL"], ["RPUSH", idx, ...items.map((_, i) => String(i))], ...items.map((v, i) => ["SET", `{${tag}}v${i}`, v]));
+    const r = await post("/pipeline", [
+      ["MGET", ...items.map((_, i) => `{${tag}}v${i}`)],
+      ["SORT", idx, "BY", "nosort", "GET", `{${tag}}v*`],
+      ["SORT", idx, "BY", "nosort", "LIMIT", "0", "8", "GET", `{${tag}}v*`],
+      ["KEYS", `{${tag}}v*`],
+    ]);
+    expect(r.body.slice(0, 2)).toEqual([TOO_LARGE, TOO_LARGE]);
+    expect(firstLetters(r.body[2])).toBe("abcdefgh");
+    expect(r.body[3].result).toHaveLength(17);
+  });
+
+  it("refuses a write whose reply would pass it before the write runs", async () => {
+    const tag = uniq("pop");
+    const [l, k] = [`{${tag}}l`, `{${tag}}k`];
+    await load(["FLUSHALL"], ["RPUSH", l, ...Array.from({ length: 17 }, () => "y".repeat(MB))], ["SET", k, "z".repeat(MB)]);
+    const r = await post("/pipeline", [["LRANGE", l, "0", "14"], ["RPOP", l, "2"], ["GETDEL", k], ["LLEN", l], ["EXISTS", k]]);
+    expect(r.body.slice(1)).toEqual([TOO_LARGE, TOO_LARGE, { result: 17 }, { result: 1 }]);
+  });
+
+  it("bounds a transaction's replies the same way", async () => {
+    const tag = uniq("tx");
+    const [k, c] = [`{${tag}}k`, `{${tag}}c`];
+    await load(["FLUSHALL"], ["SET", k, "x".repeat(MB)]);
+    const r = await post("/multi-exec", [...Array.from({ length: 16 }, () => ["GET", k]), ["INCR", c]]);
+    expect(r.status).toBe(200);
+    expect(r.body.slice(15)).toEqual([TOO_LARGE, { result: 1 }]);
   });
 });

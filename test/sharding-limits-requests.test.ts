@@ -1,5 +1,8 @@
 // Issue 14, requests, with four shards: a command split over shards is checked whole before any shard runs.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
+import type { Shard } from "../durable-objects/shard.js";
 import { keySlot, slotShard } from "../worker/slots.js";
 import { cmd, post, uniq } from "./helpers.js";
 
@@ -32,5 +35,25 @@ describe("split commands' arity, with four shards", () => {
     for (const argv of [["MSET"], ["MSET", "a"], ["KEYS"], ["DBSIZE", "x"], ["RANDOMKEY", "x"], ["SCAN"]]) {
       expect((await cmd(...argv)).body).toEqual({ error: `ERR wrong number of arguments for '${argv[0].toLowerCase()}' command` });
     }
+  });
+});
+
+describe("the reply budget, with four shards", () => {
+  it("gives each shard a request reaches an equal part of MAX_REPLY_BYTES", async () => {
+    const MB = 1 << 20;
+    const [a, b] = twoShards(uniq("budget"));
+    for (const k of [a, b]) {
+      const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${slotShard(keySlot(k), 4)}`));
+      await runInDurableObject(stub, (i: Shard) => i.engine.executeBatch([["SET", k, "x".repeat(MB)]]));
+    }
+    const r = await post("/pipeline", [...Array.from({ length: 10 }, () => ["GET", a]), ...Array.from({ length: 10 }, () => ["GET", b])]);
+    expect(r.status).toBe(200);
+    // Two shards: 8 MiB each, so 7 GETs of 1 MiB (+ 8 bytes) on each.
+    const each = Math.floor(MAX_REPLY_BYTES / 2 / (MB + 8));
+    expect(each).toBe(7);
+    const got = r.body.map((x: { result?: string; error?: string }) => (x.result !== undefined ? x.result.length : x.error));
+    const part = [...Array(7).fill(MB), ...Array(3).fill("ERR max reply size exceeded")];
+    expect(got).toEqual([...part, ...part]);
+    expect((await cmd("DEL", a, b)).body).toEqual({ result: 2 });
   });
 });

@@ -49,10 +49,10 @@ function shardId(env: Env, shard: number): DurableObjectId {
  * the caller's address, which MONITOR shows.
  */
 function shardCaller(env: Env, durable: boolean, client = ""): ShardCaller {
-  return (shard, batch, atomic, readonly) => {
+  return (shard, batch, atomic, readonly, replyBudget) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
     const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly, durable, client);
+    return stub.execute(batch, atomic, readonly, durable, client, replyBudget);
   };
 }
 

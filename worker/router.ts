@@ -7,6 +7,7 @@ import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
 import { sortKeyPatterns } from "../durable-objects/engine/commands/sort.js";
+import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
 import { keySlot, patternSlot, slotShard } from "./slots.js";
 
 /**
@@ -37,7 +38,8 @@ export interface ShardResult {
 }
 
 export interface ShardCaller {
-  (shard: number, batch: string[][], atomic: boolean, readonly: boolean): Promise<ShardResult>;
+  /** `replyBudget`: the bytes this shard's replies may take (MAX_REPLY_BYTES when absent). */
+  (shard: number, batch: string[][], atomic: boolean, readonly: boolean, replyBudget?: number): Promise<ShardResult>;
 }
 
 /** A part that no shard runs: the pub/sub hubs answer it. */
@@ -192,6 +194,9 @@ export class Router {
       }),
     );
     const partReplies: Reply[][] = plans.map((p) => new Array(p.parts.length));
+    // The request's replies stay under MAX_REPLY_BYTES together: each shard called gets an equal part.
+    const shardsCalled = perShard.size - (perShard.has(HUBS) ? 1 : 0);
+    const replyBudget = Math.floor(MAX_REPLY_BYTES / Math.max(1, shardsCalled));
     const tokens: string[] = [];
     await Promise.all(
       [...perShard.entries()].map(async ([shard, s]) => {
@@ -200,7 +205,7 @@ export class Router {
           s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));
           return;
         }
-        const result = await call(shard, s.batch, false, readonly);
+        const result = await call(shard, s.batch, false, readonly, replyBudget);
         tokens[shard] = result.token;
         const replies = result.replies as Reply[];
         s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));

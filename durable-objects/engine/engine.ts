@@ -14,6 +14,7 @@ import { evictKeys } from "./eviction.js";
 import { noteEncoding } from "./encoding.js";
 import { Scripting } from "./scripting/scripting.js";
 import type { CreateLuaVm } from "./lua/api.js";
+import { MAX_REPLY_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, replyBytes } from "./reply-budget.js";
 import { NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, Notifier, parseNotifyFlags } from "./notify.js";
 
 export interface EngineOptions {
@@ -48,6 +49,11 @@ export interface ExecuteOptions {
    * TIME, CONFIG GET, …); the rest answer LOADING, after the unknown-command and arity checks.
    */
   datasetLoading?: boolean;
+  /**
+   * Bytes the batch's replies may take together (replyBytes; default MAX_REPLY_BYTES). A command whose
+   * reply would pass what is left answers REPLY_TOO_LARGE; the rest of the batch still runs.
+   */
+  replyBudget?: number;
 }
 
 const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
@@ -78,6 +84,8 @@ export class Engine {
   private outOfMemory = false;
   /** Set per command: the caller holds the read-only token. */
   private readonlyToken = false;
+  /** Bytes the replies of the batch being executed may still take (ExecuteOptions.replyBudget). */
+  private replyLeft = MAX_REPLY_BYTES;
 
   constructor(opts: EngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -193,6 +201,7 @@ export class Engine {
   executeBatch(batch: string[][], opts: ExecuteOptions = {}): Reply[] {
     return this.atOneTime(() => {
       const replies: Reply[] = new Array(batch.length);
+      this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
       for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
       this.flush();
       return replies;
@@ -214,6 +223,7 @@ export class Engine {
       if (refused) return errorReply(`${EXEC_ABORT} ${refused.error}`);
     }
     const replies: Reply[] = new Array(batch.length);
+    this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
     const start = this.records.length;
     this.transactionStart = start;
     try {
@@ -310,7 +320,24 @@ export class Engine {
         if (spec.flags.includes("denyoom")) return errorReply(oom().message);
       }
     }
-    return this.run(spec, argv, false);
+    // A reply past the budget is refused before it is built where it can be estimated, and after
+    // it ran otherwise (then a write has still happened: the estimates cover the writes that answer
+    // with data, so this is rare).
+    const estimate = REPLY_ESTIMATES.get(spec.name);
+    if (estimate && estimate(this.db, argv, this.batchNow ?? this.clock(), this.replyLeft) > this.replyLeft) return this.replyTooLarge();
+    const reply = this.run(spec, argv, false);
+    const size = replyBytes(reply, this.replyLeft);
+    if (size > this.replyLeft) return this.replyTooLarge();
+    this.replyLeft -= size;
+    return reply;
+  }
+
+  /**
+   * Not charged to the budget: the commands after it that fit still answer, and a request's
+   * refusals (at most MAX_COMMANDS_PER_REQUEST short texts) fit in the room left below the RPC limit.
+   */
+  private replyTooLarge(): ErrorReply {
+    return errorReply(REPLY_TOO_LARGE);
   }
 
   private run(spec: CommandSpec, argv: string[], loading: boolean): Reply {

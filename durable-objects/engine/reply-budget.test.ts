@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, replyBytes } from "./reply-budget.js";
+import { seededRandom, testEngine } from "./testing.js";
+
+/** A small dataset of every type the estimates read, with members of random sizes. */
+function dataset(seed: number) {
+  const t = testEngine();
+  const rnd = seededRandom(seed);
+  const word = () => "m".repeat(Math.floor(rnd() * 40)) + Math.floor(rnd() * 1e6);
+  const members = Array.from({ length: 30 }, word);
+  t.engine.executeBatch([
+    ["RPUSH", "l", ...members],
+    ["SADD", "s", ...members],
+    ["HSET", "h", ...members.flatMap((m) => [m, word()])],
+    ["ZADD", "z", ...members.flatMap((m, i) => [String(i * 1.5), m])],
+    ...members.slice(0, 10).map((m, i) => ["XADD", "x", `${i + 1}-0`, "f", m, "g", word()]),
+    ...members.slice(0, 5).map((m, i) => ["SET", `v${i}`, m]),
+    ["RPUSH", "idx", "0", "1", "2", "3", "4"],
+    ["SET", "str", word()],
+  ]);
+  return { ...t, rnd };
+}
+
+/** Commands with estimates, over ranges, counts and options (some out of range or malformed). */
+function commands(rnd: () => number): string[][] {
+  const n = () => String(Math.floor(rnd() * 80) - 40);
+  return [
+    ["SRANDMEMBER", "s", n()],
+    ["HRANDFIELD", "h", n(), "WITHVALUES"],
+    ["HRANDFIELD", "h", n()],
+    ["ZRANDMEMBER", "z", n(), "WITHSCORES"],
+    ["LRANGE", "l", n(), n()],
+    ["LPOP", "l", n()],
+    ["RPOP", "l", n()],
+    ["SPOP", "s", n()],
+    ["ZPOPMIN", "z", n()],
+    ["ZPOPMAX", "z", n()],
+    ["SMEMBERS", "s"],
+    ["HGETALL", "h"],
+    ["HKEYS", "h"],
+    ["HVALS", "h"],
+    ["ZRANGE", "z", n(), n()],
+    ["ZRANGE", "z", n(), n(), "REV", "WITHSCORES"],
+    ["ZREVRANGE", "z", n(), n(), "WITHSCORES"],
+    ["SORT", "l", "ALPHA", "LIMIT", n(), n()],
+    ["SORT", "idx", "BY", "nosort", "GET", "v*", "GET", "#"],
+    ["SORT_RO", "s", "ALPHA"],
+    ["XRANGE", "x", "-", "+", "COUNT", n()],
+    ["XREVRANGE", "x", "+", "-"],
+    ["MGET", "v0", "v1", "nope", "l", "v4"],
+    ["GETDEL", "v" + Math.floor(rnd() * 6)],
+    ["SET", "str", "new", "GET"],
+    ["GETSET", "str", "newer"],
+    ["GETEX", "str", "PX", "100000"],
+    ["SRANDMEMBER", "s", "x"],
+    ["LRANGE", "nope", "0", "-1"],
+  ];
+}
+
+describe("reply estimates", () => {
+  it("are never more than the reply they estimate (so a reply that fits is never refused)", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const { engine, rnd } = dataset(seed);
+      for (const argv of commands(rnd)) {
+        const estimate = REPLY_ESTIMATES.get(argv[0].toLowerCase())!;
+        const guess = estimate(engine.db, argv, engine.clock(), Infinity);
+        const reply = engine.execute(argv);
+        expect(guess, `${argv.join(" ")} → ${JSON.stringify(reply)}`).toBeLessThanOrEqual(replyBytes(reply));
+      }
+    }
+  });
+
+  it("are exact for lists, hashes, whole sets, strings and MGET", () => {
+    const { engine } = dataset(7);
+    for (const argv of [["LRANGE", "l", "2", "-3"], ["HGETALL", "h"], ["HVALS", "h"], ["SMEMBERS", "s"], ["MGET", "v0", "nope", "v3"], ["LPOP", "l", "4"], ["GETDEL", "v2"]]) {
+      const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
+      expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));
+    }
+  });
+});
+
+describe("the reply budget in a batch", () => {
+  it("refuses a command whose estimate passes what is left without running it; the batch goes on", () => {
+    const { engine, log } = testEngine();
+    engine.execute(["RPUSH", "l", "a".repeat(100), "b".repeat(100), "c".repeat(100)]);
+    engine.execute(["SADD", "s", "x", "y"]);
+    const before = engine.server.commandsProcessed;
+    const logged = log.length;
+    const replies = engine.executeBatch(
+      [
+        ["LRANGE", "l", "0", "0"],
+        ["RPOP", "l", "3"],
+        ["SRANDMEMBER", "s", "-1000000000"],
+        ["LLEN", "l"],
+      ],
+      { replyBudget: 250 },
+    );
+    expect(replies).toEqual([["a".repeat(100)], { error: REPLY_TOO_LARGE }, { error: REPLY_TOO_LARGE }, 3]);
+    // LRANGE and LLEN ran; RPOP and SRANDMEMBER did not (nothing popped, nothing logged).
+    expect(engine.server.commandsProcessed - before).toBe(2);
+    expect(log.length).toBe(logged);
+  });
+
+  it("refuses a reply past what is left after it ran when no estimate covers it", () => {
+    const { engine } = testEngine();
+    engine.execute(["SET", "k", "v".repeat(100)]);
+    const budget = 2 * (100 + ELEMENT_BYTES) + 10;
+    expect(engine.executeBatch([["GET", "k"], ["GET", "k"], ["GET", "k"], ["STRLEN", "k"]], { replyBudget: budget })).toEqual([
+      "v".repeat(100),
+      "v".repeat(100),
+      { error: REPLY_TOO_LARGE },
+      100,
+    ]);
+  });
+
+  it("counts a reply's strings' bytes and ELEMENT_BYTES per element", () => {
+    expect(replyBytes(null)).toBe(8);
+    expect(replyBytes("abc")).toBe(11);
+    expect(replyBytes(["abc", 1, null, ["de"], { status: "OK" }])).toBe(8 + 11 + 8 + 8 + (8 + 10) + 10);
+    // It stops counting once past the limit.
+    expect(replyBytes(Array(1000).fill("x"), 100)).toBeLessThan(200);
+  });
+});

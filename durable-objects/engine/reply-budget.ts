@@ -1,0 +1,227 @@
+// The reply budget: a request's replies together stay under MAX_REPLY_BYTES, so no reply is too big
+// for the RPC back to the worker (32 MiB) or for the worker's JSON. Commands whose reply can be large
+// are estimated before they run, so a reply past the budget is refused without being built.
+
+import type { Keyspace } from "./keyspace.js";
+import type { Reply } from "./reply.js";
+import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "./types/index.js";
+
+/**
+ * The most bytes one request's replies may take, counted by replyBytes. Below the 32 MiB that an RPC
+ * result may be, with room for the structured clone's framing and for JSON (quotes, escapes) or
+ * base64 (4/3) in the worker.
+ */
+export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/** The reply of a command that would pass the budget (the family of Upstash's `ERR max request size exceeded`). */
+export const REPLY_TOO_LARGE = "ERR max reply size exceeded";
+
+/** What each element of a reply costs beyond its bytes: more than its framing in a clone, JSON or RESP. */
+export const ELEMENT_BYTES = 8;
+
+/**
+ * A reply's size: its strings' bytes plus ELEMENT_BYTES per element (arrays too). The walk stops once
+ * past `limit`, so measuring a huge reply costs no more than the budget.
+ */
+export function replyBytes(r: Reply, limit = Infinity): number {
+  if (r === null || typeof r !== "object") return typeof r === "string" ? r.length + ELEMENT_BYTES : ELEMENT_BYTES;
+  if (!Array.isArray(r)) return ("status" in r ? r.status.length : r.error.length) + ELEMENT_BYTES;
+  let n = ELEMENT_BYTES;
+  for (let i = 0; i < r.length && n <= limit; i++) n += replyBytes(r[i], limit - n);
+  return n;
+}
+
+/**
+ * Bytes a command's reply will take at least, computed without building it: exact where walking
+ * the elements is cheap (stopping once past `limit`), otherwise elements × ELEMENT_BYTES. Never more
+ * than the reply will be, so a reply that fits is never refused; 0 for arguments the command itself
+ * refuses.
+ */
+export type ReplyEstimate = (db: Keyspace, argv: string[], now: number, limit: number) => number;
+
+/** A whole number argument as Redis would read it, or null (the command answers its own error). */
+function count(arg: string | undefined): number | null {
+  return arg !== undefined && /^-?\d{1,18}$/.test(arg) ? Number(arg) : null;
+}
+
+/** The key's value if it is live and of that type. */
+function live<T>(db: Keyspace, key: string, now: number, type: new (...a: never[]) => T): T | null {
+  const v = db.data.get(key);
+  return v instanceof type && !db.isExpired(key, now) ? v : null;
+}
+
+/** Bytes of these elements as a reply, stopping once past `limit`. */
+function sizeOf(values: Iterable<string>, limit: number): number {
+  let n = ELEMENT_BYTES;
+  for (const v of values) {
+    n += v.length + ELEMENT_BYTES;
+    if (n > limit) break;
+  }
+  return n;
+}
+
+/** Elements of a list at [start, stop] after Redis's index normalisation. */
+function* listRange(list: RedisList, start: number, stop: number): Generator<string> {
+  const len = list.length;
+  if (start < 0) start = Math.max(0, len + start);
+  if (stop < 0) stop = len + stop;
+  stop = Math.min(stop, len - 1);
+  for (let i = start; i <= stop; i++) yield list.at(i)!;
+}
+
+/** SRANDMEMBER / HRANDFIELD / ZRANDMEMBER key count [WITHVALUES|WITHSCORES]: a negative count repeats members. */
+function randomMembers(db: Keyspace, argv: string[], now: number): number {
+  const n = count(argv[2]);
+  // Other arguments are the command's to refuse (SRANDMEMBER takes none, the others one word).
+  if (n === null || argv.length > 4) return 0;
+  const v = live(db, argv[1], now, RedisSet) ?? live(db, argv[1], now, RedisHash) ?? live(db, argv[1], now, RedisZSet);
+  if (v === null) return 0;
+  const pairs = argv.length > 3 ? 2 : 1;
+  return (n < 0 ? -n : Math.min(n, v.size)) * pairs * ELEMENT_BYTES;
+}
+
+/** LPOP / RPOP key count: the elements it would pop. */
+function listPop(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const n = count(argv[2]);
+  const list = live(db, argv[1], now, RedisList);
+  if (n === null || n <= 0 || list === null) return 0;
+  const take = Math.min(n, list.length);
+  const left = argv[0].toLowerCase() === "lpop";
+  return sizeOf(left ? listRange(list, 0, take - 1) : listRange(list, list.length - take, -1), limit);
+}
+
+/** SPOP / ZPOPMIN / ZPOPMAX key count: all of the collection when the count covers it, else a count's worth of elements. */
+function setPop(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const n = count(argv[2]);
+  if (n === null || n <= 0) return 0;
+  const set = live(db, argv[1], now, RedisSet);
+  if (set !== null) return n >= set.size ? sizeOf(set.values(), limit) : n * ELEMENT_BYTES;
+  const zset = live(db, argv[1], now, RedisZSet);
+  return zset === null ? 0 : Math.min(n, zset.size) * 2 * ELEMENT_BYTES;
+}
+
+/** ZRANGE key start stop [REV] [WITHSCORES] by index, and ZREVRANGE: the members in the range (scores by count). */
+function zsetRange(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const zset = live(db, argv[1], now, RedisZSet);
+  let start = count(argv[2]);
+  let stop = count(argv[3]);
+  if (zset === null || start === null || stop === null) return 0;
+  let withScores = false;
+  let rev = argv[0].toLowerCase() === "zrevrange";
+  for (const opt of argv.slice(4)) {
+    const o = opt.toLowerCase();
+    if (o === "withscores") withScores = true;
+    else if (o === "rev") rev = true;
+    else return 0; // BYSCORE, BYLEX, LIMIT: the command finds its own range
+  }
+  const len = zset.size;
+  if (start < 0) start = Math.max(0, len + start);
+  if (stop < 0) stop = len + stop;
+  stop = Math.min(stop, len - 1);
+  if (start > stop) return ELEMENT_BYTES;
+  // Reversed ranks count from the highest: the same members as these ascending ranks.
+  if (rev) [start, stop] = [len - 1 - stop, len - 1 - start];
+  let n = ELEMENT_BYTES + (withScores ? (stop - start + 1) * ELEMENT_BYTES : 0);
+  let left = stop - start + 1;
+  zset.walk(start, false, (member) => {
+    n += member.length + ELEMENT_BYTES;
+    return --left > 0 && n <= limit;
+  });
+  return n;
+}
+
+/** SORT / SORT_RO key [LIMIT offset count] [GET pattern …] without STORE: one element per member per GET. */
+function sortReply(db: Keyspace, argv: string[], now: number): number {
+  const v = live(db, argv[1], now, RedisList) ?? live(db, argv[1], now, RedisSet) ?? live(db, argv[1], now, RedisZSet);
+  if (v === null) return 0;
+  const len = v instanceof RedisList ? v.length : v.size;
+  let n = len;
+  let gets = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === "store") return 0;
+    if (o === "get") gets++, i++;
+    else if (o === "by") i++;
+    else if (o === "limit") {
+      const offset = count(argv[i + 1]);
+      const c = count(argv[i + 2]);
+      if (offset === null || c === null) return 0;
+      // Redis's clamping: a negative offset is 0, a negative count runs to the end.
+      const start = Math.max(0, offset);
+      const end = Math.min(c < 0 ? len - 1 : start + c - 1, len - 1);
+      n = Math.max(0, end - start + 1);
+      i += 2;
+    }
+  }
+  return n * Math.max(1, gets) * ELEMENT_BYTES;
+}
+
+/** XRANGE / XREVRANGE key - + [COUNT n]: each entry is at least its ID and one field and value. */
+function streamRange(db: Keyspace, argv: string[], now: number): number {
+  const stream = live(db, argv[1], now, RedisStream);
+  const whole = argv[0].toLowerCase() === "xrange" ? argv[2] === "-" && argv[3] === "+" : argv[2] === "+" && argv[3] === "-";
+  if (stream === null || !whole) return 0;
+  let n = stream.length;
+  if (argv.length === 6 && argv[4].toLowerCase() === "count") {
+    const c = count(argv[5]);
+    // COUNT 0 or less answers a nil array.
+    if (c === null || c <= 0) return 0;
+    n = Math.min(n, c);
+  }
+  return n * 5 * ELEMENT_BYTES;
+}
+
+/** The string value at argv[1] that a write answers with (GETDEL, GETSET, GETEX, SET … GET). */
+function oldString(db: Keyspace, argv: string[], now: number): number {
+  const v = db.data.get(argv[1]);
+  return typeof v === "string" && !db.isExpired(argv[1], now) ? v.length + ELEMENT_BYTES : 0;
+}
+
+/** Estimates by command name; the others are measured after they run (see Engine). */
+export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<string, ReplyEstimate>([
+  ["srandmember", randomMembers],
+  ["hrandfield", randomMembers],
+  ["zrandmember", randomMembers],
+  ["lrange", (db, argv, now, limit) => {
+    const list = live(db, argv[1], now, RedisList);
+    const start = count(argv[2]);
+    const stop = count(argv[3]);
+    return list === null || start === null || stop === null ? 0 : sizeOf(listRange(list, start, stop), limit);
+  }],
+  ["lpop", listPop],
+  ["rpop", listPop],
+  ["spop", setPop],
+  ["zpopmin", setPop],
+  ["zpopmax", setPop],
+  ["smembers", (db, argv, now, limit) => sizeOf(live(db, argv[1], now, RedisSet)?.values() ?? [], limit)],
+  ["hgetall", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, true)],
+  ["hkeys", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, false)],
+  ["hvals", (db, argv, now, limit) => hashSize(db, argv, now, limit, false, true)],
+  ["zrange", zsetRange],
+  ["zrevrange", zsetRange],
+  ["sort", sortReply],
+  ["sort_ro", sortReply],
+  ["xrange", streamRange],
+  ["xrevrange", streamRange],
+  ["mget", (db, argv, now, limit) => {
+    let n = ELEMENT_BYTES;
+    for (let i = 1; i < argv.length && n <= limit; i++) n += oldString(db, ["", argv[i]], now) || ELEMENT_BYTES;
+    return n;
+  }],
+  ["getdel", oldString],
+  ["getset", oldString],
+  ["getex", oldString],
+  ["set", (db, argv, now) => (argv.some((a, i) => i > 2 && a.toLowerCase() === "get") ? oldString(db, argv, now) : 0)],
+]);
+
+function hashSize(db: Keyspace, argv: string[], now: number, limit: number, fields: boolean, values: boolean): number {
+  const hash = live(db, argv[1], now, RedisHash);
+  if (hash === null) return 0;
+  let n = ELEMENT_BYTES;
+  for (const [f, v] of hash.entries()) {
+    if (fields) n += f.length + ELEMENT_BYTES;
+    if (values) n += v.length + ELEMENT_BYTES;
+    if (n > limit) break;
+  }
+  return n;
+}
