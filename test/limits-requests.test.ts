@@ -85,10 +85,13 @@ describe("HEAD", () => {
 const MB = 1 << 20;
 const TOO_LARGE = { error: "ERR max reply size exceeded" };
 
-/** Runs commands straight in the (only) shard's engine: arguments past the HTTP request limits. */
+/**
+ * Runs commands straight in the (only) shard's engine: values past the HTTP request limits, and past
+ * the tests' small proto-max-bulk-len (it defaults to MAX_RECORD_BYTES), which the load raises first.
+ */
 async function load(...batch: string[][]): Promise<unknown[]> {
   const stub = env.SHARD.get(env.SHARD.idFromName("shard-0"));
-  return runInDurableObject(stub, (i: Shard) => i.engine.executeBatch(batch));
+  return runInDurableObject(stub, (i: Shard) => i.engine.executeBatch([["CONFIG", "SET", "proto-max-bulk-len", "4mb"], ...batch]));
 }
 
 describe("the reply budget (MAX_REPLY_BYTES)", () => {

@@ -44,7 +44,7 @@ describe("the reply budget, with four shards", () => {
     const [a, b] = twoShards(uniq("budget"));
     for (const k of [a, b]) {
       const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${slotShard(keySlot(k), 4)}`));
-      await runInDurableObject(stub, (i: Shard) => i.engine.executeBatch([["SET", k, "x".repeat(MB)]]));
+      await runInDurableObject(stub, (i: Shard) => i.engine.executeBatch([["CONFIG", "SET", "proto-max-bulk-len", "4mb"], ["SET", k, "x".repeat(MB)]]));
     }
     const r = await post("/pipeline", [...Array.from({ length: 10 }, () => ["GET", a]), ...Array.from({ length: 10 }, () => ["GET", b])]);
     expect(r.status).toBe(200);
