@@ -192,6 +192,13 @@ describe("the reply budget (MAX_REPLY_BYTES)", () => {
     expect(r.body.slice(1)).toEqual([TOO_LARGE, TOO_LARGE, { result: 17 }, { result: 1 }]);
   });
 
+  it("refuses a script's command whose reply would pass it, before building it", async () => {
+    const s = uniq("script");
+    await cmd("SADD", s, "a", "b", "c");
+    expect(await cmd("EVAL", "return redis.pcall('SRANDMEMBER', KEYS[1], '-50000000')", "1", s)).toMatchObject({ status: 400, body: TOO_LARGE });
+    expect(await cmd("EVAL", "return #redis.call('SRANDMEMBER', KEYS[1], '-5')", "1", s)).toMatchObject({ status: 200, body: { result: 5 } });
+  });
+
   it("bounds a transaction's replies the same way", async () => {
     const tag = uniq("tx");
     const [k, c] = [`{${tag}}k`, `{${tag}}c`];

@@ -126,6 +126,10 @@ export class Engine {
       {
         lookup: (name) => this.lookup(name),
         runNested: (spec, argv, propagate) => {
+          // A script's command could build a reply bigger than any request may get (SRANDMEMBER's
+          // negative count), and hold the shard's memory while it does: it gets the error instead.
+          const estimate = REPLY_ESTIMATES.get(spec.name);
+          if (estimate && estimate(this.db, argv, this.batchNow ?? this.clock(), MAX_REPLY_BYTES) > MAX_REPLY_BYTES) return this.replyTooLarge();
           const mark = this.records.length;
           const reply = this.run(spec, argv, false);
           if (!propagate) this.records.length = mark;
