@@ -53,7 +53,7 @@ export class ShardAdmin {
     if (loadError) failing.push(`not serving: ${loadError}`);
     if (loading) failing.push("loading the dataset");
     if (f.rdb_last_bgsave_status === "err") failing.push("the last snapshot failed");
-    if (f.aof_last_write_status === "err") failing.push("AOF writes are failing");
+    if (f.aof_last_write_status === "err") failing.push(`AOF writes are failing: ${this.aof.lastWriteError}`);
     if (this.aof.rewriteFailures >= cfg.getNumber("health-rewrite-failures")) {
       failing.push(`AOF rewrite failed ${this.aof.rewriteFailures} times in a row`);
     }
@@ -95,7 +95,7 @@ export class ShardAdmin {
    * and fails (rather than skip anything) if a rewrite replaces the base or drops rows meanwhile.
    */
   aofStream(): ReadableStream<Uint8Array> {
-    this.aof.flush();
+    this.aof.flushOrThrow();
     const manifest = this.aof.manifest;
     const base = manifest.base;
     const lastSeq = this.aof.lastSeq();
@@ -225,14 +225,14 @@ export class ShardAdmin {
       records += rewriteKey(key, value, at);
       if (records.length >= MAX_ROW_BYTES) {
         this.aof.appendEncoded(records);
-        this.aof.flush();
+        this.aof.flushOrThrow();
         records = "";
       }
     }
     this.engine.dirty += staged.size + 1;
     this.engine.writes++;
     if (records) this.aof.appendEncoded(records);
-    this.aof.flush();
+    this.aof.flushOrThrow();
     return { keys: staged.size };
   }
 }

@@ -25,16 +25,19 @@ describe("AofManager over the in-memory store", () => {
     expect(logText(s)).toContain("$1\r\nb\r\n$1\r\n2\r\n");
   });
 
-  it("a failing append throws to the batch and INFO says aof_last_write_status:err; the next good write clears it", () => {
+  it("a failing append keeps its records, says err (and why) until a retry a second later writes them first, in order", () => {
     const s = testShard();
     s.stores.aof.failAppends = new Error("SQLITE_FULL (injected)");
-    expect(() => s.run("SET", "a", "1")).toThrow("SQLITE_FULL (injected)");
-    expect(s.aof.lastWriteOk).toBe(false);
+    s.engine.executeBatch([["SET", "a", "1"]]);
+    expect(s.aof.afterBatch()).toBe(false);
+    expect([s.aof.lastWriteOk, s.aof.writeError(), s.stores.aof.lastSeq()]).toEqual([false, "SQLITE_FULL (injected)", 0]);
     expect(s.aof.info()).toContainEqual(["aof_last_write_status", "err"]);
+    expect(() => s.aof.cutSeq()).toThrow("Errors writing to the AOF file: SQLITE_FULL (injected)");
     s.stores.aof.failAppends = null;
+    expect(s.runTimers()).toBe(1);
+    expect([s.aof.lastWriteOk, s.aof.writeError()]).toEqual([true, null]);
     s.run("SET", "b", "2");
-    expect(s.aof.lastWriteOk).toBe(true);
-    expect(logText(s)).toContain("$1\r\nb\r\n");
+    expect(logText(s)).toBe("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
   });
 
   it("an AOF-form rewrite runs in slices, replaces the covered rows with a base, and the shard recovers the same dataset", async () => {

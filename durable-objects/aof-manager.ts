@@ -3,6 +3,7 @@
 // time. Formats come from persistence/; storage from the SQLite adapter.
 
 import { SliceBudget, SlicedJob } from "./slice-budget.js";
+import { rewriteCannotStart } from "./engine/errors.js";
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/resp.js";
 import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
@@ -98,6 +99,8 @@ export class AofManager {
   /** Rows written since start, per policy accounting (bench: rows per 1,000 writes). */
   rowsWritten = 0;
   lastWriteOk = true;
+  /** Why the last write failed (Redis's strerror of aof_last_write_errno), for the MISCONF reply and health. */
+  lastWriteError = "";
   lastRewriteOk = true;
   lastRewriteTimeSec = -1;
   rewriteScheduled = false;
@@ -198,18 +201,22 @@ export class AofManager {
     return `#TS:${seconds}\r\n`;
   }
 
-  /** After each batch: `always` writes now, in the same turn, so the output gate holds the reply. */
-  afterBatch(): void {
-    if (this.bufferBytes === 0) return;
+  /**
+   * After each batch: `always` writes now, in the same turn, so the output gate holds the reply.
+   * False when that write failed: the batch must not be acknowledged (see Shard.execute).
+   */
+  afterBatch(): boolean {
+    if (this.bufferBytes === 0) return true;
     const policy = this.engine.config.get("appendfsync");
-    if (policy === "always") this.flush();
-    else if (policy === "everysec") {
+    if (policy === "always") return this.flush();
+    if (policy === "everysec") {
       if (this.bufferBytes >= EVERYSEC_MAX_BUFFER) this.flush();
       else this.armTimer(EVERYSEC_MS);
     } else {
       if (this.bufferBytes >= NO_POLICY_MAX_BUFFER) this.flush();
       else this.armTimer(NO_POLICY_MS);
     }
+    return true;
   }
 
   private armTimer(ms: number): void {
@@ -229,26 +236,53 @@ export class AofManager {
    */
   syncNow(): number {
     if (!this.enabled || this.manifest.waitingForBase) return 0;
-    this.flush();
-    return 1;
+    return this.flush() ? 1 : 0;
   }
 
-  /** Writes the buffered records as rows. */
-  flush(): void {
-    if (this.bufferBytes === 0) return;
+  /**
+   * Writes the buffered records as rows; false when the store refused them. They then stay buffered,
+   * in order, ahead of later records, and are retried every second (as Redis's serverCron retries)
+   * and before any later write; until one succeeds aof_last_write_status is err and the shard
+   * refuses writes with MISCONF, as Redis does.
+   */
+  flush(): boolean {
+    if (this.bufferBytes === 0) return true;
     const bytes = this.buffer.length === 1 ? this.buffer[0] : this.buffer.join("");
+    try {
+      const now = this.host.clock();
+      // Several rows in one transaction: a failure leaves none of them, so a retry writes no record twice.
+      if (bytes.length > MAX_ROW_BYTES) this.host.transaction(() => this.store.append(bytes, now));
+      else this.store.append(bytes, now);
+    } catch (e) {
+      this.buffer = [bytes];
+      const reason = e instanceof Error ? e.message : String(e);
+      if (this.lastWriteOk) console.error(`Error writing to the AOF file: ${reason}`);
+      this.lastWriteOk = false;
+      this.lastWriteError = reason;
+      this.armTimer(EVERYSEC_MS);
+      return false;
+    }
     this.buffer = [];
     this.bufferBytes = 0;
-    try {
-      this.store.append(bytes, this.host.clock());
-      if (this.incrementBytes !== null) this.incrementBytes += bytes.length;
-      this.rowsWritten += Math.ceil(bytes.length / MAX_ROW_BYTES);
-      this.lastWriteOk = true;
-    } catch (e) {
-      this.lastWriteOk = false;
-      console.error("AOF write failed:", e instanceof Error ? e.message : e);
-      throw e;
-    }
+    if (this.incrementBytes !== null) this.incrementBytes += bytes.length;
+    this.rowsWritten += Math.ceil(bytes.length / MAX_ROW_BYTES);
+    if (!this.lastWriteOk) console.log("AOF write error looks solved, Redis can write again.");
+    this.lastWriteOk = true;
+    return true;
+  }
+
+  /**
+   * Writes the buffer before work that numbers the log from here (a snapshot's cut, a rewrite's
+   * start): records left unwritten would get numbers after the cut although the cut holds their
+   * effects, and a recovery would apply them twice.
+   */
+  flushOrThrow(): void {
+    if (!this.flush()) throw new Error(`Errors writing to the AOF file: ${this.lastWriteError}`);
+  }
+
+  /** Why writes must be refused (the engine answers MISCONF): a log write failed and no retry has succeeded. */
+  writeError(): string | null {
+    return this.enabled && !this.lastWriteOk ? this.lastWriteError : null;
   }
 
   /** Bytes a recovery will read: base plus increment (for loading progress). */
@@ -341,7 +375,7 @@ export class AofManager {
    * throws.
    */
   rowsUntil(afterSeq: number, untilMs: number): Iterable<SegmentRow> | null {
-    this.flush();
+    this.flushOrThrow();
     const [first] = this.store.rowsBetween(afterSeq, Number.MAX_SAFE_INTEGER, 1);
     if (first && first.createdMs < untilMs && first.seq !== afterSeq + 1) return null;
     const store = this.store;
@@ -362,7 +396,7 @@ export class AofManager {
 
   /** Where a snapshot cuts the log: everything appended so far is written, and its last row's number. */
   cutSeq(): number {
-    this.flush();
+    this.flushOrThrow();
     return this.store.lastSeq();
   }
 
@@ -381,7 +415,11 @@ export class AofManager {
     if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
     if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
     const startedMs = this.host.clock();
-    this.flush();
+    if (!this.flush()) {
+      // As Redis, whose rewrite starts by writing its buffer: the cut would hold records the log has not.
+      this.lastRewriteOk = false;
+      throw rewriteCannotStart();
+    }
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
     // As Redis's rewrite, a RESP base starts with the time it was cut at, then the functions.
@@ -504,7 +542,7 @@ export class AofManager {
 
   /** auto-aof-rewrite-percentage / -min-size: growth of the log since the last rewrite. */
   shouldAutoRewrite(): boolean {
-    if (!this.enabled || this.rewriteInProgress) return false;
+    if (!this.enabled || this.rewriteInProgress || !this.lastWriteOk) return false;
     const pct = this.engine.config.getNumber("auto-aof-rewrite-percentage");
     if (pct === 0) return false;
     const size = this.currentSize();

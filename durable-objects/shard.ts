@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { AofManager } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
-import { RedisError, loading as loadingError } from "./engine/errors.js";
+import { RedisError, diskError, loading as loadingError } from "./engine/errors.js";
 import { configFromEnv } from "./env-config.js";
 import { r2Prefix } from "./engine/config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
@@ -99,6 +99,10 @@ export class Shard extends DurableObject<Env> {
       syncAof: () => {
         this.aof.waitaofCalls++;
         return this.aof.syncNow();
+      },
+      writesDenied: () => {
+        const reason = this.aof.writeError();
+        return reason === null ? null : { kind: "aof", reason };
       },
     };
     this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery));
@@ -260,16 +264,17 @@ export class Shard extends DurableObject<Env> {
       return { replies: atomic ? err : batch.map(() => err), token: this.bootId };
     }
     let replies: Reply[] | ErrorReply;
+    let lost = false;
     try {
       replies = atomic
         ? this.engine.executeTransaction(batch, { readonly, replyBudget })
         : this.engine.executeBatch(batch, { readonly, replyBudget });
-      this.aof.afterBatch();
+      lost = !this.aof.afterBatch();
       if (durable) {
         this.aof.durableRequests++;
-        this.aof.syncNow();
+        lost = !this.aof.flush() || lost;
       }
-      if (this.barrier) {
+      if (!lost && this.barrier) {
         const barrier = this.barrier;
         this.barrier = null;
         const failure = await barrier;
@@ -280,12 +285,26 @@ export class Shard extends DurableObject<Env> {
         }
       }
     } catch (e) {
-      // A failed AOF write under `always` must not be acknowledged: the batch answers an error.
       console.error("shard batch failed:", e instanceof Error ? e.stack : e);
       replies = atomic ? errorReply("ERR internal error") : batch.map(() => errorReply("ERR internal error"));
     }
+    if (lost) this.resetAfterLostWrite();
     this.armCron();
     return { replies, token: `${this.bootId}-${this.engine.writes}` };
+  }
+
+  /**
+   * A batch that had to be durable before its reply (appendfsync always, Durable-Redis-Fsync) could
+   * not be written: it is not acknowledged, and memory, which holds its effects, must not serve
+   * again. The object resets (Redis exits here) and reloads from storage, which has every
+   * acknowledged write and none of this batch; the worker answers the batch Redis's MISCONF error,
+   * which the reset carries.
+   */
+  private resetAfterLostWrite(): never {
+    const message = diskError({ kind: "aof", reason: this.aof.lastWriteError }).message;
+    console.error(`${message}: resetting the shard to reload what its log holds`);
+    this.ctx.abort(message);
+    throw new Error(message);
   }
 
   private armCron(): void {
@@ -303,6 +322,8 @@ export class Shard extends DurableObject<Env> {
     // shard that could not load: expiring, saving or rewriting a partial dataset would lose the rest.
     if (this.loading || this.loadError) return;
     const deleted = this.engine.activeExpireCycle(EXPIRE_BUDGET_MS);
+    // A failed write keeps these DELs buffered for the retry, and writes are refused until it succeeds;
+    // no reset, as no reply vouched for them.
     this.aof.afterBatch();
     if (this.aof.shouldAutoRewrite()) this.aof.startRewrite();
     if (this.snapshots.shouldSave()) this.startSave(false);

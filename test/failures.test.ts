@@ -1,7 +1,7 @@
 // Failures injected where they happen, in the real stores: an R2 part upload that fails (a save, a
 // hybrid rewrite) and a storage transaction that fails when a rewrite commits its base. Each is
 // reported with Redis's INFO fields, changes nothing that was current, loses nothing on a crash, and
-// the next attempt succeeds. (An AOF append that throws: test/in-flight.test.ts.)
+// the next attempt succeeds. (An AOF append that throws: test/misconf.test.ts.)
 import { SELF, abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";

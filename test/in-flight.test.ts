@@ -1,12 +1,11 @@
 // Crashes and failures while work is in flight: a shard aborted with a pipeline or a transaction on its
-// way, in the middle of an AOF rewrite, or while a hybrid rewrite's upload to R2 has not completed; and
-// an AOF append that throws. What recovers is a prefix of what was sent that holds every acknowledged
-// write and no half transaction.
+// way, in the middle of an AOF rewrite, or while a hybrid rewrite's upload to R2 has not completed.
+// What recovers is a prefix of what was sent that holds every acknowledged write and no half
+// transaction. (An AOF append that throws, with and without a crash: test/misconf.test.ts.)
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import type { SqliteAofStore } from "../durable-objects/persistence/sqlite-aof-store.js";
-import { type ShardStub, exec, execOn, infoField, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
+import { type ShardStub, exec, execOn, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
   for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
@@ -121,32 +120,5 @@ describe("crashes with requests in flight", () => {
     expect(manifest).toEqual({ base: { kind: "none", seq: 0 } });
     await abortAllDurableObjects();
     expect(await exec(shardNamed(name), ["DBSIZE"], ["GET", "k499"], ["GET", "during"])).toEqual([501, "v499", "1"]);
-  });
-});
-
-describe("an AOF append that fails", () => {
-  it("is not acknowledged, shows in INFO, and once appends work again the shard logs and acknowledges as before", async () => {
-    const name = uniq("append-fails");
-    const s = shardNamed(name);
-    await config(s, { appendfsync: "always" });
-    await one(s, "SET", "before", "1");
-    await runInDurableObject(s, (i: Shard) => {
-      const store = (i.aof as unknown as { store: SqliteAofStore }).store;
-      const append = store.append.bind(store);
-      let failures = 2;
-      store.append = (bytes, createdMs) => {
-        if (failures-- > 0) throw new Error("SQLITE_FULL: database or disk is full");
-        return append(bytes, createdMs);
-      };
-    });
-    const rowsBefore = await logRows(s);
-    expect(await one(s, "SET", "lost1", "1")).toEqual({ error: "ERR internal error" });
-    expect(await infoField(s, "aof_last_write_status")).toBe("err");
-    expect(await one(s, "SET", "lost2", "1")).toEqual({ error: "ERR internal error" });
-    expect(await logRows(s)).toBe(rowsBefore);
-    expect(await one(s, "SET", "after", "1")).toEqual({ status: "OK" });
-    expect(await infoField(s, "aof_last_write_status")).toBe("ok");
-    await abortAllDurableObjects();
-    expect(await exec(shardNamed(name), ["GET", "before"], ["GET", "after"], ["EXISTS", "lost1", "lost2"])).toEqual(["1", "1", 0]);
   });
 });

@@ -5,7 +5,7 @@ import { cors } from "hono/cors";
 import { type Reply } from "../durable-objects/engine/reply.js";
 import { dataAccess, requestToken, tokenEquals } from "./auth.js";
 import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
-import { Router, type ShardCaller } from "./router.js";
+import { Router, type ShardCaller, type ShardResult } from "./router.js";
 import { admin } from "./admin.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { binaryToBytes, bytesToBinary } from "../durable-objects/engine/bytes.js";
@@ -52,8 +52,19 @@ function shardCaller(env: Env, durable: boolean, client = ""): ShardCaller {
   return (shard, batch, atomic, readonly, replyBudget) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
     const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly, durable, client, replyBudget);
+    return stub.execute(batch, atomic, readonly, durable, client, replyBudget).catch((e: unknown) => lostBatch(e, batch, atomic));
   };
+}
+
+/**
+ * A shard that could not write a batch it had to make durable (appendfsync always) resets itself
+ * with Redis's MISCONF error as the reason: the batch answers that error, command by command.
+ * Anything else a shard call throws stays a failure of the request.
+ */
+function lostBatch(e: unknown, batch: string[][], atomic: boolean): ShardResult {
+  if (!(e instanceof Error) || !e.message.startsWith("MISCONF ")) throw e;
+  const error = { error: e.message };
+  return { replies: atomic ? error : batch.map(() => error), token: "reset" };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import type { Scripting } from "./scripting/scripting.js";
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
+import type { DiskError } from "./errors.js";
 
 export type CommandFlag =
   | "write" // may modify the dataset
@@ -95,6 +96,12 @@ export interface PersistenceHost {
    * (no AOF, or one being turned on whose first base is not written yet).
    */
   syncAof(): number;
+  /**
+   * Why write commands (and PING) are refused, as Redis refuses them while it cannot persist: a log
+   * write failed and no retry has succeeded yet, or the last snapshot failed with
+   * stop-writes-on-bgsave-error and save rules. Null when writes are accepted.
+   */
+  writesDenied?(): DiskError | null;
 }
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply;

@@ -7,7 +7,7 @@ import { COMMANDS } from "./commands/index.js";
 const BY_UPPER_NAME = new Map([...COMMANDS].map(([name, spec]) => [name.toUpperCase(), spec]));
 import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
 import { Config } from "./config.js";
-import { RedisError, loading as loadingError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
+import { RedisError, diskError, loading as loadingError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
 import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
@@ -300,6 +300,11 @@ export class Engine {
     }
     if (inTransaction && spec.flags.includes("notxn")) {
       return errorReply(`ERR Command not allowed inside a transaction`);
+    }
+    // As Redis's processCommand: while persisting fails, writes (and PING, so that monitors notice) are refused.
+    if (spec.flags.includes("write") || spec.name === "ping") {
+      const denied = this.server.host?.writesDenied?.();
+      if (denied) return errorReply(diskError(denied).message);
     }
     return null;
   }

@@ -26,6 +26,17 @@ export const mustBePositive = () => new RedisError("ERR value is out of range, m
 export const crossSlot = () => new RedisError("CROSSSLOT Keys in request don't hash to the same slot");
 export const oom = () => new RedisError("OOM command not allowed when used memory > 'maxmemory'.");
 export const loading = () => new RedisError("LOADING Redis is loading the dataset in memory");
+/** Why writes are refused while persisting fails (Redis's writeCommandsGetDiskErrorMessage). */
+export function diskError(error: DiskError): RedisError {
+  if (error.kind === "aof") return new RedisError(`MISCONF Errors writing to the AOF file: ${error.reason}`);
+  return new RedisError(
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+  );
+}
+export const rewriteCannotStart = () =>
+  new RedisError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+/** A log write that failed (its reason as the store gave it), or a failed snapshot with stop-writes-on-bgsave-error. */
+export type DiskError = { kind: "aof"; reason: string } | { kind: "rdb" };
 export const noPermission = (cmd: string) =>
   new RedisError(`NOPERM this user has no permissions to run the '${cmd.toLowerCase()}' command`);
 
