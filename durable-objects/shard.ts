@@ -62,6 +62,8 @@ export class Shard extends DurableObject<Env> {
   private readonly bootId = Date.now().toString(36);
   private cronInterval = CRON_INTERVAL_MS;
   private alarmAt: number | null = null;
+  /** Set once a batch that had to be durable could not be written: the shard is resetting (see resetAfterLostWrite). */
+  private lostWrite: string | null = null;
   /** Until when hub 0 asked for MONITOR lines (a lease its open monitors renew); 0: nobody monitors. */
   private monitorLease = 0;
 
@@ -101,6 +103,7 @@ export class Shard extends DurableObject<Env> {
         return this.aof.syncNow();
       },
       writesDenied: () => {
+        if (this.snapshots.stopsWrites()) return { kind: "rdb" };
         const reason = this.aof.writeError();
         return reason === null ? null : { kind: "aof", reason };
       },
@@ -253,6 +256,8 @@ export class Shard extends DurableObject<Env> {
    */
   /** `replyBudget`: this shard's part of the request's reply budget (the worker splits it between the shards it calls). */
   async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = "", replyBudget = MAX_REPLY_BYTES): Promise<ShardResult> {
+    // Memory holds a batch the log lost: nothing may run on it until the reset.
+    if (this.lostWrite !== null) throw new Error(this.lostWrite);
     if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
@@ -288,7 +293,7 @@ export class Shard extends DurableObject<Env> {
       console.error("shard batch failed:", e instanceof Error ? e.stack : e);
       replies = atomic ? errorReply("ERR internal error") : batch.map(() => errorReply("ERR internal error"));
     }
-    if (lost) this.resetAfterLostWrite();
+    if (lost) await this.resetAfterLostWrite();
     this.armCron();
     return { replies, token: `${this.bootId}-${this.engine.writes}` };
   }
@@ -298,11 +303,15 @@ export class Shard extends DurableObject<Env> {
    * not be written: it is not acknowledged, and memory, which holds its effects, must not serve
    * again. The object resets (Redis exits here) and reloads from storage, which has every
    * acknowledged write and none of this batch; the worker answers the batch Redis's MISCONF error,
-   * which the reset carries.
+   * which the reset carries. Batches that arrive meanwhile are refused with it and never run.
+   * Earlier batches whose rows are still committing (their replies held until then) are let go
+   * first: a reset would drop their replies, and they would look refused although they are kept.
    */
-  private resetAfterLostWrite(): never {
+  private async resetAfterLostWrite(): Promise<never> {
     const message = diskError({ kind: "aof", reason: this.aof.lastWriteError }).message;
+    this.lostWrite = message;
     console.error(`${message}: resetting the shard to reload what its log holds`);
+    await this.ctx.storage.sync();
     this.ctx.abort(message);
     throw new Error(message);
   }
@@ -320,7 +329,7 @@ export class Shard extends DurableObject<Env> {
     this.alarmAt = null;
     // As in Redis, no cron work while the dataset loads (loaded() arms the cron again), and none on a
     // shard that could not load: expiring, saving or rewriting a partial dataset would lose the rest.
-    if (this.loading || this.loadError) return;
+    if (this.loading || this.loadError || this.lostWrite !== null) return;
     const deleted = this.engine.activeExpireCycle(EXPIRE_BUDGET_MS);
     // A failed write keeps these DELs buffered for the retry, and writes are refused until it succeeds;
     // no reset, as no reply vouched for them.

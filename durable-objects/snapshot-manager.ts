@@ -105,6 +105,14 @@ export class SnapshotManager implements RdbBaseWriter {
     return parseSaveRules(this.engine.config.get("save"));
   }
 
+  /**
+   * Writes are refused (MISCONF) after a failed snapshot while save rules are set and
+   * stop-writes-on-bgsave-error is yes, until a snapshot succeeds: Redis's condition.
+   */
+  stopsWrites(): boolean {
+    return !this.lastOk && this.engine.config.getBool("stop-writes-on-bgsave-error") && this.rules.length > 0;
+  }
+
   /** A save rule says it is time (serverCron's check). */
   shouldSave(): boolean {
     if (this.inProgress || !this.host.store) return false;

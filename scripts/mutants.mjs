@@ -140,6 +140,14 @@ const MUTANTS = [
     tests: { workerd: ["test/misconf.test.ts"] },
   },
   {
+    name: "bgsave-error-never-stops-writes",
+    does: "stop-writes-on-bgsave-error is ignored: writes are accepted after a failed snapshot",
+    file: SNAPSHOTS,
+    find: 'return !this.lastOk && this.engine.config.getBool("stop-writes-on-bgsave-error") && this.rules.length > 0;',
+    replace: "return false;",
+    tests: { workerd: ["test/misconf.test.ts"] },
+  },
+  {
     name: "no-policy-timer-ignored",
     does: "appendfsync no waits five minutes instead of 30 s",
     file: AOF,

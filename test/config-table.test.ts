@@ -87,6 +87,8 @@ const TABLE: Record<string, Row> = {
   "no-appendfsync-on-rewrite": { set: "yes", get: "yes", invalid: [["x", BOOL]] },
   "aof-rewrite-incremental-fsync": { set: "no", get: "no", invalid: [["x", BOOL]] },
   "rdb-save-incremental-fsync": { set: "no", get: "no", invalid: [["x", BOOL]] },
+  // Its effect (writes refused after a failed snapshot, and accepted once it is no): test/misconf.test.ts.
+  "stop-writes-on-bgsave-error": { set: "no", get: "no", invalid: [["x", BOOL]] },
   "replica-read-only": { set: "no", get: "no", invalid: [["x", BOOL]] },
   maxmemory: {
     set: "1kb",

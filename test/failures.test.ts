@@ -5,43 +5,12 @@
 import { SELF, abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
 import { ADMIN_TOKEN, type ShardStub, cmd, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
+import { failPartUploads, failTransactions } from "./faults.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
   for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
 };
-
-/** The next `times` R2 part uploads of this shard fail, as R2 answering an error would. */
-const failPartUploads = (s: ShardStub, times: number) =>
-  runInDurableObject(s, (i: Shard) => {
-    const r2 = i.snapshots.r2!;
-    const startUpload = r2.startUpload.bind(r2);
-    let left = times;
-    r2.startUpload = async (key, metadata) => {
-      const upload = await startUpload(key, metadata);
-      const multipart = (upload as unknown as { upload: R2MultipartUpload }).upload;
-      const uploadPart = multipart.uploadPart.bind(multipart);
-      (upload as unknown as { upload: Pick<R2MultipartUpload, "uploadPart" | "complete" | "abort" | "key"> }).upload = {
-        key: multipart.key,
-        uploadPart: (n: number, body: Uint8Array) => (left-- > 0 ? Promise.reject(new Error("R2 part upload failed (injected)")) : uploadPart(n, body)),
-        complete: (parts: R2UploadedPart[]) => multipart.complete(parts),
-        abort: () => multipart.abort(),
-      };
-      return upload as SnapshotUpload;
-    };
-  });
-
-/** The next `times` storage transactions of this shard throw, as a failed commit would. */
-const failTransactions = (s: ShardStub, times: number) =>
-  runInDurableObject(s, (_i: Shard, state) => {
-    const transactionSync = state.storage.transactionSync.bind(state.storage);
-    let left = times;
-    state.storage.transactionSync = <T>(fn: () => T): T => {
-      if (left-- > 0) throw new Error("SQLITE_IOERR: disk I/O error (injected)");
-      return transactionSync(fn);
-    };
-  });
 
 const manifestOf = (s: ShardStub) => runInDurableObject(s, (i: Shard) => structuredClone(i.aof.manifest));
 

@@ -6,20 +6,11 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import { type ShardStub, exec, execOn, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
+import { sendAndCrash } from "./faults.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
   for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
 };
-
-/** Sends a batch and crashes the shard at once, while the batch is on its way, running, or answered. Returns whether it was acknowledged. */
-async function sendAndCrash(s: ShardStub, batch: (string | number)[][], atomic: boolean): Promise<boolean> {
-  const reply = execOn(s, batch, atomic).then(
-    (r) => Array.isArray(r) && r.every((x) => typeof x !== "object" || x === null || !("error" in x)),
-    () => false,
-  );
-  await abortAllDurableObjects();
-  return reply;
-}
 
 describe("crashes with requests in flight", () => {
   it("always: a pipeline cut short by a crash recovers whole or not at all, and every acknowledged one whole", async () => {

@@ -2,12 +2,14 @@
 // repeatedly, then recovers. Under everysec the records stay buffered and are retried in order, writes
 // are refused until a retry succeeds, reads go on, INFO and /admin/health say so. Under always the batch
 // whose row failed is not acknowledged and the shard resets, so memory never serves its effects.
-import { SELF, abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+// And stop-writes-on-bgsave-error: a failed snapshot with save rules refuses writes until one succeeds.
+import { SELF, abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import { SqliteAofStore } from "../durable-objects/persistence/sqlite-aof-store.js";
 import { encodeCommands } from "../durable-objects/persistence/resp.js";
-import { ADMIN_TOKEN, type ShardStub, cmd, exec, execOn, infoField, logBytes, logRows, one, shardNamed, uniq } from "./helpers.js";
+import { ADMIN_TOKEN, type ShardStub, cmd, exec, execOn, infoField, logBytes, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
+import { failPartUploads } from "./faults.js";
 import { advance, useManualTimers } from "./manual-timers.js";
 
 const REASON = "SQLITE_FULL: database or disk is full (injected)";
@@ -170,5 +172,131 @@ describe("always: an append that fails", () => {
     await expect(execOn(s, batch)).rejects.toThrow(MISCONF);
     const back = shardNamed(name);
     expect([await logRows(back), await one(back, "DBSIZE"), await one(back, "GET", "acked")]).toEqual([rowsBefore, 1, "1"]);
+  });
+});
+
+const RDB_REFUSED = {
+  error:
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+};
+
+describe("stop-writes-on-bgsave-error: a snapshot that fails (RDB only, an R2 part upload refused)", () => {
+  it("refuses writes (not reads) with Redis's MISCONF text while save rules are set, until a snapshot succeeds", async () => {
+    const name = uniq("misconf-rdb");
+    const s = shardNamed(name);
+    await config(s, { appendonly: "no", save: "3600 1" });
+    await exec(s, ["SET", "a", "1"]);
+    await failPartUploads(s, 1);
+    expect(await one(s, "BGSAVE")).toEqual({ status: "Background saving started" });
+    await settle(s);
+    expect(await infoField(s, "rdb_last_bgsave_status")).toBe("err");
+    expect(await exec(s, ["SET", "b", "2"], ["GET", "a"], ["PING"])).toEqual([RDB_REFUSED, "1", RDB_REFUSED]);
+    expect(await execOn(s, [["GET", "a"], ["SET", "b", "2"]], true)).toEqual({ error: `EXECABORT Transaction discarded because of previous errors. ${RDB_REFUSED.error}` });
+    // Redis's condition: the option is yes and there are save rules.
+    await config(s, { "stop-writes-on-bgsave-error": "no" });
+    expect(await one(s, "SET", "b", "2")).toEqual(OK);
+    await config(s, { "stop-writes-on-bgsave-error": "yes", save: "" });
+    expect(await one(s, "SET", "c", "3")).toEqual(OK);
+    await config(s, { save: "3600 1" });
+    expect(await one(s, "SET", "d", "4")).toEqual(RDB_REFUSED);
+    // BGSAVE is no write: it runs, succeeds, and writes are accepted again.
+    expect(await one(s, "BGSAVE")).toEqual({ status: "Background saving started" });
+    await settle(s);
+    expect(await infoField(s, "rdb_last_bgsave_status")).toBe("ok");
+    expect(await one(s, "SET", "d", "4")).toEqual(OK);
+    expect(await one(s, "SAVE")).toEqual(OK);
+    await abortAllDurableObjects();
+    expect(await one(shardNamed(name), "MGET", "a", "b", "c", "d")).toEqual(["1", "2", "3", "4"]);
+  });
+
+  it("after a save rule's snapshot fails in the cron, /admin/health fails and writes are refused until the cron's next snapshot succeeds", async () => {
+    const shard0 = shardNamed("shard-0");
+    await useManualTimers(shard0);
+    await config(shard0, { appendonly: "no", save: "10 1" });
+    try {
+      const key = uniq("misconf-rdb-cron");
+      expect((await cmd("SET", key, "1")).body).toEqual({ result: "OK" });
+      await failPartUploads(shard0, 1);
+      await advance(shard0, 11_000);
+      expect(await runDurableObjectAlarm(shard0)).toBe(true);
+      await settle(shard0);
+      expect(await infoField(shard0, "rdb_last_bgsave_status")).toBe("err");
+      expect(await health()).toEqual({ status: 503, failing: ["shard 0: the last snapshot failed"] });
+      expect((await cmd("SET", key, "2")).body).toEqual(RDB_REFUSED);
+      expect((await cmd("GET", key)).body).toEqual({ result: "1" });
+      // Redis waits 5 s before a save rule retries a failed snapshot.
+      await advance(shard0, 6_000);
+      expect(await runDurableObjectAlarm(shard0)).toBe(true);
+      await settle(shard0);
+      expect(await infoField(shard0, "rdb_last_bgsave_status")).toBe("ok");
+      expect(await health()).toEqual({ status: 200, failing: [] });
+      expect((await cmd("SET", key, "2")).body).toEqual({ result: "OK" });
+    } finally {
+      await config(shardNamed("shard-0"), { appendonly: "yes", save: "" });
+    }
+  });
+});
+
+/**
+ * Sends transactions at once, waits for the first to be answered (so the others are on their way or
+ * running) and crashes the shard. Each one's outcome: acknowledged, answered an error (a normal
+ * reply), refused with MISCONF by a reset, or cut short by the crash.
+ */
+async function sendAndCrashAfterFirst(s: ShardStub, transactions: (string | number)[][][]): Promise<string[]> {
+  const sent = transactions.map((t) =>
+    execOn(s, t, true).then(
+      (r) => (Array.isArray(r) ? "acked" : `error: ${(r as { error: string }).error}`),
+      (e: unknown) => (String(e).includes(MISCONF) ? "misconf" : "crashed"),
+    ),
+  );
+  await sent[0];
+  await abortAllDurableObjects();
+  return Promise.all(sent);
+}
+
+describe("crashes with requests in flight during a failing-append episode", () => {
+  it("always: every other append fails; after each crash every acknowledged transaction is whole, every refused one absent, none half", async () => {
+    const name = uniq("misconf-crash-always");
+    await config(shardNamed(name), { appendfsync: "always" });
+    let appends = 0;
+    SqliteAofStore.prototype.append = function (this: SqliteAofStore, bytes: string, nowMs: number) {
+      if (appends++ % 2 === 0) throw new Error(REASON);
+      return realAppend.call(this, bytes, nowMs);
+    };
+    const seen = new Set<string>();
+    for (let round = 0; round < 12; round++) {
+      const values = [0, 1, 2].map((j) => `${round}-${j}`);
+      const outcomes = await sendAndCrashAfterFirst(shardNamed(name), values.map((v) => [["INCR", "a"], ["RPUSH", "l", v], ["INCR", "b"]]));
+      const [a, b, list] = (await exec(shardNamed(name), ["GET", "a"], ["GET", "b"], ["LRANGE", "l", 0, -1])) as [string | null, string | null, string[]];
+      expect(a, `round ${round}`).toBe(b);
+      expect(Number(a ?? 0), `round ${round}`).toBe(list.length);
+      values.forEach((v, j) => {
+        seen.add(outcomes[j]);
+        if (outcomes[j] === "acked") expect(list, `round ${round}: ${v} acknowledged, so kept`).toContain(v);
+        if (outcomes[j] === "misconf") expect(list, `round ${round}: ${v} refused, so absent`).not.toContain(v);
+      });
+    }
+    expect([seen.has("acked"), seen.has("misconf")]).toEqual([true, true]);
+  });
+
+  it("everysec: writes are refused while the log fails, so a crash keeps the rows written before it, whole transactions, and nothing refused", async () => {
+    // What everysec may lose is its buffer: here the acknowledged transaction the failing write kept
+    // for its retry (Redis loses its buffer the same way when it dies before a retry succeeds).
+    const name = uniq("misconf-crash-everysec");
+    for (let round = 0; round < 4; round++) {
+      SqliteAofStore.prototype.append = realAppend;
+      const s = shardNamed(name);
+      await useManualTimers(s);
+      expect(await execOn(s, [["INCR", "a"], ["INCR", "b"]], true)).toEqual([round + 1, round + 1]);
+      await advance(s, 1000);
+      expect(await execOn(s, [["INCR", "a"], ["INCR", "b"]], true)).toEqual([round + 2, round + 2]);
+      failAppends(1000);
+      await advance(s, 1000);
+      expect(await infoField(s, "aof_last_write_status")).toBe("err");
+      const outcomes = await sendAndCrashAfterFirst(s, [[["INCR", "a"], ["INCR", "b"]], [["INCR", "a"], ["INCR", "b"]]]);
+      expect(outcomes[0]).toBe(`error: ${EXECABORT.error}`);
+      expect(outcomes[1]).not.toBe("acked");
+      expect(await exec(shardNamed(name), ["GET", "a"], ["GET", "b"])).toEqual([String(round + 1), String(round + 1)]);
+    }
   });
 });

@@ -97,6 +97,7 @@ const PARAMS: Param[] = [
   { name: "auto-aof-rewrite-percentage", kind: { type: "int", min: 0, max: INT_MAX }, default: "100" },
   { name: "auto-aof-rewrite-min-size", kind: { type: "memory" }, default: "67108864" },
   { name: "save", kind: { type: "string", validate: validateSave }, default: "3600 1 300 100 60 10000" },
+  { name: "stop-writes-on-bgsave-error", kind: { type: "bool" }, default: "yes" },
   { name: "rdbcompression", kind: { type: "bool" }, default: "yes" },
   { name: "rdbchecksum", kind: { type: "bool" }, default: "yes" },
   { name: "rdb-retain-snapshots", kind: { type: "int", min: 1, max: 1000 }, default: "2" },
