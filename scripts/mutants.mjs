@@ -119,7 +119,7 @@ const MUTANTS = [
     name: "failed-append-acked",
     does: "a batch whose AOF append threw under appendfsync always is acknowledged, and memory keeps its effects",
     file: SHARD,
-    find: "    if (lost) this.resetAfterLostWrite();\n",
+    find: "    if (lost) await this.resetAfterLostWrite();\n",
     replace: "",
     tests: { workerd: ["test/misconf.test.ts"] },
   },
