@@ -57,6 +57,10 @@ describe("everysec: an append that fails", () => {
     expect(await exec(s, ["SET", "b", "2"], ["GET", "a"], ["PING"], ["INCR", "n"], ["EXISTS", "b"])).toEqual([REFUSED, "1", REFUSED, REFUSED, 0]);
     expect(await execOn(s, [["GET", "a"], ["SET", "c", "1"]], true)).toEqual(EXECABORT);
     expect(await execOn(s, [["GET", "a"], ["GET", "n"]], true)).toEqual(["1", "1"]);
+    // Scripts as Redis: one that may write is refused before it runs, an old-style one at its first write.
+    expect(
+      await exec(s, ["EVAL", "#!lua\nreturn redis.call('SET', 'b', '2')", 0], ["EVAL", "return redis.call('SET', 'b', '2')", 0], ["EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 'a')", 0]),
+    ).toEqual([REFUSED, { error: `${MISCONF} script: 6fd5b784a814f1b9a1983a4b934a750803309fd9, on @user_script:1.` }, "1"]);
     // The retry, a second later, writes the kept records as they were, and writes are accepted again.
     expect(await advance(s, 1000)).toBe(1);
     expect([await infoField(s, "aof_last_write_status"), await infoField(s, "aof_buffer_length"), await logBytes(s)]).toEqual(["ok", "0", pending]);

@@ -141,6 +141,7 @@ export class Engine {
         get maxmemory() {
           return engine.config.getNumber("maxmemory");
         },
+        writesDenied: () => this.server.host?.writesDenied?.() ?? null,
         get readonlyToken() {
           return engine.readonlyToken;
         },

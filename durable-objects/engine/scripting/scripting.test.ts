@@ -144,6 +144,35 @@ describe("redis.call's checks", () => {
     expect(run("EVAL", "w", 0)).toEqual({ error: "OOM command not allowed when used memory > 'maxmemory'." });
   });
 
+  it("while persisting fails: a shebang script that may write gets MISCONF, a no-writes one runs, an old-style one gets it at its first write only", () => {
+    // Writes, then persisting starts failing, then writes again.
+    const writeThenWrite: Body = ({ host }) => {
+      host.call(["INCR", "n"], true);
+      failing = true;
+      return host.call(["INCR", "n"], true);
+    };
+    const { run, engine } = setup({ w: calls(["SET", "a", "1"]), r: calls(["GET", "a"]), ww: writeThenWrite, "#!lua flags=no-writes\nr": calls(["GET", "a"]) });
+    let failing = true;
+    engine.server.host = {
+      save: () => "OK",
+      bgsave: () => "Background saving started",
+      bgrewriteaof: () => "Background append only file rewriting started",
+      lastsave: () => 0,
+      aofEnabled: () => true,
+      syncAof: () => 1,
+      writesDenied: () => (failing ? { kind: "aof", reason: "disk full" } : null),
+    };
+    const MISCONF = { error: "MISCONF Errors writing to the AOF file: disk full" };
+    expect(run("EVAL", "#!lua\nreturn 1", 0)).toEqual(MISCONF);
+    expect(run("EVAL", "#!lua flags=no-writes\nr", 0)).toBe(null);
+    expect(run("EVAL", "r", 0)).toBe(null);
+    expect(run("EVAL", "w", 0)).toEqual(MISCONF);
+    // Refused only before the script's first write: once it has written, it goes on (Redis's SCRIPT_WRITE_DIRTY).
+    failing = false;
+    expect(run("EVAL", "ww", 0)).toBe(2);
+    expect(run("EVAL", "ww", 0)).toEqual(MISCONF);
+  });
+
   it("the read-only token may run EVAL_RO but not EVAL", () => {
     const { engine } = setup();
     expect(engine.execute(["EVAL", "return 1", "0"], { readonly: true })).toEqual({ error: "NOPERM this user has no permissions to run the 'eval' command" });

@@ -6,7 +6,7 @@
 import type { CommandSpec } from "../command.js";
 import { arityOk, keyPositions } from "../command.js";
 import { humanBytes } from "../commands/server.js";
-import { RedisError, noPermission, oom } from "../errors.js";
+import { type DiskError, RedisError, diskError, noPermission, oom } from "../errors.js";
 import type { CreateLuaVm, LuaFunctionRef, LuaVm, ScriptHost } from "../lua/api.js";
 import { type Reply, errorReply } from "../reply.js";
 import { type ScriptFlags, flagNames, noFlags, parseLibrary, parseScript, setFlag } from "./shebang.js";
@@ -20,6 +20,8 @@ export interface ScriptEngine {
   /** Whether the command being run found memory over maxmemory that eviction could not free (server.script_oom). */
   readonly outOfMemory: boolean;
   readonly maxmemory: number;
+  /** Why writes are refused while persisting fails (MISCONF), or null. */
+  writesDenied(): DiskError | null;
   /** The caller holds the read-only token. */
   readonly readonlyToken: boolean;
   /** busy-reply-threshold in ms (0: none). */
@@ -153,6 +155,9 @@ export class Scripting {
     if (!flags.noWrites && !flags.allowOom && this.engine.outOfMemory && this.engine.maxmemory > 0) {
       return errorReply(oom().message);
     }
+    // processCommand's check, as a script that may write counts as a write command there.
+    const denied = flags.noWrites ? null : this.engine.writesDenied();
+    if (denied) return errorReply(diskError(denied).message);
     if (flags.noCluster && this.engine.cluster) return err("Can not run script on cluster, 'no-cluster' flag is set.");
     if (!flags.noWrites && ro) return err("Can not execute a script with write flag using *_ro command.");
     return null;
@@ -220,6 +225,9 @@ export class Scripting {
       return errorReply(noPermission(argv[0]).message);
     }
     if (state.readOnly && write) return err("Write commands are not allowed from read-only scripts.");
+    // scriptVerifyWriteCommandAllow: a script that has written already goes on writing.
+    const denied = write && !state.writeDirty ? this.engine.writesDenied() : null;
+    if (denied) return errorReply(diskError(denied).message);
     if (!state.allowOom && !state.writeDirty && state.startOom && spec.flags.includes("denyoom")) {
       return errorReply(oom().message);
     }
