@@ -413,13 +413,15 @@ export class AofManager {
   /** BGREWRITEAOF: Redis's reply texts. With aof-use-rdb-preamble the new base is an RDB in R2. */
   startRewrite(): string {
     if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
-    if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
-    const startedMs = this.host.clock();
+    // A rewrite starts by writing the buffer (as Redis's does): records left in it would be numbered
+    // after the cut, which holds their effects, and a recovery would apply them twice.
     if (!this.flush()) {
-      // As Redis, whose rewrite starts by writing its buffer: the cut would hold records the log has not.
       this.lastRewriteOk = false;
+      this.rewriteFailures++;
       throw rewriteCannotStart();
     }
+    if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
+    const startedMs = this.host.clock();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
     // As Redis's rewrite, a RESP base starts with the time it was cut at, then the functions.

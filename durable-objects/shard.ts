@@ -142,7 +142,12 @@ export class Shard extends DurableObject<Env> {
     return this.notServing() ?? { result: this.startSave(false) };
   }
   async adminBgrewriteaof(): Promise<{ result: string } | { error: string }> {
-    return this.notServing() ?? { result: this.aof.startRewrite() };
+    try {
+      return this.notServing() ?? { result: this.aof.startRewrite() };
+    } catch (e) {
+      if (e instanceof RedisError) return { error: e.message };
+      throw e;
+    }
   }
   async adminManifest() {
     return this.admin.manifest();

@@ -129,7 +129,14 @@ export class SnapshotManager implements RdbBaseWriter {
     if (!store) throw new Error("no R2 bucket bound for snapshots");
     if (this.inProgress) throw new Error("Background save already in progress");
     const startedMs = this.host.clock();
-    const seq = this.host.log.cutSeq();
+    let seq: number;
+    try {
+      seq = this.host.log.cutSeq();
+    } catch (e) {
+      // The log could not write what it holds, so there is no cut to number the snapshot by.
+      if (!opts.aofBase) this.lastOk = false;
+      throw e;
+    }
     const dirtyAtCut = this.engine.dirty;
     const db = this.engine.db;
     const writer = new RdbWriter({

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import { SqliteAofStore } from "../durable-objects/persistence/sqlite-aof-store.js";
 import { encodeCommands } from "../durable-objects/persistence/resp.js";
-import { ADMIN_TOKEN, type ShardStub, cmd, exec, execOn, infoField, logBytes, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
+import { ADMIN_TOKEN, type ShardStub, cmd, post, exec, execOn, infoField, logBytes, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
 import { failPartUploads } from "./faults.js";
 import { advance, useManualTimers } from "./manual-timers.js";
 
@@ -61,12 +61,25 @@ describe("everysec: an append that fails", () => {
     expect(
       await exec(s, ["EVAL", "#!lua\nreturn redis.call('SET', 'b', '2')", 0], ["EVAL", "return redis.call('SET', 'b', '2')", 0], ["EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 'a')", 0]),
     ).toEqual([REFUSED, { error: `${MISCONF} script: 6fd5b784a814f1b9a1983a4b934a750803309fd9, on @user_script:1.` }, "1"]);
+    // Nothing may cut the keyspace while the log holds records it could not write: a rewrite or a
+    // snapshot numbered before them would hold their effects, and a recovery would apply them twice.
+    failAppends(1000);
+    expect(await exec(s, ["BGREWRITEAOF"], ["BGSAVE"], ["WAITAOF", 1, 0, 0])).toEqual([
+      { error: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information." },
+      { status: "Background saving started" },
+      [0, 0],
+    ]);
+    await settle(s);
+    expect([await infoField(s, "aof_last_bgrewrite_status"), await infoField(s, "rdb_last_bgsave_status"), await infoField(s, "rdb_snapshots")]).toEqual(["err", "err", "0"]);
     // The retry, a second later, writes the kept records as they were, and writes are accepted again.
+    SqliteAofStore.prototype.append = realAppend;
     expect(await advance(s, 1000)).toBe(1);
     expect([await infoField(s, "aof_last_write_status"), await infoField(s, "aof_buffer_length"), await logBytes(s)]).toEqual(["ok", "0", pending]);
-    expect(await exec(s, ["SET", "b", "2"], ["PING"])).toEqual([OK, { status: "PONG" }]);
-    expect(await advance(s, 1000)).toBe(1);
-    expect(await logBytes(s)).toBe(pending + encodeCommands([["SET", "b", "2"]]));
+    expect(await exec(s, ["SET", "b", "2"], ["PING"], ["WAITAOF", 1, 0, 0])).toEqual([OK, { status: "PONG" }, [1, 0]]);
+    expect(pending + encodeCommands([["SET", "b", "2"]])).toBe(await logBytes(s));
+    expect(await one(s, "BGSAVE")).toEqual({ status: "Background saving started" });
+    await settle(s);
+    expect(await infoField(s, "rdb_last_bgsave_status")).toBe("ok");
     await abortAllDurableObjects();
     expect(await exec(shardNamed(name), ["GET", "a"], ["GET", "n"], ["GET", "b"], ["EXISTS", "c"])).toEqual(["1", "1", "2", 0]);
   });
@@ -149,6 +162,18 @@ describe("always: an append that fails", () => {
     } finally {
       await config(shardNamed("shard-0"), { appendfsync: "everysec" });
     }
+  });
+
+  it("under everysec, a request with Durable-Redis-Fsync: always whose rows fail is refused and reset as under always", async () => {
+    const shard0 = shardNamed("shard-0");
+    await useManualTimers(shard0);
+    const key = uniq("misconf-fsync-header");
+    expect((await cmd("SET", key, "1")).body).toEqual({ result: "OK" });
+    await advance(shard0, 1000);
+    failAppends(1);
+    const res = await post("/", ["SET", key, "2"], { "durable-redis-fsync": "always" });
+    expect(res.body).toEqual({ error: MISCONF });
+    expect((await cmd("GET", key)).body).toEqual({ result: "1" });
   });
 
   it("a failed commit of a batch's rows (over 1 MiB, several rows in one transaction) leaves no row of it", async () => {
