@@ -36,12 +36,21 @@ export const failTransactions = (s: ShardStub, times: number) =>
     };
   });
 
-/** Sends a batch and crashes the shard at once, while the batch is on its way, running, or answered. Returns whether it was acknowledged. */
-export async function sendAndCrash(s: ShardStub, batch: (string | number)[][], atomic: boolean): Promise<boolean> {
-  const reply = execOn(s, batch, atomic).then(
-    (r) => Array.isArray(r) && r.every((x) => typeof x !== "object" || x === null || !("error" in x)),
-    () => false,
+/**
+ * Sends batches (transactions when `atomic`) at once, waits for the first to be answered, so the
+ * others are on their way or running, and crashes every shard. Each one's outcome: "acked", "error"
+ * (answered, with an error reply in it), or "rejected: <why>" (the call failed: cut short by the
+ * crash, or refused by a shard resetting itself). Sent one by one and crashed at once, a batch
+ * never reached the shard before the crash.
+ */
+export async function sendAndCrashAfterFirst(s: ShardStub, batches: (string | number)[][][], atomic: boolean): Promise<string[]> {
+  const sent = batches.map((b) =>
+    execOn(s, b, atomic).then(
+      (r) => (Array.isArray(r) && r.every((x) => typeof x !== "object" || x === null || !("error" in x)) ? "acked" : "error"),
+      (e: unknown) => `rejected: ${e instanceof Error ? e.message : String(e)}`,
+    ),
   );
+  await sent[0];
   await abortAllDurableObjects();
-  return reply;
+  return Promise.all(sent);
 }
