@@ -258,15 +258,16 @@ export class Shard extends DurableObject<Env> {
    * Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves.
    * `durable` (the request's Durable-Redis-Fsync header): its writes are durable before the reply,
    * as if it ended with WAITAOF 1 0 0. `client` is the caller's address, for MONITOR.
+   * `replyBudget`: this shard's part of the request's reply budget (the worker splits it between the
+   * shards it calls); `textReplies`: the worker sends the replies as JSON text, so they count as such.
    */
-  /** `replyBudget`: this shard's part of the request's reply budget (the worker splits it between the shards it calls). */
-  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = "", replyBudget = MAX_REPLY_BYTES): Promise<ShardResult> {
+  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = "", replyBudget = MAX_REPLY_BYTES, textReplies = false): Promise<ShardResult> {
     // Memory holds a batch the log lost: nothing may run on it until the reset.
     if (this.lostWrite !== null) throw new Error(this.lostWrite);
     if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
-      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true, replyBudget });
+      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true, replyBudget, textReplies });
       return { replies, token: this.bootId };
     }
     if (this.loadError) {
@@ -277,8 +278,8 @@ export class Shard extends DurableObject<Env> {
     let lost = false;
     try {
       replies = atomic
-        ? this.engine.executeTransaction(batch, { readonly, replyBudget })
-        : this.engine.executeBatch(batch, { readonly, replyBudget });
+        ? this.engine.executeTransaction(batch, { readonly, replyBudget, textReplies })
+        : this.engine.executeBatch(batch, { readonly, replyBudget, textReplies });
       lost = !this.aof.afterBatch();
       if (durable) {
         this.aof.durableRequests++;

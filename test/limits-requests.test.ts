@@ -192,6 +192,19 @@ describe("the reply budget (MAX_REPLY_BYTES)", () => {
     expect(r.body.slice(1)).toEqual([TOO_LARGE, TOO_LARGE, { result: 17 }, { result: 1 }]);
   });
 
+  it("counts strings as their JSON text when replies go out as JSON, as their bytes in base64 or RESP", async () => {
+    const k = uniq("ctl");
+    await load(["FLUSHALL"], ["SET", k, "\x01".repeat(MB)]);
+    const gets = Array.from({ length: 16 }, () => ["GET", k]);
+    // As JSON text each byte is \u0001: 6 MiB a GET, so 2 fit.
+    const text = await post("/pipeline", gets);
+    expect(text.body.map((b: { result?: string }) => b.result?.length ?? b)).toEqual([MB, MB, ...Array(14).fill(TOO_LARGE)]);
+    expect(text.body[0].result).toBe("\x01".repeat(MB));
+    // As base64, the bytes are counted: 15 fit.
+    const b64 = await post("/pipeline", gets, { "upstash-encoding": "base64" });
+    expect(b64.body.map((b: { result?: string }) => (b.result !== undefined ? atob(b.result).length : b))).toEqual([...Array(15).fill(MB), TOO_LARGE]);
+  });
+
   it("refuses a script's command whose reply would pass it, before building it", async () => {
     const s = uniq("script");
     await cmd("SADD", s, "a", "b", "c");

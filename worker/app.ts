@@ -46,13 +46,14 @@ function shardId(env: Env, shard: number): DurableObjectId {
 
 /**
  * `durable`: the request's writes are durable before its reply on every shard it touches. `client` is
- * the caller's address, which MONITOR shows.
+ * the caller's address, which MONITOR shows. `textReplies`: the replies go out as JSON text (neither
+ * base64 nor RESP), so the shards count their strings' JSON against the reply budget.
  */
-function shardCaller(env: Env, durable: boolean, client = ""): ShardCaller {
+function shardCaller(env: Env, durable: boolean, client = "", textReplies = false): ShardCaller {
   return (shard, batch, atomic, readonly, replyBudget) => {
     // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
     const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly, durable, client, replyBudget).catch((e: unknown) => lostBatch(e, batch, atomic));
+    return stub.execute(batch, atomic, readonly, durable, client, replyBudget, textReplies).catch((e: unknown) => lostBatch(e, batch, atomic));
   };
 }
 
@@ -172,7 +173,7 @@ app.all("*", async (c) => {
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
   const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";
   const router = routerFor(env);
-  const call = shardCaller(env, durableRequest(req), clientAddress(req));
+  const call = shardCaller(env, durableRequest(req), clientAddress(req), !base64 && !resp2);
   const hubs = hubCaller(env);
   const path = url.pathname;
 

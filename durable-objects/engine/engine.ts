@@ -54,6 +54,8 @@ export interface ExecuteOptions {
    * reply would pass what is left answers REPLY_TOO_LARGE; the rest of the batch still runs.
    */
   replyBudget?: number;
+  /** The replies go out as JSON text (not base64 or RESP): their strings count as their JSON (jsonTextBytes). */
+  textReplies?: boolean;
 }
 
 const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
@@ -86,6 +88,7 @@ export class Engine {
   private readonlyToken = false;
   /** Bytes the replies of the batch being executed may still take (ExecuteOptions.replyBudget). */
   private replyLeft = MAX_REPLY_BYTES;
+  private textReplies = false;
 
   constructor(opts: EngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -207,6 +210,7 @@ export class Engine {
     return this.atOneTime(() => {
       const replies: Reply[] = new Array(batch.length);
       this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
+      this.textReplies = opts.textReplies === true;
       for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
       this.flush();
       return replies;
@@ -229,6 +233,7 @@ export class Engine {
     }
     const replies: Reply[] = new Array(batch.length);
     this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
+    this.textReplies = opts.textReplies === true;
     const start = this.records.length;
     this.transactionStart = start;
     try {
@@ -336,7 +341,7 @@ export class Engine {
     const estimate = REPLY_ESTIMATES.get(spec.name);
     if (estimate && estimate(this.db, argv, this.batchNow ?? this.clock(), this.replyLeft) > this.replyLeft) return this.replyTooLarge();
     const reply = this.run(spec, argv, false);
-    const size = replyBytes(reply, this.replyLeft);
+    const size = replyBytes(reply, this.replyLeft, this.textReplies);
     if (size > this.replyLeft) return this.replyTooLarge();
     this.replyLeft -= size;
     return reply;

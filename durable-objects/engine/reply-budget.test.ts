@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, replyBytes } from "./reply-budget.js";
+import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, jsonTextBytes, replyBytes } from "./reply-budget.js";
+import { binaryToText, textToBinary } from "./bytes.js";
 import { seededRandom, testEngine } from "./testing.js";
 
 /** A small dataset of every type the estimates read, with members of random sizes. */
@@ -119,5 +120,26 @@ describe("the reply budget in a batch", () => {
     expect(replyBytes(["abc", 1, null, ["de"], { status: "OK" }])).toBe(8 + 11 + 8 + 8 + (8 + 10) + 10);
     // It stops counting once past the limit.
     expect(replyBytes(Array(1000).fill("x"), 100)).toBeLessThan(200);
+  });
+});
+
+describe("jsonTextBytes", () => {
+  it("is never less than the UTF-8 bytes of the JSON text the worker sends for a string", () => {
+    const rnd = seededRandom(3);
+    const utf8 = new TextEncoder();
+    const samples = ["plain text", 'a "quoted" \\ path', "\n\t\x00\x1f\x7f", textToBinary("héllo wörld ✓ 😀"), "\xff\xfe\x80abc\xc3"];
+    for (let i = 0; i < 200; i++) samples.push(Array.from({ length: Math.floor(rnd() * 50) }, () => String.fromCharCode(Math.floor(rnd() * 256))).join(""));
+    for (const s of samples) {
+      const sent = utf8.encode(JSON.stringify(binaryToText(s))).length - 2;
+      expect(jsonTextBytes(s), JSON.stringify(s)).toBeGreaterThanOrEqual(sent);
+    }
+    expect(jsonTextBytes("plain")).toBe(5);
+    expect(jsonTextBytes('"\\')).toBe(4);
+    expect(jsonTextBytes("\x01\xff")).toBe(9);
+  });
+
+  it("counts replies as JSON text when asked", () => {
+    expect(replyBytes(["\x01\x01", "ab"], Infinity, true)).toBe(8 + (12 + 8) + (2 + 8));
+    expect(replyBytes(["\x01\x01", "ab"])).toBe(8 + (2 + 8) + (2 + 8));
   });
 });

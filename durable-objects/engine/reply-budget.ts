@@ -19,15 +19,34 @@ export const REPLY_TOO_LARGE = "ERR max reply size exceeded";
 /** What each element of a reply costs beyond its bytes: more than its framing in a clone, JSON or RESP. */
 export const ELEMENT_BYTES = 8;
 
+/** Bytes that JSON text carries as themselves: printable ASCII but the quote and the backslash. */
+const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /**
- * A reply's size: its strings' bytes plus ELEMENT_BYTES per element (arrays too). The walk stops once
- * past `limit`, so measuring a huge reply costs no more than the budget.
+ * The most bytes a byte string's JSON text (UTF-8 decoded, JSON-escaped, sent as UTF-8) can take: a
+ * control byte as `\u00XX` 6, `"` and `\` 2, a byte of 0x80 and over 3 (U+FFFD when it is not part
+ * of valid UTF-8), others 1.
  */
-export function replyBytes(r: Reply, limit = Infinity): number {
-  if (r === null || typeof r !== "object") return typeof r === "string" ? r.length + ELEMENT_BYTES : ELEMENT_BYTES;
+export function jsonTextBytes(s: string): number {
+  if (PLAIN_JSON.test(s)) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x20 ? 6 : c === 0x22 || c === 0x5c ? 2 : c >= 0x80 ? 3 : 1;
+  }
+  return n;
+}
+
+/**
+ * A reply's size: its strings' bytes plus ELEMENT_BYTES per element (arrays too); with `text` (the
+ * reply goes out as JSON text, not base64 or RESP), a string costs its JSON text (jsonTextBytes).
+ * The walk stops once past `limit`, so measuring a huge reply costs no more than the budget.
+ */
+export function replyBytes(r: Reply, limit = Infinity, text = false): number {
+  if (r === null || typeof r !== "object") return typeof r === "string" ? (text ? jsonTextBytes(r) : r.length) + ELEMENT_BYTES : ELEMENT_BYTES;
   if (!Array.isArray(r)) return ("status" in r ? r.status.length : r.error.length) + ELEMENT_BYTES;
   let n = ELEMENT_BYTES;
-  for (let i = 0; i < r.length && n <= limit; i++) n += replyBytes(r[i], limit - n);
+  for (let i = 0; i < r.length && n <= limit; i++) n += replyBytes(r[i], limit - n, text);
   return n;
 }
 
