@@ -148,10 +148,16 @@ describe("the reply budget (MAX_REPLY_BYTES)", () => {
     [
       "sorted set",
       (k) => [["ZADD", k, ...items.flatMap((v, i) => [String(i), v])]],
-      (k) => [["ZRANGE", k, "0", "-1"], ["ZREVRANGE", k, "0", "-1"], ["ZRANGE", k, "0", "-1", "REV", "WITHSCORES"]],
+      (k) => [
+        ["ZRANGE", k, "0", "-1"],
+        ["ZREVRANGE", k, "0", "-1"],
+        ["ZRANGE", k, "0", "-1", "REV", "WITHSCORES"],
+        ["ZRANGEBYSCORE", k, "-inf", "+inf"],
+        ["ZRANGE", k, "+inf", "(-1", "BYSCORE", "REV", "LIMIT", "0", "16"],
+      ],
       (k) => [["ZRANGE", k, "0", "14"], ["ZRANGE", k, "0", "14", "REV"]],
     ],
-    ["stream", (k) => items.map((v, i) => ["XADD", k, `${i + 1}-1`, "f", v]), (k) => [["XRANGE", k, "-", "+"], ["XREVRANGE", k, "+", "-"]], (k) => [["XRANGE", k, "-", "+", "COUNT", "15"]]],
+    ["stream", (k) => items.map((v, i) => ["XADD", k, `${i + 1}-1`, "f", v]), (k) => [["XRANGE", k, "-", "+"], ["XREVRANGE", k, "+", "-"], ["XREAD", "STREAMS", k, "0"]], (k) => [["XRANGE", k, "-", "+", "COUNT", "15"]]],
   ];
   for (const [type, fill, tooBig, fitting] of collections) {
     it(`refuses whole-${type} reads past it before building them; ranges that fit answer`, async () => {

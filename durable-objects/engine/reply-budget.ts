@@ -4,6 +4,7 @@
 
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
+import { parseScoreRange, parseZrangeOptions } from "./commands/zsets.js";
 import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "./types/index.js";
 
 /**
@@ -119,34 +120,67 @@ function setPop(db: Keyspace, argv: string[], now: number, limit: number): numbe
   return zset === null ? 0 : Math.min(n, zset.size) * 2 * ELEMENT_BYTES;
 }
 
-/** ZRANGE key start stop [REV] [WITHSCORES] by index, and ZREVRANGE: the members in the range (scores by count). */
+type RangeBy = { by?: "score" | "lex"; rev?: boolean };
+/** What the older ZRANGE forms fix of ZRANGE's options. */
+const ZRANGE_FORMS: Record<string, RangeBy> = {
+  zrange: {},
+  zrevrange: { rev: true },
+  zrangebyscore: { by: "score" },
+  zrevrangebyscore: { by: "score", rev: true },
+  zrangebylex: { by: "lex" },
+  zrevrangebylex: { by: "lex", rev: true },
+};
+
+/**
+ * ZRANGE in all its forms: by index, the members in the range (walked for their bytes); by score,
+ * the count between the bounds (the tree counts it); by lex, the whole set when the range is - +.
+ * Within LIMIT; scores by count.
+ */
 function zsetRange(db: Keyspace, argv: string[], now: number, limit: number): number {
   const zset = live(db, argv[1], now, RedisZSet);
-  let start = count(argv[2]);
-  let stop = count(argv[3]);
-  if (zset === null || start === null || stop === null) return 0;
-  let withScores = false;
-  let rev = argv[0].toLowerCase() === "zrevrange";
-  for (const opt of argv.slice(4)) {
-    const o = opt.toLowerCase();
-    if (o === "withscores") withScores = true;
-    else if (o === "rev") rev = true;
-    else return 0; // BYSCORE, BYLEX, LIMIT: the command finds its own range
+  if (zset === null) return 0;
+  let o: ReturnType<typeof parseZrangeOptions>;
+  try {
+    o = parseZrangeOptions(argv.slice(4), ZRANGE_FORMS[argv[0].toLowerCase()]);
+  } catch {
+    return 0; // the command answers its own syntax error
   }
   const len = zset.size;
-  if (start < 0) start = Math.max(0, len + start);
-  if (stop < 0) stop = len + stop;
-  stop = Math.min(stop, len - 1);
-  if (start > stop) return ELEMENT_BYTES;
-  // Reversed ranks count from the highest: the same members as these ascending ranks.
-  if (rev) [start, stop] = [len - 1 - stop, len - 1 - start];
-  let n = ELEMENT_BYTES + (withScores ? (stop - start + 1) * ELEMENT_BYTES : 0);
-  let left = stop - start + 1;
-  zset.walk(start, false, (member) => {
-    n += member.length + ELEMENT_BYTES;
-    return --left > 0 && n <= limit;
-  });
-  return n;
+  const [first, second] = o.rev ? [argv[3], argv[2]] : [argv[2], argv[3]];
+  let n: number;
+  if (o.by === "rank") {
+    let start = count(argv[2]);
+    let stop = count(argv[3]);
+    if (start === null || stop === null) return 0;
+    if (start < 0) start = Math.max(0, len + start);
+    if (stop < 0) stop = len + stop;
+    stop = Math.min(stop, len - 1);
+    if (start > stop) return ELEMENT_BYTES;
+    // Reversed ranks count from the highest: the same members as these ascending ranks.
+    if (o.rev) [start, stop] = [len - 1 - stop, len - 1 - start];
+    let bytes = ELEMENT_BYTES + (o.withScores ? (stop - start + 1) * ELEMENT_BYTES : 0);
+    let left = stop - start + 1;
+    zset.walk(start, false, (member) => {
+      bytes += member.length + ELEMENT_BYTES;
+      return --left > 0 && bytes <= limit;
+    });
+    return bytes;
+  }
+  if (o.by === "score") {
+    let r: ReturnType<typeof parseScoreRange>;
+    try {
+      r = parseScoreRange(first, second);
+    } catch {
+      return 0;
+    }
+    n = Math.max(0, zset.countScoreBelow(r.max, !r.maxEx) - zset.countScoreBelow(r.min, r.minEx));
+  } else {
+    n = first === "-" && second === "+" ? len : 0;
+  }
+  if (o.offset < 0) return 0;
+  n = Math.max(0, n - o.offset);
+  if (o.limit >= 0) n = Math.min(n, o.limit);
+  return n * (o.withScores ? 2 : 1) * ELEMENT_BYTES;
 }
 
 /** SORT / SORT_RO key [LIMIT offset count] [GET pattern …] without STORE: one element per member per GET. */
@@ -190,6 +224,34 @@ function streamRange(db: Keyspace, argv: string[], now: number): number {
   return n * 5 * ELEMENT_BYTES;
 }
 
+/** XREAD [COUNT n] [BLOCK ms] STREAMS key … id …: the streams read from their start (ID 0), whole or to COUNT. */
+function streamRead(db: Keyspace, argv: string[], now: number): number {
+  let max = Infinity;
+  let at = 1;
+  for (; at < argv.length; at++) {
+    const o = argv[at].toLowerCase();
+    if (o === "streams") break;
+    if (o === "count") {
+      const c = count(argv[at + 1]);
+      if (c === null) return 0;
+      if (c > 0) max = c;
+      at++;
+    } else if (o === "block") at++;
+    else return 0;
+  }
+  const names = argv.slice(at + 1);
+  if (names.length === 0 || names.length % 2 !== 0) return 0;
+  const keys = names.length / 2;
+  let n = 0;
+  for (let i = 0; i < keys; i++) {
+    // A key of another type makes the command answer WRONGTYPE.
+    if (db.data.has(names[i]) && !db.isExpired(names[i], now) && !(db.data.get(names[i]) instanceof RedisStream)) return 0;
+    const stream = live(db, names[i], now, RedisStream);
+    if (stream !== null && (names[keys + i] === "0" || names[keys + i] === "0-0")) n += Math.min(max, stream.length);
+  }
+  return n * 5 * ELEMENT_BYTES;
+}
+
 /** The string value at argv[1] that a write answers with (GETDEL, GETSET, GETEX, SET … GET). */
 function oldString(db: Keyspace, argv: string[], now: number): number {
   const v = db.data.get(argv[1]);
@@ -216,12 +278,12 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   ["hgetall", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, true)],
   ["hkeys", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, false)],
   ["hvals", (db, argv, now, limit) => hashSize(db, argv, now, limit, false, true)],
-  ["zrange", zsetRange],
-  ["zrevrange", zsetRange],
+  ...Object.keys(ZRANGE_FORMS).map((name): [string, ReplyEstimate] => [name, zsetRange]),
   ["sort", sortReply],
   ["sort_ro", sortReply],
   ["xrange", streamRange],
   ["xrevrange", streamRange],
+  ["xread", streamRead],
   ["mget", (db, argv, now, limit) => {
     let n = ELEMENT_BYTES;
     for (let i = 1; i < argv.length && n <= limit; i++) n += oldString(db, ["", argv[i]], now) || ELEMENT_BYTES;
