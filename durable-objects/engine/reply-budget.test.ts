@@ -36,6 +36,16 @@ function commands(rnd: () => number): string[][] {
     ["SPOP", "s", n()],
     ["ZPOPMIN", "z", n()],
     ["ZPOPMAX", "z", n()],
+    ["LPOP", "l"],
+    ["LMOVE", "l", "l2", "LEFT", "RIGHT"],
+    ["LMOVE", "l", "l2", "RIGHT", "LEFT"],
+    ["RPOPLPUSH", "l", "l2"],
+    ["BLMOVE", "l", "l2", "LEFT", "LEFT", "0"],
+    ["LMPOP", "2", "nope", "l", "LEFT", "COUNT", n()],
+    ["BLMPOP", "0", "1", "l", "RIGHT"],
+    ["LMPOP", "2", "s", "l", "LEFT"],
+    ["ZMPOP", "1", "z", "MAX", "COUNT", n()],
+    ["BZMPOP", "0", "2", "nope", "z", "MIN"],
     ["SMEMBERS", "s"],
     ["HGETALL", "h"],
     ["HKEYS", "h"],
@@ -85,7 +95,18 @@ describe("reply estimates", () => {
 
   it("are exact for lists, hashes, whole sets, strings and MGET", () => {
     const { engine } = dataset(7);
-    for (const argv of [["LRANGE", "l", "2", "-3"], ["HGETALL", "h"], ["HVALS", "h"], ["SMEMBERS", "s"], ["MGET", "v0", "nope", "v3"], ["LPOP", "l", "4"], ["GETDEL", "v2"]]) {
+    for (const argv of [
+      ["LRANGE", "l", "2", "-3"],
+      ["HGETALL", "h"],
+      ["HVALS", "h"],
+      ["SMEMBERS", "s"],
+      ["MGET", "v0", "nope", "v3"],
+      ["LPOP", "l", "4"],
+      ["RPOP", "l"],
+      ["LMOVE", "l", "l", "LEFT", "RIGHT"],
+      ["LMPOP", "2", "nope", "l", "RIGHT", "COUNT", "3"],
+      ["GETDEL", "v2"],
+    ]) {
       const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
       expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));
     }

@@ -100,24 +100,79 @@ function randomMembers(db: Keyspace, argv: string[], now: number): number {
   return (n < 0 ? -n : Math.min(n, v.size)) * pairs * ELEMENT_BYTES;
 }
 
-/** LPOP / RPOP key count: the elements it would pop. */
-function listPop(db: Keyspace, argv: string[], now: number, limit: number): number {
-  const n = count(argv[2]);
-  const list = live(db, argv[1], now, RedisList);
-  if (n === null || n <= 0 || list === null) return 0;
+/** The elements popped from one end of a list: exact. */
+function listEnd(list: RedisList, left: boolean, n: number, limit: number): number {
   const take = Math.min(n, list.length);
-  const left = argv[0].toLowerCase() === "lpop";
   return sizeOf(left ? listRange(list, 0, take - 1) : listRange(list, list.length - take, -1), limit);
 }
 
-/** SPOP / ZPOPMIN / ZPOPMAX key count: all of the collection when the count covers it, else a count's worth of elements. */
+/** LPOP / RPOP key [count]: the elements it would pop. */
+function listPop(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const n = argv.length === 2 ? 1 : count(argv[2]);
+  const list = live(db, argv[1], now, RedisList);
+  if (n === null || n <= 0 || list === null) return 0;
+  // Without a count the reply is the element alone, not an array.
+  return listEnd(list, argv[0].toLowerCase() === "lpop", n, limit) - (argv.length === 2 ? ELEMENT_BYTES : 0);
+}
+
+/** LMOVE / BLMOVE source destination LEFT|RIGHT …, RPOPLPUSH / BRPOPLPUSH source destination: the element moved. */
+function listMove(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const list = live(db, argv[1], now, RedisList);
+  if (list === null || list.length === 0) return 0;
+  const name = argv[0].toLowerCase();
+  return listEnd(list, name.endsWith("lmove") && argv[3].toLowerCase() === "left", 1, limit) - ELEMENT_BYTES;
+}
+
+/** The members a sorted-set pop takes from one end, with a score each (counted as an element): exact for the members. */
+function zsetEnd(zset: RedisZSet, max: boolean, n: number, limit: number): number {
+  let left = Math.min(n, zset.size);
+  let bytes = ELEMENT_BYTES;
+  if (left <= 0) return bytes;
+  zset.walk(max ? zset.size - 1 : 0, max, (member) => {
+    bytes += member.length + 2 * ELEMENT_BYTES;
+    return --left > 0 && bytes <= limit;
+  });
+  return bytes;
+}
+
+/**
+ * SPOP / ZPOPMIN / ZPOPMAX key count. Sorted sets: exactly the members taken. Sets: all members when the
+ * count covers the set; a random part otherwise, which only the count bounds from below.
+ */
 function setPop(db: Keyspace, argv: string[], now: number, limit: number): number {
   const n = count(argv[2]);
   if (n === null || n <= 0) return 0;
   const set = live(db, argv[1], now, RedisSet);
   if (set !== null) return n >= set.size ? sizeOf(set.values(), limit) : n * ELEMENT_BYTES;
   const zset = live(db, argv[1], now, RedisZSet);
-  return zset === null ? 0 : Math.min(n, zset.size) * 2 * ELEMENT_BYTES;
+  return zset === null ? 0 : zsetEnd(zset, argv[0].toLowerCase() === "zpopmax", n, limit);
+}
+
+/**
+ * LMPOP / BLMPOP [timeout] numkeys key … LEFT|RIGHT [COUNT n], ZMPOP / BZMPOP … MIN|MAX [COUNT n]:
+ * exactly what the first non-empty key gives up.
+ */
+function multiPop(db: Keyspace, argv: string[], now: number, limit: number): number {
+  const at = argv[0][0].toLowerCase() === "b" ? 2 : 1;
+  const keys = count(argv[at]);
+  if (keys === null || keys <= 0 || argv.length < at + keys + 2) return 0;
+  const where = argv[at + keys + 1].toLowerCase();
+  let n = 1;
+  if (argv.length === at + keys + 4 && argv[at + keys + 2].toLowerCase() === "count") {
+    const c = count(argv[at + keys + 3]);
+    if (c === null || c <= 0) return 0;
+    n = c;
+  } else if (argv.length !== at + keys + 2) return 0;
+  const lists = argv[0].toLowerCase().endsWith("lmpop");
+  for (let i = at + 1; i <= at + keys; i++) {
+    // A key of another type makes the command answer WRONGTYPE.
+    const v = db.data.get(argv[i]);
+    if (v === undefined || db.isExpired(argv[i], now)) continue;
+    if (lists && v instanceof RedisList && v.length > 0) return 2 * ELEMENT_BYTES + argv[i].length + listEnd(v, where === "left", n, limit);
+    if (!lists && v instanceof RedisZSet && v.size > 0) return 2 * ELEMENT_BYTES + argv[i].length + zsetEnd(v, where === "max", n, limit);
+    return 0;
+  }
+  return 0;
 }
 
 type RangeBy = { by?: "score" | "lex"; rev?: boolean };
@@ -271,6 +326,14 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   }],
   ["lpop", listPop],
   ["rpop", listPop],
+  ["lmove", listMove],
+  ["blmove", listMove],
+  ["rpoplpush", listMove],
+  ["brpoplpush", listMove],
+  ["lmpop", multiPop],
+  ["blmpop", multiPop],
+  ["zmpop", multiPop],
+  ["bzmpop", multiPop],
   ["spop", setPop],
   ["zpopmin", setPop],
   ["zpopmax", setPop],
