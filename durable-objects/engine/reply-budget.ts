@@ -80,13 +80,15 @@ function sizeOf(values: Iterable<string>, limit: number): number {
   return n;
 }
 
-/** Elements of a list at [start, stop] after Redis's index normalisation. */
-function* listRange(list: RedisList, start: number, stop: number): Generator<string> {
+/** Bytes of a list's elements at [start, stop] (Redis's index normalisation) as a reply, stopping once past `limit`. */
+function listRangeSize(list: RedisList, start: number, stop: number, limit: number): number {
   const len = list.length;
   if (start < 0) start = Math.max(0, len + start);
   if (stop < 0) stop = len + stop;
   stop = Math.min(stop, len - 1);
-  for (let i = start; i <= stop; i++) yield list.at(i)!;
+  let n = ELEMENT_BYTES;
+  for (let i = start; i <= stop && n <= limit; i++) n += list.at(i)!.length + ELEMENT_BYTES;
+  return n;
 }
 
 /** SRANDMEMBER / HRANDFIELD / ZRANDMEMBER key count [WITHVALUES|WITHSCORES]: a negative count repeats members. */
@@ -103,7 +105,7 @@ function randomMembers(db: Keyspace, argv: string[], now: number): number {
 /** The elements popped from one end of a list: exact. */
 function listEnd(list: RedisList, left: boolean, n: number, limit: number): number {
   const take = Math.min(n, list.length);
-  return sizeOf(left ? listRange(list, 0, take - 1) : listRange(list, list.length - take, -1), limit);
+  return left ? listRangeSize(list, 0, take - 1, limit) : listRangeSize(list, list.length - take, -1, limit);
 }
 
 /** LPOP / RPOP key [count]: the elements it would pop. */
@@ -322,7 +324,7 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
     const list = live(db, argv[1], now, RedisList);
     const start = count(argv[2]);
     const stop = count(argv[3]);
-    return list === null || start === null || stop === null ? 0 : sizeOf(listRange(list, start, stop), limit);
+    return list === null || start === null || stop === null ? 0 : listRangeSize(list, start, stop, limit);
   }],
   ["lpop", listPop],
   ["rpop", listPop],
@@ -355,7 +357,11 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   ["getdel", oldString],
   ["getset", oldString],
   ["getex", oldString],
-  ["set", (db, argv, now) => (argv.some((a, i) => i > 2 && a.toLowerCase() === "get") ? oldString(db, argv, now) : 0)],
+  ["set", (db, argv, now) => {
+    // Most SETs have no options: no lowercase copies of their words.
+    for (let i = 3; i < argv.length; i++) if (argv[i].length === 3 && argv[i].toLowerCase() === "get") return oldString(db, argv, now);
+    return 0;
+  }],
 ]);
 
 function hashSize(db: Keyspace, argv: string[], now: number, limit: number, fields: boolean, values: boolean): number {
