@@ -33,8 +33,10 @@ function clusterOf(env: Env, name: string | undefined) {
   return { slotOf: keySlot, isLocal: (slot: number) => slotShard(slot, shards) === index };
 }
 
+/** What a shard answers for a batch (the worker's ShardCaller returns it). A refused transaction is one error. */
 export interface ShardResult {
   replies: Reply[] | ErrorReply;
+  /** The shard's write counter after the batch (the sync token). */
   token: string;
 }
 

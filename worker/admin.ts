@@ -5,7 +5,9 @@
 import { Hono } from "hono";
 import type { Shard } from "../durable-objects/shard.js";
 import { requestToken, tokenEquals } from "./auth.js";
-import { AofUploadError, restoreAof, uploadedFiles } from "./aof-restore.js";
+import { restoreAof, uploadedFiles } from "./aof-restore.js";
+import { HttpError, errorResponse } from "./http-error.js";
+import { shardCount, shardStub } from "./shards.js";
 
 type AppEnv = { Bindings: Env };
 type AdminStub = Pick<
@@ -16,13 +18,7 @@ type AdminStub = Pick<
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-function shardCount(env: Env): number {
-  return Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
-}
-
-function stub(env: Env, shard: number): AdminStub {
-  return env.SHARD.get(env.SHARD.idFromName(`shard-${shard}`)) as unknown as AdminStub;
-}
+const stub = (env: Env, shard: number) => shardStub<AdminStub>(env, shard);
 
 /** The shards a request names: ?shard=N, or all of them. */
 function targets(env: Env, url: URL): number[] {
@@ -30,38 +26,26 @@ function targets(env: Env, url: URL): number[] {
   const s = url.searchParams.get("shard");
   if (s === null || s === "all") return Array.from({ length: n }, (_, i) => i);
   const i = Number(s);
-  if (!Number.isInteger(i) || i < 0 || i >= n) throw new AdminError(400, `ERR no such shard '${s}' (there are ${n})`);
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new HttpError(400, `ERR no such shard '${s}' (there are ${n})`);
   return [i];
 }
 
 function oneShard(env: Env, url: URL): number {
   const t = targets(env, url);
-  if (t.length !== 1) throw new AdminError(400, "ERR this endpoint needs ?shard=N");
+  if (t.length !== 1) throw new HttpError(400, "ERR this endpoint needs ?shard=N");
   return t[0];
-}
-
-class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export const admin = new Hono<AppEnv>();
 
-admin.onError((err) => {
-  if (err instanceof AdminError) return json({ error: err.message }, err.status);
-  console.error("admin request failed:", err instanceof Error ? err.stack : err);
-  return json({ error: "ERR internal error" }, 500);
-});
+// Its own handler so that the data API's CORS headers stay off admin errors.
+admin.onError((err) => errorResponse(err));
 
 admin.use("*", async (c, next) => {
   const token = requestToken(c.req.raw, new URL(c.req.url));
-  if (!c.env.ADMIN_TOKEN) return json({ error: "WRONGPASS no admin token is configured (wrangler secret put ADMIN_TOKEN)" }, 401);
+  if (!c.env.ADMIN_TOKEN) throw new HttpError(401, "WRONGPASS no admin token is configured (wrangler secret put ADMIN_TOKEN)");
   if (token === null || !tokenEquals(token, c.env.ADMIN_TOKEN)) {
-    return json({ error: "WRONGPASS invalid or missing admin token" }, 401);
+    throw new HttpError(401, "WRONGPASS invalid or missing admin token");
   }
   await next();
 });
@@ -110,9 +94,9 @@ admin.get("/snapshot", async (c) => {
   const url = new URL(c.req.url);
   const shard = oneShard(c.env, url);
   const key = url.searchParams.get("key") ?? (await stub(c.env, shard).adminSnapshotKey());
-  if (!key) throw new AdminError(404, "ERR this shard has no snapshot yet");
+  if (!key) throw new HttpError(404, "ERR this shard has no snapshot yet");
   const obj = await c.env.SNAPSHOTS.get(key);
-  if (!obj) throw new AdminError(404, `ERR snapshot ${key} is missing from R2`);
+  if (!obj) throw new HttpError(404, `ERR snapshot ${key} is missing from R2`);
   return new Response(obj.body, {
     headers: {
       "content-type": "application/octet-stream",
@@ -139,12 +123,12 @@ admin.post("/restore-to-time", async (c) => {
   const url = new URL(c.req.url);
   const shard = oneShard(c.env, url);
   const time = url.searchParams.get("time") ?? "";
-  if (!/^\d{1,12}$/.test(time)) return json({ error: "ERR time must be a Unix time in seconds" }, 400);
+  if (!/^\d{1,12}$/.test(time)) throw new HttpError(400, "ERR time must be a Unix time in seconds");
   try {
     return json({ shard, ...(await stub(c.env, shard).adminRestoreToTime(Number(time))) });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    return json({ error: message.startsWith("LOADING ") ? message : `ERR ${message}` }, 409);
+    throw new HttpError(409, message.startsWith("LOADING ") ? message : `ERR ${message}`);
   }
 });
 
@@ -157,15 +141,10 @@ admin.post("/restore-to-time", async (c) => {
 admin.post("/restore-aof", async (c) => {
   const url = new URL(c.req.url);
   const truncate = url.searchParams.get("truncate") ?? "no";
-  if (truncate !== "yes" && truncate !== "no") return json({ error: "ERR truncate must be yes or no" }, 400);
-  try {
-    const files = await uploadedFiles(c.req.raw, Number(c.env.MAX_REQUEST_BYTES) || 10 * 1024 * 1024);
-    const restore = (shard: number, rdb: Uint8Array) => stub(c.env, shard).adminRestore(new Blob([rdb]).stream());
-    return json(await restoreAof(files, { shards: shardCount(c.env), truncate: truncate === "yes", now: Date.now() }, restore));
-  } catch (e) {
-    if (e instanceof AofUploadError) return json({ error: e.message }, e.status);
-    throw e;
-  }
+  if (truncate !== "yes" && truncate !== "no") throw new HttpError(400, "ERR truncate must be yes or no");
+  const files = await uploadedFiles(c.req.raw, Number(c.env.MAX_REQUEST_BYTES) || 10 * 1024 * 1024);
+  const restore = (shard: number, rdb: Uint8Array) => stub(c.env, shard).adminRestore(new Blob([rdb]).stream());
+  return json(await restoreAof(files, { shards: shardCount(c.env), truncate: truncate === "yes", now: Date.now() }, restore));
 });
 
 admin.post("/restore", async (c) => {
@@ -176,7 +155,7 @@ admin.post("/restore", async (c) => {
   } catch (e) {
     // The file did not decode, or the shard is still loading: nothing was changed.
     const message = e instanceof Error ? e.message : String(e);
-    if (message.startsWith("LOADING ")) return json({ error: message }, 409);
-    return json({ error: `ERR ${message}` }, 400);
+    if (message.startsWith("LOADING ")) throw new HttpError(409, message);
+    throw new HttpError(400, `ERR ${message}`);
   }
 });

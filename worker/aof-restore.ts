@@ -10,26 +10,18 @@ import { bytesToBinary } from "../durable-objects/engine/bytes.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { AofError } from "../durable-objects/persistence/aof/format.js";
 import { RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";
-import { keySlot, slotShard } from "./slots.js";
+import { HttpError } from "./http-error.js";
+import { shardOfKey } from "./shards.js";
 
-/** A refusal the admin API answers with this status and Redis-style text. */
-export class AofUploadError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The uploaded AOF's files, in load order. */
 export async function uploadedFiles(req: Request, maxBytes: number): Promise<AofImportFile[]> {
   const declared = Number(req.headers.get("content-length"));
-  if (declared > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+  if (declared > maxBytes) throw new HttpError(413, "ERR max request size exceeded");
   const type = req.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data")) {
     const body = new Uint8Array(await req.arrayBuffer());
-    if (body.length > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+    if (body.length > maxBytes) throw new HttpError(413, "ERR max request size exceeded");
     return [{ name: "appendonly.aof", bytes: bytesToBinary(body) }];
   }
   const form = await req.formData();
@@ -39,23 +31,23 @@ export async function uploadedFiles(req: Request, maxBytes: number): Promise<Aof
     if (typeof value === "string") continue;
     const bytes = new Uint8Array(await value.arrayBuffer());
     total += bytes.length;
-    if (total > maxBytes) throw new AofUploadError(413, "ERR max request size exceeded");
+    if (total > maxBytes) throw new HttpError(413, "ERR max request size exceeded");
     byName.set(value.name, bytes);
   }
   const manifests = [...byName.keys()].filter((n) => n.endsWith(".manifest"));
   if (manifests.length !== 1) {
-    throw new AofUploadError(400, manifests.length === 0 ? "ERR no AOF manifest among the uploaded files" : `ERR more than one AOF manifest among the uploaded files: ${manifests.join(", ")}`);
+    throw new HttpError(400, manifests.length === 0 ? "ERR no AOF manifest among the uploaded files" : `ERR more than one AOF manifest among the uploaded files: ${manifests.join(", ")}`);
   }
   let names: string[];
   try {
     names = manifestFiles(bytesToBinary(byName.get(manifests[0])!));
   } catch (e) {
-    if (e instanceof AofError) throw new AofUploadError(400, `ERR ${manifests[0]}: ${e.reason}`);
+    if (e instanceof AofError) throw new HttpError(400, `ERR ${manifests[0]}: ${e.reason}`);
     throw e;
   }
   return names.map((name) => {
     const bytes = byName.get(name);
-    if (!bytes) throw new AofUploadError(400, `ERR AOF file ${name} listed in the manifest was not uploaded`);
+    if (!bytes) throw new HttpError(400, `ERR AOF file ${name} listed in the manifest was not uploaded`);
     return { name, bytes: bytesToBinary(bytes) };
   });
 }
@@ -84,7 +76,7 @@ export function splitKeyspace(ks: Keyspace | undefined, shards: number, now: num
       expired++;
       continue;
     }
-    byShard[shards === 1 ? 0 : slotShard(keySlot(key), shards)].push([key, at]);
+    byShard[shardOfKey(key, shards)].push([key, at]);
   }
   const files = byShard.map((keys) => {
     const w = new RdbWriter({ compression: true, checksum: true });
@@ -129,7 +121,7 @@ export async function restoreAof(
   try {
     cut = imp.load(files, { truncate: opts.truncate }).cut;
   } catch (e) {
-    if (e instanceof AofImportError) throw new AofUploadError(400, importProblem(e));
+    if (e instanceof AofImportError) throw new HttpError(400, importProblem(e));
     throw e;
   }
   const dbs = imp.databases();
@@ -143,7 +135,7 @@ export async function restoreAof(
       shards.push({ shard, keys });
     } catch (e) {
       const state = shards.length ? `shards ${shards.map((s) => s.shard).join(", ")} were restored, the others were not` : "no shard was changed";
-      throw new AofUploadError(409, `ERR restoring shard ${shard} failed: ${e instanceof Error ? e.message : e}; ${state}`);
+      throw new HttpError(409, `ERR restoring shard ${shard} failed: ${e instanceof Error ? e.message : e}; ${state}`);
     }
   }
   return { keys: shards.reduce((n, s) => n + s.keys, 0), shards, leftOut: { otherDatabases, expired: split.expired }, cut };

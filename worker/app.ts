@@ -4,8 +4,10 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { type Reply } from "../durable-objects/engine/reply.js";
 import { dataAccess, requestToken, tokenEquals } from "./auth.js";
-import { HttpError, itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
+import { itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
+import { HttpError, errorResponse } from "./http-error.js";
 import { Router, type ShardCaller, type ShardResult } from "./router.js";
+import { shardCount, shardStub } from "./shards.js";
 import { admin } from "./admin.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { binaryToBytes, bytesToBinary } from "../durable-objects/engine/bytes.js";
@@ -30,18 +32,10 @@ function limits(env: Env) {
 
 const routers = new Map<number, Router>();
 function routerFor(env: Env): Router {
-  const n = Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
+  const n = shardCount(env);
   let r = routers.get(n);
   if (!r) routers.set(n, (r = new Router(n)));
   return r;
-}
-
-/** Shard ids, derived once per namespace binding (an id is plain data; stubs are made per request). */
-const shardIds = new WeakMap<object, DurableObjectId[]>();
-function shardId(env: Env, shard: number): DurableObjectId {
-  let ids = shardIds.get(env.SHARD);
-  if (ids === undefined) shardIds.set(env.SHARD, (ids = []));
-  return (ids[shard] ??= env.SHARD.idFromName(`shard-${shard}`));
 }
 
 /**
@@ -50,11 +44,10 @@ function shardId(env: Env, shard: number): DurableObjectId {
  * base64 nor RESP), so the shards count their strings' JSON against the reply budget.
  */
 function shardCaller(env: Env, durable: boolean, client = "", textReplies = false): ShardCaller {
-  return (shard, batch, atomic, readonly, replyBudget) => {
-    // The RPC stub's inferred type recurses through Reply; the method's own signature is the contract.
-    const stub = env.SHARD.get(shardId(env, shard)) as unknown as Pick<Shard, "execute">;
-    return stub.execute(batch, atomic, readonly, durable, client, replyBudget, textReplies).catch((e: unknown) => lostBatch(e, batch, atomic));
-  };
+  return (shard, batch, atomic, readonly, replyBudget) =>
+    shardStub<Pick<Shard, "execute">>(env, shard)
+      .execute(batch, atomic, readonly, durable, client, replyBudget, textReplies)
+      .catch((e: unknown) => lostBatch(e, batch, atomic));
 }
 
 /**
@@ -102,7 +95,6 @@ const json = (body: string, status: number, headers: Record<string, string> = {}
 /** Raw RESP2 (Upstash-Response-Format: resp2): the bytes a Redis server would send. */
 const resp2Response = (bytes: string, status: number, headers: Record<string, string>) =>
   new Response(binaryToBytes(bytes), { status, headers: { "content-type": "application/octet-stream", ...CORS, ...headers } });
-const errorJson = (status: number, message: string) => json(JSON.stringify({ error: message }), status);
 
 async function readBody(req: Request, max: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length"));
@@ -137,35 +129,31 @@ app.options("*", () =>
 );
 app.use("/admin/*", cors({ origin: "*", allowHeaders: ["Authorization", "Content-Type"] }));
 
-app.onError((err) => {
-  if (err instanceof HttpError) return errorJson(err.status, err.message);
-  console.error("request failed:", err instanceof Error ? err.stack : err);
-  return errorJson(500, "ERR internal error");
-});
+app.onError((err) => errorResponse(err, CORS));
 
-app.notFound(() => errorJson(404, "ERR not found"));
+app.notFound(() => errorResponse(new HttpError(404, "ERR not found"), CORS));
 
 app.route("/admin", admin);
 
 // MONITOR: every command the deployment runs, for the admin token only.
 app.all("/monitor", async (c) => {
   const req = c.req.raw;
-  if (!["GET", "POST"].includes(req.method)) return errorJson(405, "ERR method not allowed");
-  if (!tokenEquals(requestToken(req, new URL(req.url)) ?? "", c.env.ADMIN_TOKEN)) return errorJson(401, "WRONGPASS invalid or missing auth token");
+  if (!["GET", "POST"].includes(req.method)) throw new HttpError(405, "ERR method not allowed");
+  if (!tokenEquals(requestToken(req, new URL(req.url)) ?? "", c.env.ADMIN_TOKEN)) throw new HttpError(401, "WRONGPASS invalid or missing auth token");
   return sseResponse(await openMonitor(c.env, await bufferLimit(c.env)));
 });
 
 app.all("*", async (c) => {
   const req = c.req.raw;
   const method = req.method;
-  if (!["GET", "POST", "PUT", "HEAD"].includes(method)) return errorJson(405, "ERR method not allowed");
+  if (!["GET", "POST", "PUT", "HEAD"].includes(method)) throw new HttpError(405, "ERR method not allowed");
   const url = new URL(req.url);
   const env = c.env;
   if (!env.REST_TOKEN && !env.READONLY_REST_TOKEN) {
-    return errorJson(401, "WRONGPASS no auth token is configured on this deployment (wrangler secret put REST_TOKEN)");
+    throw new HttpError(401, "WRONGPASS no auth token is configured on this deployment (wrangler secret put REST_TOKEN)");
   }
   const access = dataAccess(requestToken(req, url), env);
-  if (access === null) return errorJson(401, "WRONGPASS invalid or missing auth token");
+  if (access === null) throw new HttpError(401, "WRONGPASS invalid or missing auth token");
   // HEAD asks for what GET would answer, without its body: it must not change anything, so it runs
   // as the read-only token does (writes refused).
   const readonly = access === "readonly" || method === "HEAD";
@@ -182,7 +170,7 @@ app.all("*", async (c) => {
   const verb = path.split("/")[1]?.toLowerCase() ?? "";
   const kind = STREAMS[verb];
   if (kind !== undefined) {
-    if (method !== "GET" && method !== "POST") return errorJson(405, "ERR method not allowed");
+    if (method !== "GET" && method !== "POST") throw new HttpError(405, "ERR method not allowed");
     const names = pathCommand(path).slice(1);
     if (method === "POST") {
       const body = await readBody(req, lim.request);
@@ -191,7 +179,7 @@ app.all("*", async (c) => {
         if (Array.isArray(extra) && extra.length > 0) names.push(...jsonCommand(extra));
       }
     }
-    if (names.length === 0) return errorJson(400, `ERR wrong number of arguments for '${verb}' command`);
+    if (names.length === 0) throw new HttpError(400, `ERR wrong number of arguments for '${verb}' command`);
     checkRecords([names], lim.record);
     // Upstash-Encoding is not read here: @upstash/redis sends it on every request and reads events as text.
     const b64 = url.searchParams.get("encoding") === "base64";
@@ -199,7 +187,7 @@ app.all("*", async (c) => {
   }
 
   if (path === "/pipeline" || path === "/multi-exec") {
-    if (method !== "POST" && method !== "PUT") return errorJson(405, "ERR method not allowed");
+    if (method !== "POST" && method !== "PUT") throw new HttpError(405, "ERR method not allowed");
     const body = await readBody(req, lim.request);
     const commands = jsonCommands(parseJson(utf8.decode(body)));
     checkRecords(commands, lim.record);
@@ -209,9 +197,9 @@ app.all("*", async (c) => {
       ({ replies, tokens } = await router.pipeline(commands, readonly, call, hubs));
     } else {
       const shard = router.transactionShard(commands);
-      if (typeof shard !== "number") return errorJson(400, shard.error);
+      if (typeof shard !== "number") throw new HttpError(400, shard.error);
       const result = await call(shard, commands, true, readonly);
-      if (!Array.isArray(result.replies)) return errorJson(400, result.replies.error);
+      if (!Array.isArray(result.replies)) throw new HttpError(400, result.replies.error);
       replies = result.replies;
       tokens = [result.token];
     }

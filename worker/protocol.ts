@@ -2,18 +2,7 @@
 
 import { binaryToText, textToBinary } from "../durable-objects/engine/bytes.js";
 import type { Reply } from "../durable-objects/engine/reply.js";
-
-/** An HTTP-level refusal: status and the JSON error text. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const badRequest = (msg: string) => new HttpError(400, msg);
+import { badRequest } from "./http-error.js";
 
 /**
  * A JSON number the parser could not keep exactly: past the double range (1e400 parses as Infinity),

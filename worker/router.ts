@@ -8,7 +8,9 @@ import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
 import { sortKeyPatterns } from "../durable-objects/engine/commands/sort.js";
 import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
+import type { ShardResult } from "../durable-objects/shard.js";
 import { keySlot, patternSlot, slotShard } from "./slots.js";
+import { shardOfKey } from "./shards.js";
 
 /**
  * SORT's BY and GET patterns name keys the command table cannot list. With several shards they are
@@ -30,12 +32,7 @@ function sortPatternError(argv: string[]): ErrorReply | null {
 const plannable = (spec: CommandSpec | undefined, argv: string[]): spec is CommandSpec =>
   spec !== undefined && arityOk(spec, argv.length) && keyGroupsWhole(spec, argv.length);
 
-/** What a shard answers for a batch. A refused transaction is one error. */
-export interface ShardResult {
-  replies: Reply[] | ErrorReply;
-  /** The shard's write counter after the batch (the sync token). */
-  token: string;
-}
+export type { ShardResult };
 
 export interface ShardCaller {
   /** `replyBudget`: the bytes this shard's replies may take (MAX_REPLY_BYTES when absent). */
@@ -91,10 +88,6 @@ const MERGE: Record<ResponsePolicy, (parts: Reply[], order: number[][], keys: nu
 export class Router {
   constructor(readonly shards: number) {}
 
-  private shardOfKey(key: string): number {
-    return this.shards === 1 ? 0 : slotShard(keySlot(key), this.shards);
-  }
-
   /** Plans a command that is not part of a transaction. */
   plan(argv: string[]): Plan {
     const single = (shard: number, args = argv): Plan => ({ parts: [{ shard, argv: args }], merge: first });
@@ -110,7 +103,7 @@ export class Router {
     if (positions.length === 0) return single(0);
     const patternError = sortPatternError(argv);
     if (patternError) return { parts: [], merge: () => patternError };
-    const shardOf = positions.map((p) => this.shardOfKey(argv[p]));
+    const shardOf = positions.map((p) => shardOfKey(argv[p], this.shards));
     const split = tips.request === "multi_shard";
     if (shardOf.every((s) => s === shardOf[0])) {
       // Same shard is not enough for a multi-key command: Redis Cluster requires one slot.

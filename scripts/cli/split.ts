@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { RdbError } from "../../durable-objects/persistence/rdb-codec/errors.js";
 import { RdbWriter } from "../../durable-objects/persistence/rdb-codec/encoder.js";
-import { keySlot, slotShard } from "../../worker/slots.js";
+import { shardOfKey } from "../../worker/shards.js";
 import { CliError } from "./args.js";
 import { type RdbRecord, RdbCheckError, dataType, decodeRecord, loadable, walkRdb } from "../../durable-objects/persistence/rdb-codec/walk.js";
 import { MAX_READ_VERSION } from "./snapshots.js";
@@ -58,7 +58,7 @@ function walk(src: RdbSource, bytes: Uint8Array, onFunction: () => void): { vers
 /** Splits the sources into one RDB file per shard, written into `dir`. */
 export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: string): SplitResult {
   const r: SplitResult = { files: [], keysPerShard: [], keys: 0, otherDbs: 0, expired: 0, unsupported: 0, functions: 0 };
-  const shardOf = (key: string) => (opts.shards === 1 ? 0 : slotShard(keySlot(key), opts.shards));
+  const shardOf = (key: string) => shardOfKey(key, opts.shards);
   // Which records go: the same test in both passes.
   const kept = (rec: RdbRecord) => rec.db === opts.db && loadable(rec.type) && !(rec.expireAt !== undefined && rec.expireAt <= opts.now);
 
