@@ -95,6 +95,25 @@ describe("with four shards", () => {
     expect(size).toBeGreaterThanOrEqual(4);
   });
 
+  it("fans WAIT out to every shard (request_policy:all_shards) and answers the least count (agg_min)", async () => {
+    const waited = await cmd("WAIT", "1", "0");
+    expect(waited.body).toEqual({ result: 0 });
+    // One sync token per shard that ran the command.
+    expect(waited.headers.get("upstash-sync-token")!.split(",")).toHaveLength(4);
+    expect((await cmd("GET", uniq("one"))).headers.get("upstash-sync-token")!.split(",")).toHaveLength(1);
+    expect((await cmd("WAIT", "x", "0")).body).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect((await cmd("WAIT", "0", "1.5")).body).toEqual({ error: "ERR timeout is not an integer or out of range" });
+    expect((await cmd("WAIT", "0", "-1")).body).toEqual({ error: "ERR timeout is negative" });
+    expect((await cmd("WAIT", "0")).body).toEqual({ error: "ERR wrong number of arguments for 'wait' command" });
+  });
+
+  it("sends SCRIPT KILL and FUNCTION KILL to every shard; with no script running anywhere they answer NOTBUSY (one_succeeded)", async () => {
+    for (const kill of [["SCRIPT", "KILL"], ["FUNCTION", "KILL"]]) {
+      const r = await cmd(...kill);
+      expect(r).toMatchObject({ status: 400, body: { error: "NOTBUSY No scripts in execution right now." } });
+    }
+  });
+
   it("applies CONFIG SET on every shard", async () => {
     expect((await cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).body).toEqual({ result: "OK" });
     for (let s = 0; s < 4; s++) {

@@ -65,6 +65,35 @@ describe("routing by the command table's tips", () => {
     expect(await c.run("WAITAOF", "1", "0", "0")).toEqual([1, 0]);
   });
 
+  it("fans WAIT out to every shard and answers the least count (all_shards, agg_min): one row and a handler", async () => {
+    const c = cluster();
+    expect(await c.run("WAIT", "1", "0")).toBe(0);
+    expect(c.calls.map(([shard, batch]) => [shard, batch])).toEqual([0, 1, 2, 3].map((s) => [s, [["WAIT", "1", "0"]]]));
+    expect(await c.run("WAIT", "0", "-1")).toEqual({ error: "ERR timeout is negative" });
+  });
+
+  it("answers SCRIPT KILL with the shard that succeeded, else the first error (one_succeeded)", async () => {
+    const c = cluster();
+    expect(await c.run("SCRIPT", "KILL")).toEqual({ error: "NOTBUSY No scripts in execution right now." });
+    expect(c.calls.map(([shard]) => shard)).toEqual([0, 1, 2, 3]);
+    // A shard that did stop a script says OK; the others have none running.
+    const killedOn2: ShardCaller = async (shard, batch) => ({ replies: shard === 2 ? [{ status: "OK" }] : c.engines[shard].executeBatch(batch), token: "t" });
+    const { replies } = await new Router(4).pipeline([["FUNCTION", "KILL"]], false, killedOn2);
+    expect(replies).toEqual([{ status: "OK" }]);
+  });
+
+  it("refuses SORT's BY and GET patterns outside the sorted key's slot (the row's patternKeys)", async () => {
+    const c = cluster();
+    expect(await c.run("SORT", "l", "BY", "w_*")).toEqual({
+      error: "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.",
+    });
+    expect(await c.run("SORT_RO", "{t}l", "GET", "{t}h_*->f")).toEqual([]);
+    expect(c.calls.length).toBe(1);
+    expect(new Router(4).transactionShard([["SORT", "l", "GET", "x_*"]])).toEqual({
+      error: "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.",
+    });
+  });
+
   it("answers CROSSSLOT for keyed multi-key commands over slots, before any shard runs", async () => {
     const c = cluster();
     const [a, b] = spread(c, 2);

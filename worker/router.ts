@@ -2,29 +2,32 @@
 // splits the multi-key commands that may span shards, fans out keyspace-wide ones, and merges
 // replies back in request order. One RPC per shard per request.
 
-import { type CommandSpec, type ResponsePolicy, arityOk, keyGroupsWhole, keyPositions, routingTips } from "../durable-objects/engine/command.js";
+import {
+  type CommandSpec,
+  type RequestPolicy,
+  type ResponsePolicy,
+  type RoutingTips,
+  arityOk,
+  keyGroupsWhole,
+  keyPositions,
+  routingTips,
+} from "../durable-objects/engine/command.js";
 import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
-import { sortKeyPatterns } from "../durable-objects/engine/commands/sort.js";
 import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
 import type { ShardResult } from "../durable-objects/shard.js";
 import { keySlot, patternSlot, slotShard } from "./slots.js";
 import { shardOfKey } from "./shards.js";
 
 /**
- * SORT's BY and GET patterns name keys the command table cannot list. With several shards they are
- * refused, as Redis Cluster refuses them, unless their {tag} puts every key they form in the sorted key's slot.
+ * The refusal for a command whose pattern-formed keys (its tips' patternKeys: SORT's BY and GET) may
+ * fall outside its first key's slot, as Redis Cluster refuses them; null when every pattern stays in it.
  */
-function sortPatternError(argv: string[]): ErrorReply | null {
-  const name = argv[0].toLowerCase();
-  if (name !== "sort" && name !== "sort_ro") return null;
-  const slot = keySlot(argv[1]);
-  for (const { option, pattern } of sortKeyPatterns(argv)) {
-    if (patternSlot(pattern) !== slot) {
-      return errorReply(`ERR ${option} option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.`);
-    }
-  }
+function patternError(tips: RoutingTips, argv: string[], firstKey: string): ErrorReply | null {
+  if (!tips.patternKeys) return null;
+  const slot = keySlot(firstKey);
+  for (const { pattern, refusal } of tips.patternKeys(argv)) if (patternSlot(pattern) !== slot) return errorReply(refusal);
   return null;
 }
 
@@ -62,27 +65,51 @@ interface Plan {
 const first = (r: Reply[]): Reply => r[0];
 const firstError = (r: Reply[]): Reply | undefined => r.find((x) => isErrorReply(x));
 
-/**
- * How the replies of a command's parts merge, by its response policy (see ResponsePolicy). `order`
- * holds, for a split command, the positions of each part's keys among the keys sent.
- */
-const MERGE: Record<ResponsePolicy, (parts: Reply[], order: number[][], keys: number) => Reply> = {
-  all_succeeded: (r) => r[0],
-  agg_sum: (r) => r.reduce<number>((a, b) => a + (b as number), 0),
+/** A merge of the parts' replies. `order` holds, for a split command, the positions of each part's keys among the `keys` sent. */
+type Merge = (parts: Reply[], order: number[][], keys: number) => Reply;
+
+/** Answers the first error if any part failed, else merges the replies. */
+const unlessError =
+  (merge: Merge): Merge =>
+  (parts, order, keys) =>
+    firstError(parts) ?? merge(parts, order, keys);
+
+/** One merge per response policy (see ResponsePolicy). */
+const MERGE: Record<ResponsePolicy, Merge> = {
+  one_succeeded: (r) => r.find((x) => !isErrorReply(x)) ?? r[0],
+  all_succeeded: unlessError((r) => r[0]),
+  agg_sum: unlessError((r) => r.reduce<number>((a, b) => a + (b as number), 0)),
   // Element by element for arrays (WAITAOF's [local, replicas]).
-  agg_min: (r) => (Array.isArray(r[0]) ? (r[0] as number[]).map((_, i) => Math.min(...r.map((x) => (x as number[])[i]))) : Math.min(...(r as number[]))),
-  agg_logical_and: (r) => (r[0] as number[]).map((_, i) => (r.every((x) => (x as number[])[i] === 1) ? 1 : 0)),
-  concat: (r) => (r as Reply[][]).flat(),
-  key_order(parts, order, keys) {
+  agg_min: unlessError((r) =>
+    Array.isArray(r[0]) ? (r[0] as number[]).map((_, i) => Math.min(...r.map((x) => (x as number[])[i]))) : Math.min(...(r as number[])),
+  ),
+  agg_logical_and: unlessError((r) => (r[0] as number[]).map((_, i) => (r.every((x) => (x as number[])[i] === 1) ? 1 : 0))),
+  concat: unlessError((r) => (r as Reply[][]).flat()),
+  key_order: unlessError((parts, order, keys) => {
     const out: Reply[] = new Array(keys);
     parts.forEach((p, i) => (p as Reply[]).forEach((v, j) => (out[order[i][j]] = v)));
     return out;
-  },
-  random_nonnull(r) {
+  }),
+  random_nonnull: unlessError((r) => {
     const found = r.filter((x) => x !== null);
     return found.length ? found[Math.floor(Math.random() * found.length)] : null;
-  },
-  sections: (r) => (r as string[]).map((text, i) => `# Shard ${i}\r\n${text}`).join("\r\n"),
+  }),
+  sections: unlessError((r) => (r as string[]).map((text, i) => `# Shard ${i}\r\n${text}`).join("\r\n")),
+};
+
+const refused = (error: ErrorReply): Plan => ({ parts: [], merge: () => error });
+
+/** How a command with this request policy is planned over several shards (one shard plans every command as `single`). */
+type Planner = (router: Router, argv: string[], spec: CommandSpec, tips: RoutingTips) => Plan;
+
+/** One planner per request policy (see RequestPolicy). */
+const PLAN: Record<RequestPolicy, Planner> = {
+  keyed: (router, argv, spec, tips) => router.planKeys(argv, spec, tips, false),
+  multi_shard: (router, argv, spec, tips) => router.planKeys(argv, spec, tips, true),
+  all_shards: (router, argv, _spec, tips) => router.planAllShards(argv, tips.response ?? "all_succeeded"),
+  all_nodes: (router, argv, _spec, tips) => router.planAllShards(argv, tips.response ?? "all_succeeded"),
+  special: (router, argv) => router.planCursor(argv),
+  pubsub: (_router, argv) => ({ parts: [{ shard: HUBS, argv }], merge: first }),
 };
 
 export class Router {
@@ -90,27 +117,31 @@ export class Router {
 
   /** Plans a command that is not part of a transaction. */
   plan(argv: string[]): Plan {
-    const single = (shard: number, args = argv): Plan => ({ parts: [{ shard, argv: args }], merge: first });
     const spec = COMMANDS.get(argv[0].toLowerCase());
     // Unknown or badly sized commands go to shard 0 alone, whose engine answers with Redis's error text.
-    if (!plannable(spec, argv)) return single(0);
+    if (!plannable(spec, argv)) return this.single(0, argv);
     const tips = routingTips(spec, argv);
-    if (tips.request === "pubsub") return single(HUBS);
-    if (this.shards === 1) return single(0);
-    if (tips.request === "special") return this.planScan(argv);
-    if (tips.request === "all_shards") return this.planAllShards(argv, tips.response ?? "all_succeeded");
+    if (this.shards === 1 && tips.request !== "pubsub") return this.single(0, argv);
+    return PLAN[tips.request](this, argv, spec, tips);
+  }
+
+  private single(shard: number, argv: string[]): Plan {
+    return { parts: [{ shard, argv }], merge: first };
+  }
+
+  /** By its keys: one shard (a keyed command's keys must share a slot), or split by shard (multi_shard). */
+  planKeys(argv: string[], spec: CommandSpec, tips: RoutingTips, split: boolean): Plan {
     const positions = keyPositions(spec, argv);
-    if (positions.length === 0) return single(0);
-    const patternError = sortPatternError(argv);
-    if (patternError) return { parts: [], merge: () => patternError };
+    if (positions.length === 0) return this.single(0, argv);
+    const patternRefusal = patternError(tips, argv, argv[positions[0]]);
+    if (patternRefusal) return refused(patternRefusal);
     const shardOf = positions.map((p) => shardOfKey(argv[p], this.shards));
-    const split = tips.request === "multi_shard";
     if (shardOf.every((s) => s === shardOf[0])) {
       // Same shard is not enough for a multi-key command: Redis Cluster requires one slot.
-      if (split || positions.every((p) => keySlot(argv[p]) === keySlot(argv[positions[0]]))) return single(shardOf[0]);
-      return { parts: [], merge: () => errorReply(crossSlot().message) };
+      if (split || positions.every((p) => keySlot(argv[p]) === keySlot(argv[positions[0]]))) return this.single(shardOf[0], argv);
+      return refused(errorReply(crossSlot().message));
     }
-    if (!split) return { parts: [], merge: () => errorReply(crossSlot().message) };
+    if (!split) return refused(errorReply(crossSlot().message));
     const byShard = new Map<number, { argv: string[]; order: number[] }>();
     positions.forEach((p, i) => {
       let group = byShard.get(shardOf[i]);
@@ -122,20 +153,21 @@ export class Router {
     const merge = MERGE[tips.response ?? "all_succeeded"];
     return {
       parts: groups.map(([shard, g]) => ({ shard, argv: g.argv })),
-      merge: (replies) => firstError(replies) ?? merge(replies, groups.map(([, g]) => g.order), positions.length),
+      merge: (replies) => merge(replies, groups.map(([, g]) => g.order), positions.length),
     };
   }
 
-  private planAllShards(argv: string[], response: ResponsePolicy): Plan {
+  /** Every shard runs it; the replies merge by the response policy. */
+  planAllShards(argv: string[], response: ResponsePolicy): Plan {
     const parts = Array.from({ length: this.shards }, (_, shard) => ({ shard, argv }));
     const merge = MERGE[response];
-    return { parts, merge: (r) => firstError(r) ?? merge(r, [], 0) };
+    return { parts, merge: (r) => merge(r, [], 0) };
   }
 
   /** SCAN walks the shards in turn: cursor = inner cursor × shards + shard. */
-  private planScan(argv: string[]): Plan {
+  planCursor(argv: string[]): Plan {
     const cursor = /^\d+$/.test(argv[1]) ? BigInt(argv[1]) : null;
-    if (cursor === null) return { parts: [{ shard: 0, argv }], merge: first };
+    if (cursor === null) return this.single(0, argv);
     const n = BigInt(this.shards);
     const shard = Number(cursor % n);
     const inner = cursor / n;
@@ -161,11 +193,17 @@ export class Router {
     for (const argv of batch) {
       const spec = COMMANDS.get(argv[0].toLowerCase());
       // Pub/sub commands stay in the batch: the shard's engine refuses them inside a transaction.
-      if (!plannable(spec, argv) || routingTips(spec, argv).request === "pubsub") continue;
-      if (routingTips(spec, argv).request !== "keyed" && keyPositions(spec, argv).length === 0) return errorReply(crossSlot().message);
-      const patternError = sortPatternError(argv);
-      if (patternError) return patternError;
-      for (const p of keyPositions(spec, argv)) {
+      if (!plannable(spec, argv)) continue;
+      const tips = routingTips(spec, argv);
+      if (tips.request === "pubsub") continue;
+      const positions = keyPositions(spec, argv);
+      // A fanned-out command cannot run inside one shard's transaction.
+      if (tips.request !== "keyed" && positions.length === 0) return errorReply(crossSlot().message);
+      if (positions.length > 0) {
+        const patternRefusal = patternError(tips, argv, argv[positions[0]]);
+        if (patternRefusal) return patternRefusal;
+      }
+      for (const p of positions) {
         const s = keySlot(argv[p]);
         if (slot >= 0 && s !== slot) return errorReply(crossSlot().message);
         slot = s;

@@ -107,32 +107,63 @@ export interface PersistenceHost {
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
 
 /**
- * How the worker routes a command over several shards, after Redis's command tips
- * (request_policy / response_policy in its command JSON).
- * - `keyed` (the default): the shard of its keys, which must share one slot (else CROSSSLOT); no keys: shard 0.
+ * How the worker routes a command over several shards: Redis's command tips (`request_policy:…`,
+ * `response_policy:…` in its command JSON, what COMMAND INFO reports) as data on the command's row.
+ * The router (worker/router.ts) has one planner per request policy and one merge per response
+ * policy, and no command names. A command that needs a new policy adds its name to the type here, a
+ * planner or merge in the router's table, and the tips on its row (see WAIT, SCRIPT KILL).
+ *
+ * Request policies:
+ * - `keyed` (Redis: no tip; the default): the shard of its keys, which must share one slot (else
+ *   CROSSSLOT); no keys: shard 0.
  * - `multi_shard`: its keys may span shards; it is split into one command per shard holding that
  *   shard's keys (each key with the `step - 1` arguments after it), and the replies merged.
  * - `all_shards`: every shard runs it; the replies merged.
- * - `special`: the router plans it itself (SCAN's cursor walks the shards in turn).
- * - `pubsub`: no shard runs it; the pub/sub hubs answer it (PUBLISH, SPUBLISH, PUBSUB).
+ * - `all_nodes`: Redis's "masters and replicas alike"; a shard has no replicas, so every shard.
+ * - `special`: the cursor walk (SCAN): the cursor names the shard and that shard's own cursor.
+ * - `pubsub` (ours): no shard runs it; the pub/sub hubs answer it (PUBLISH, SPUBLISH, PUBSUB).
  */
-export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "special" | "pubsub";
+export type RequestPolicy = "keyed" | "multi_shard" | "all_shards" | "all_nodes" | "special" | "pubsub";
 
 /**
- * How the replies of a split or fanned-out command merge. The first error reply wins in every case.
+ * How the replies of a split or fanned-out command merge. Every policy but `one_succeeded` answers
+ * the first error reply if any part failed.
+ * - `one_succeeded`: the first reply that is not an error, else the first error (SCRIPT KILL: at
+ *   most one shard runs a script).
  * - `all_succeeded`: the first shard's reply (they agree: OK, CONFIG GET's values, …).
  * - `agg_sum` / `agg_min`: the sum / the least of integer replies (agg_min: element by element of arrays).
  * - `agg_logical_and`: element by element over arrays of 0/1 (SCRIPT EXISTS).
- * - `concat`: arrays joined (KEYS).
- * - `key_order`: one element per key, put back in the order of the keys sent (MGET).
+ * - `concat`: arrays joined (KEYS: Redis's default for a keyless command's arrays).
+ * - `key_order`: one element per key, put back in the order of the keys sent (MGET: Redis's default
+ *   for a multi_shard command's arrays).
  * - `random_nonnull`: one non-null reply at random, else null (RANDOMKEY).
- * - `sections`: texts joined under a `# Shard N` heading each (INFO).
+ * - `sections`: texts joined under a `# Shard N` heading each (INFO: Redis's `special`).
  */
-export type ResponsePolicy = "all_succeeded" | "agg_sum" | "agg_min" | "agg_logical_and" | "concat" | "key_order" | "random_nonnull" | "sections";
+export type ResponsePolicy =
+  | "one_succeeded"
+  | "all_succeeded"
+  | "agg_sum"
+  | "agg_min"
+  | "agg_logical_and"
+  | "concat"
+  | "key_order"
+  | "random_nonnull"
+  | "sections";
+
+/** A key a command forms from a pattern (SORT's BY and GET), and its refusal when that key may sit in another slot. */
+export interface PatternKey {
+  pattern: string;
+  refusal: string;
+}
 
 export interface RoutingTips {
   request: RequestPolicy;
   response?: ResponsePolicy;
+  /**
+   * Keys the table cannot list because the command forms them from patterns. With several shards a
+   * pattern must put every key it forms in the first key's slot, else its refusal is the reply.
+   */
+  patternKeys?: (argv: string[]) => PatternKey[];
 }
 
 const KEYED: RoutingTips = { request: "keyed" };

@@ -271,15 +271,20 @@ function functionRestore(ctx: CommandContext, argv: string[]): Reply {
 
 const ALL_SHARDS: RoutingTips = { request: "all_shards", response: "all_succeeded" };
 const FIRST_SHARD: RoutingTips = { request: "keyed" };
+/** KILL reaches every shard and succeeds where a script runs, as Redis's tips say (a script holds its shard alone, so none is ever found running). */
+const KILL: RoutingTips = { request: "all_shards", response: "one_succeeded" };
 
 /** SCRIPT LOAD/FLUSH and FUNCTION's changes run on every shard (each has its own cache and libraries); EXISTS answers for all. */
 function scriptTips(argv: string[]): RoutingTips {
   const sub = argv[1]?.toLowerCase();
   if (sub === "exists") return { request: "all_shards", response: "agg_logical_and" };
+  if (sub === "kill") return KILL;
   return sub === "load" || sub === "flush" ? ALL_SHARDS : FIRST_SHARD;
 }
 function functionTips(argv: string[]): RoutingTips {
-  return FUNCTION_WRITES.has(argv[1]?.toLowerCase()) ? ALL_SHARDS : FIRST_SHARD;
+  const sub = argv[1]?.toLowerCase();
+  if (sub === "kill") return KILL;
+  return FUNCTION_WRITES.has(sub) ? ALL_SHARDS : FIRST_SHARD;
 }
 
 // Write commands inside a script are checked one by one (read-only scripts, OOM); EVAL itself is

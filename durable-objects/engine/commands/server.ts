@@ -1,7 +1,7 @@
 // Server commands: connection-level replies, keyspace-wide operations, INFO, CONFIG, persistence triggers.
 
 import { type CommandContext, type CommandSpec, command } from "../command.js";
-import { RedisError, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
+import { RedisError, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { OK, PONG, type Reply, status } from "../reply.js";
 import { intArg, opt, rangeArg } from "./args.js";
 import { parseInt64 } from "../bytes.js";
@@ -190,6 +190,14 @@ const lastsave = (ctx: CommandContext): Reply => requireHost(ctx).lastsave();
 
 const LONG_MAX = 2n ** 63n - 1n;
 
+/** A timeout in milliseconds, read as Redis 7.0's getTimeoutFromObjectOrReply reads one. */
+function timeoutArg(arg: string): bigint {
+  const timeout = parseInt64(arg);
+  if (timeout === null) throw new RedisError("ERR timeout is not an integer or out of range");
+  if (timeout < 0n) throw new RedisError("ERR timeout is negative");
+  return timeout;
+}
+
 /**
  * WAITAOF numlocal numreplicas timeout (Redis 7.2): every write before it is durable (its log row
  * committed) before the reply, `[1, 0]`. There are no replicas and nothing blocks over HTTP, so a
@@ -200,15 +208,25 @@ const LONG_MAX = 2n ** 63n - 1n;
 function waitaof(ctx: CommandContext, argv: string[]): Reply {
   const numlocal = rangeArg(argv[1], 0n, 1n);
   rangeArg(argv[2], 0n, LONG_MAX, "ERR value is out of range, must be positive");
-  const timeout = parseInt64(argv[3]);
-  if (timeout === null) throw new RedisError("ERR timeout is not an integer or out of range");
-  if (timeout < 0n) throw new RedisError("ERR timeout is negative");
+  const timeout = timeoutArg(argv[3]);
   if (timeout > LONG_MAX - BigInt(ctx.now)) throw new RedisError("ERR timeout is out of range");
   const host = requireHost(ctx);
   if (numlocal > 0n && !host.aofEnabled()) throw new RedisError("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
   const allHanded = ctx.propagateNow();
   const local = host.syncAof();
   return [allHanded ? local : 0, 0];
+}
+
+/**
+ * WAIT numreplicas timeout. A shard has no replicas, so none ever acknowledges: 0. Redis blocks until
+ * the timeout when numreplicas is more; over HTTP it answers at once, as the blocking commands do.
+ * Fanned out to every shard (Redis's request_policy:all_shards), the least count wins (agg_min).
+ */
+function wait(_ctx: CommandContext, argv: string[]): Reply {
+  if (parseInt64(argv[1]) === null) throw notInteger();
+  // Redis 7.0 takes any timeout up to LLONG_MAX (WAITAOF, from 7.2, also refuses one that overflows).
+  timeoutArg(argv[2]);
+  return 0;
 }
 
 /** COMMAND COUNT (enough for clients that probe it) */
@@ -234,6 +252,7 @@ export const serverCommands: CommandSpec[] = [
   command("save", 1, ["admin", "notxn", "noscript"], [0, 0, 0], save, { request: "all_shards", response: "all_succeeded" }),
   command("bgsave", -1, ["admin", "notxn", "noscript"], [0, 0, 0], bgsave, { request: "all_shards", response: "all_succeeded" }),
   command("bgrewriteaof", 1, ["admin", "notxn", "noscript"], [0, 0, 0], bgrewriteaof, { request: "all_shards", response: "all_succeeded" }),
+  command("wait", 3, ["noscript"], [0, 0, 0], wait, { request: "all_shards", response: "agg_min" }),
   command("waitaof", 4, ["noscript"], [0, 0, 0], waitaof, { request: "all_shards", response: "agg_min" }),
   command("lastsave", 1, ["loading"], [0, 0, 0], lastsave, { request: "all_shards", response: "agg_min" }),
   command("command", -1, ["loading"], [0, 0, 0], commandCmd),

@@ -3,7 +3,7 @@
 // unless STORE), BY/GET patterns with `*` and `->field`, LIMIT, STORE into a list.
 
 import { strtod } from "../bytes.js";
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, type PatternKey, type RoutingTips, command } from "../command.js";
 import { RedisError, syntaxError, wrongType } from "../errors.js";
 import type { Reply } from "../reply.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
@@ -66,6 +66,16 @@ export function sortKeyPatterns(argv: string[]): { option: "BY" | "GET"; pattern
   }
   return out;
 }
+
+/** Routed by its keys, with its BY and GET patterns' keys checked as Redis Cluster checks them. */
+const SORT_TIPS: RoutingTips = {
+  request: "keyed",
+  patternKeys: (argv): PatternKey[] =>
+    sortKeyPatterns(argv).map(({ option, pattern }) => ({
+      pattern,
+      refusal: `ERR ${option} option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.`,
+    })),
+};
 
 /** The value a BY/GET pattern names for an element: a string key, or a hash field with `->`. */
 function lookupByPattern(ctx: CommandContext, pattern: string, element: string): string | null {
@@ -229,6 +239,6 @@ function sortKeys(argv: string[]): number[] {
 }
 
 export const sortCommands: CommandSpec[] = [
-  command("sort", -2, ["write", "denyoom"], sortKeys, sort),
-  command("sort_ro", -2, ["readonly"], [1, 1, 1], sortRo),
+  command("sort", -2, ["write", "denyoom"], sortKeys, sort, SORT_TIPS),
+  command("sort_ro", -2, ["readonly"], [1, 1, 1], sortRo, SORT_TIPS),
 ];
