@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the differential test (scripts/differential.ts) for any seeds and counts and prints every
+// Runs the differential test (scripts/differential/) for any seeds and counts and prints every
 // mismatch with the history of the keys involved. Bundles the TypeScript with esbuild first.
 //
 //   node scripts/differential-cli.mjs [--seed 7 | --seeds 1-20 | --seeds 1,5,9] [--count 10000]
@@ -43,7 +43,7 @@ const only = option("only", null)?.split(",");
 
 const dir = mkdtempSync(join(tmpdir(), "differential-cli-"));
 const out = join(dir, "differential.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], {
+execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], {
   stdio: "inherit",
 });
 const d = await import(pathToFileURL(out).href);

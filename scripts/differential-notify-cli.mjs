@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs the keyspace-notification differential (scripts/differential-notify.ts) for any seeds, counts
+// Runs the keyspace-notification differential (scripts/differential/notify.ts) for any seeds, counts
 // and notify-keyspace-events flags against a redis-server it starts, and prints the mismatches.
 // Bundles the TypeScript with esbuild first.
 //
 //   node scripts/differential-notify-cli.mjs [--seeds 1-10] [--count 5000] [--flags KEA,KEAn,Kgx] [--limit 20]
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,14 +28,7 @@ const flagSets = option("flags", "KEA").split(",");
 
 const dir = mkdtempSync(join(tmpdir(), "differential-notify-"));
 const out = join(dir, "bundle.mjs");
-const entry = join(dir, "entry.ts");
-writeFileSync(
-  entry,
-  `export * from ${JSON.stringify(join(root, "scripts/differential-notify.ts"))};\n` +
-    `export { Connection } from ${JSON.stringify(join(root, "scripts/differential.ts"))};\n` +
-    `export { startRedis, findBinary } from ${JSON.stringify(join(root, "durable-objects/persistence/testing/redis.ts"))};\n`,
-);
-execFileSync(join(root, "node_modules/.bin/esbuild"), [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
+execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
 const d = await import(pathToFileURL(out).href);
 
 const bin = d.findBinary("redis-server");
@@ -44,7 +37,7 @@ if (!bin) {
   process.exit(2);
 }
 const redis = await d.startRedis(bin, ["--appendonly", "no", "--enable-debug-command", "yes", "--dir", dir]);
-const conn = await d.Connection.connect(redis.port);
+const conn = await d.RespClient.connect(redis.port, "127.0.0.1", { timeoutMs: 10_000 });
 let total = 0;
 let events = 0;
 let mismatches = 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the stream differential (scripts/differential-streams.ts) for any seeds and counts against a
+// Runs the stream differential (scripts/differential/streams.ts) for any seeds and counts against a
 // redis-server it starts, and prints the mismatches. Bundles the TypeScript with esbuild first.
 //
 //   node scripts/differential-streams-cli.mjs [--seeds 1-20] [--count 5000] [--limit 20]
@@ -26,10 +26,7 @@ const limit = Number(option("limit", "20"));
 
 const dir = mkdtempSync(join(tmpdir(), "differential-streams-"));
 const out = join(dir, "bundle.mjs");
-const entry = join(dir, "entry.ts");
-const { writeFileSync } = await import("node:fs");
-writeFileSync(entry, `export * from ${JSON.stringify(join(root, "scripts/differential-streams.ts"))};\nexport { startRedis, findBinary } from ${JSON.stringify(join(root, "durable-objects/persistence/testing/redis.ts"))};\n`);
-execFileSync(join(root, "node_modules/.bin/esbuild"), [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
+execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
 const d = await import(pathToFileURL(out).href);
 
 const bin = d.findBinary("redis-server");

@@ -1,6 +1,6 @@
 // Keyspace notifications in the engine: notify-keyspace-events as Redis 7.0 parses and prints it, the
 // events representative commands raise (channel and order exact), expiry and eviction, transactions,
-// and silence while loading. The full comparison with redis-server is scripts/differential-notify.ts.
+// and silence while loading. The full comparison with redis-server is scripts/differential/notify.ts.
 import { describe, expect, it } from "vitest";
 import { Config } from "./config.js";
 import { type TestEngine, testEngine } from "./testing.js";

@@ -1,5 +1,5 @@
 // Geo commands against the engine: replies, errors and propagation as redis-server 7.0.15 gives them
-// (expected values taken from it; scripts/differential-geo.ts compares many more at random).
+// (expected values taken from it; scripts/differential/geo.ts compares many more at random).
 import { describe, expect, it } from "vitest";
 import { testEngine } from "../testing.js";
 import { formatFixed, formatHumanDouble } from "../long-double.js";

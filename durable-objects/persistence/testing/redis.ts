@@ -1,16 +1,16 @@
-// Test helper: datasets in a comparable form (from our keyspace, or from a real Redis), a minimal
-// RESP client over node:net, and a real redis-server process on a free loopback port.
+// Test helper: datasets in a comparable form (from our keyspace, or from a real Redis), and a real
+// redis-server process on a free loopback port with a connected client (./resp-client.ts).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
-import { binaryToBytes, bytesToBinary, compareBytes, formatDouble, parseDouble } from "../../engine/bytes.js";
+import { compareBytes, formatDouble, parseDouble } from "../../engine/bytes.js";
 import type { Keyspace } from "../../engine/keyspace.js";
 import { type Reply, isErrorReply } from "../../engine/reply.js";
 import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "../../engine/types/index.js";
 import { streamFullInfo } from "../../engine/commands/streams.js";
-import { RespReplyParser, encodeCommand } from "../resp.js";
+import { RespClient } from "./resp-client.js";
 
 /** A key's type, contents and expiry, in an order-independent form where order does not matter. */
 export interface KeyDump {
@@ -69,69 +69,6 @@ export async function dumpRedis(client: RespClient): Promise<Map<string, KeyDump
     out.set(key, { type, value, expireAt });
   }
   return out;
-}
-
-/** A minimal RESP client: one command at a time, byte strings in and out. */
-export class RespClient {
-  private readonly parser = new RespReplyParser();
-  private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.parser.push(bytesToBinary(chunk));
-      this.deliver();
-    });
-    const fail = (e: Error) => {
-      this.failure = e;
-      this.waiting?.reject(e);
-      this.waiting = null;
-    };
-    socket.on("error", fail);
-    socket.on("close", () => fail(new Error("connection closed")));
-  }
-
-  static connect(port: number, host = "127.0.0.1"): Promise<RespClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      socket.once("error", reject);
-      socket.connect(port, host, () => {
-        socket.off("error", reject);
-        resolve(new RespClient(socket));
-      });
-    });
-  }
-
-  /** Sends one command; resolves with its reply (error replies included, as {error}). */
-  call(...argv: string[]): Promise<Reply> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.waiting) return Promise.reject(new Error("one command at a time"));
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.socket.write(binaryToBytes(encodeCommand(argv)));
-      this.deliver();
-    });
-  }
-
-  /** Like call(), but an error reply rejects. */
-  async ok(...argv: string[]): Promise<Reply> {
-    const r = await this.call(...argv);
-    if (isErrorReply(r)) throw new Error(`${argv[0]}: ${r.error}`);
-    return r;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private deliver(): void {
-    if (!this.waiting) return;
-    const reply = this.parser.next();
-    if (reply === undefined) return;
-    const w = this.waiting;
-    this.waiting = null;
-    w.resolve(reply);
-  }
 }
 
 /** An executable's path from PATH, or null. */

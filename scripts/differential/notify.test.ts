@@ -1,4 +1,4 @@
-// The keyspace-notification differential (scripts/differential-notify.ts), short seeded runs: generated
+// The keyspace-notification differential (scripts/differential/notify.ts), short seeded runs: generated
 // commands of every family on our engine and on a real redis-server 7.0 subscribed to `__key*__:*`,
 // the notifications of every command compared exactly, lazy expiry included, active expiry as sets.
 // Longer runs: node scripts/differential-notify-cli.mjs --seeds 1-10 --count 5000 --flags KEA,KEAn.
@@ -7,21 +7,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary, startRedis, type RedisProcess } from "../durable-objects/persistence/testing/redis.js";
-import { Connection } from "./differential.js";
-import { formatNotifyResult, runNotifyDifferential } from "./differential-notify.js";
+import { findBinary, startRedis, type RedisProcess } from "../../durable-objects/persistence/testing/redis.js";
+import { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
+import { formatNotifyResult, runNotifyDifferential } from "./notify.js";
 
 const bin = findBinary("redis-server");
 const required = process.env.CI === "true";
 
 describe.skipIf(bin === null && !required)("keyspace notifications against redis-server 7.0", () => {
   let redis: RedisProcess;
-  let conn: Connection;
+  let conn: RespClient;
   const dir = mkdtempSync(join(tmpdir(), "differential-notify-"));
   beforeAll(async () => {
     if (!bin) throw new Error("redis-server is required under CI: apt-get install -y redis-server");
     redis = await startRedis(bin, ["--appendonly", "no", "--enable-debug-command", "yes", "--dir", dir]);
-    conn = await Connection.connect(redis.port);
+    conn = await RespClient.connect(redis.port, "127.0.0.1", { timeoutMs: 10_000 });
   }, 30_000);
   afterAll(async () => {
     conn?.close();

@@ -1,16 +1,17 @@
 // The differential test: 10,000 seeded random commands per run over every family, on our engine and on
-// a real redis-server 7, every reply and every touched key compared (see scripts/differential.ts).
+// a real redis-server 7, every reply and every touched key compared (see scripts/differential/).
 // Needs Debian's redis-server; under CI=true its absence fails the suite.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Engine } from "../durable-objects/engine/engine.js";
-import { CommandStream, type Connection, GENERATORS, findRedis, formatCoverage, formatResult, formatSummary, runDifferential, show, startReference } from "./differential.js";
+import { Engine } from "../../durable-objects/engine/engine.js";
+import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
+import { CommandStream, GENERATORS, findRedis, formatCoverage, formatResult, formatSummary, runDifferential, show, startReference } from "./index.js";
 
 const missing = findRedis() === null;
 const required = process.env.CI === "true";
 
 describe.skipIf(missing && !required)("differential test against redis-server 7", () => {
   let ref: Awaited<ReturnType<typeof startReference>>;
-  let conn: Connection;
+  let conn: RespClient;
   beforeAll(async () => {
     ref = await startReference();
     if (!ref) throw new Error("redis-server is required under CI: apt-get install -y redis-server");

@@ -1,12 +1,12 @@
-// The stream differential (scripts/differential-streams.ts), a short seeded run: X* commands on our
+// The stream differential (scripts/differential/streams.ts), a short seeded run: X* commands on our
 // engine and on a real redis-server 7.0, every reply compared, then the final streams and their
 // replay from our log. Longer runs: node scripts/differential-streams-cli.mjs --seeds 1-10 --count 5000.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { findBinary, startRedis, type RedisProcess } from "../durable-objects/persistence/testing/redis.js";
-import { formatStreamResult, runStreamDifferential } from "./differential-streams.js";
+import { findBinary, startRedis, type RedisProcess } from "../../durable-objects/persistence/testing/redis.js";
+import { formatStreamResult, runStreamDifferential } from "./streams.js";
 
 const bin = findBinary("redis-server");
 const required = process.env.CI === "true";

@@ -4,16 +4,18 @@
 // publishes, our notificationSink what we raise, and the two are compared exactly, command by command.
 // Redis runs with active expiry off (DEBUG SET-ACTIVE-EXPIRE 0), so keys set already expired (SET …
 // PXAT 1) expire only when touched, on both sides alike; active expiry is compared at the end, as sets.
-// Used by scripts/differential-notify.test.ts (short seeded runs) and scripts/differential-notify-cli.mjs.
+// Used by scripts/differential/notify.test.ts (short seeded runs) and scripts/differential-notify-cli.mjs.
 
-import { Socket } from "node:net";
-import { Engine } from "../durable-objects/engine/engine.js";
-import { seededRandom } from "../durable-objects/engine/testing.js";
-import { binaryToBytes, bytesToBinary, compareBytes } from "../durable-objects/engine/bytes.js";
-import { type Reply, isErrorReply } from "../durable-objects/engine/reply.js";
-import { RespReplyParser, encodeCommand } from "../durable-objects/persistence/resp.js";
-import { CommandStream, Connection, KEY_SPACE, mixedLexSource, show } from "./differential.js";
-import { StreamCommandGen } from "./differential-streams.js";
+import { Engine } from "../../durable-objects/engine/engine.js";
+import { seededRandom } from "../../durable-objects/engine/testing.js";
+import { compareBytes } from "../../durable-objects/engine/bytes.js";
+import { type Reply, isErrorReply } from "../../durable-objects/engine/reply.js";
+import { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
+import { CommandStream } from "./command-stream.js";
+import { mixedLexSource } from "./compare.js";
+import { KEY_SPACE } from "./gen.js";
+import { show } from "./replies.js";
+import { StreamCommandGen } from "./streams.js";
 
 export interface NotifyDiffOptions {
   seed: number;
@@ -48,32 +50,23 @@ type Message = [channel: string, message: string];
 const MARK = "__differential_mark__";
 const PATTERN = "__key*__:*";
 
-/** A RESP connection in subscribe mode: keyspace messages, each batch ended by a marker message. */
+/** A connection in subscribe mode: keyspace messages, each batch ended by a marker message. */
 class Subscriber {
-  private readonly parser = new RespReplyParser();
   private pending: Message[] = [];
   private readonly marks = new Map<string, (m: Message[]) => void>();
   private ready: () => void = () => {};
   private confirmations = 0;
 
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.parser.push(bytesToBinary(chunk));
-      for (let r = this.parser.next(); r !== undefined; r = this.parser.next()) this.onPush(r);
-    });
+  private constructor(private readonly client: RespClient) {
+    // In subscribe mode nothing answers a call: every reply is a push.
+    client.onPush = (r) => this.onPush(r);
   }
 
   static async connect(port: number): Promise<Subscriber> {
-    const socket = new Socket();
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.connect(port, "127.0.0.1", () => resolve());
-    });
-    socket.setNoDelay(true);
-    const sub = new Subscriber(socket);
+    const sub = new Subscriber(await RespClient.connect(port));
     const ready = new Promise<void>((resolve) => (sub.ready = resolve));
-    socket.write(binaryToBytes(encodeCommand(["PSUBSCRIBE", PATTERN])));
-    socket.write(binaryToBytes(encodeCommand(["SUBSCRIBE", MARK])));
+    sub.client.send("PSUBSCRIBE", PATTERN);
+    sub.client.send("SUBSCRIBE", MARK);
     await ready;
     return sub;
   }
@@ -104,15 +97,15 @@ class Subscriber {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.client.close();
   }
 }
 
 /**
  * One command on Redis. A stream read with BLOCK goes inside MULTI, where Redis does not block (as we
- * never do over HTTP), as in scripts/differential-streams.ts.
+ * never do over HTTP), as in scripts/differential/streams.ts.
  */
-async function callRedis(conn: Connection, argv: string[]): Promise<Reply> {
+async function callRedis(conn: RespClient, argv: string[]): Promise<Reply> {
   if (!argv.some((a) => a.toUpperCase() === "BLOCK")) return conn.call(...argv);
   void conn.call("MULTI");
   const queued = conn.call(...argv);
@@ -132,7 +125,7 @@ function expiredKeys(engine: Engine, now: number): string[] {
  * Runs `count` generated commands with notify-keyspace-events `flags` on both sides and compares the
  * notifications of each. `conn` and `port` are a redis-server started with --enable-debug-command yes.
  */
-export async function runNotifyDifferential(conn: Connection, port: number, opts: NotifyDiffOptions): Promise<NotifyDiffResult> {
+export async function runNotifyDifferential(conn: RespClient, port: number, opts: NotifyDiffOptions): Promise<NotifyDiffResult> {
   await conn.call("FLUSHALL");
   for (const argv of [["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", opts.flags]]) {
     const r = await conn.call(...argv);
@@ -209,10 +202,10 @@ export async function runNotifyDifferential(conn: Connection, port: number, opts
           compare(index, ["EXISTS", ...expired], r.ours, r.redis);
         }
       }
-      // Redis's SORT reads a stale errno (see scripts/differential.ts): clear it, as that differential does.
+      // Redis's SORT reads a stale errno (see scripts/differential/compare.ts): clear it, as that differential does.
       if (name === "sort" || name === "sort_ro") await conn.call("ZUNION", "1", "__differential_errno__", "WEIGHTS", "1");
 
-      // A lex range over members of different scores is unspecified in Redis (scripts/differential.ts):
+      // A lex range over members of different scores is unspecified in Redis (scripts/differential/compare.ts):
       // what a removal or store by it leaves may differ, so its events are not compared and the key
       // it wrote starts afresh on both sides.
       const mixedLex = name === "zremrangebylex" || name === "zrangestore" ? mixedLexSource(engine, argv, Date.now()) : null;

@@ -3,12 +3,12 @@
 // boundary), each run on our Engine and on Redis, every reply compared after masking what depends on
 // the wall clock (idle times, delivery and seen times). At the end every key's XINFO STREAM FULL is
 // compared, and the log our engine propagated is replayed into a fresh engine that must hold the same.
-// Used by scripts/differential-streams.test.ts (a short seeded run) and scripts/differential-streams-cli.mjs.
+// Used by scripts/differential/streams.test.ts (a short seeded run) and scripts/differential-streams-cli.mjs.
 
-import { Engine } from "../durable-objects/engine/engine.js";
-import { type Reply, isErrorReply, isStatusReply } from "../durable-objects/engine/reply.js";
-import { seededRandom } from "../durable-objects/engine/testing.js";
-import type { RespClient } from "../durable-objects/persistence/testing/redis.js";
+import { Engine } from "../../durable-objects/engine/engine.js";
+import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { seededRandom } from "../../durable-objects/engine/testing.js";
+import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
 
 export interface StreamDiffOptions {
   seed: number;

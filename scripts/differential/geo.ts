@@ -1,11 +1,11 @@
-// The differential test's geo generators (scripts/differential.ts runs them): GEOADD and every search
+// The differential test's geo generators (scripts/differential/command-stream.ts draws from them): GEOADD and every search
 // form over a few geo keys, with positions in clusters (so searches find several members), at the
 // edges of the hashable range, and now and then invalid.
 //
 // Each member has its own two positions (one per variant); the rare ones sometimes share a centre's,
 // so equal distances occur and COUNT's partial sort must order ties as Redis's pqsort does.
 
-import type { CommandGen, Gen } from "./differential.js";
+import type { CommandGen, Gen } from "./gen.js";
 
 const MEMBERS = ["Palermo", "Catania", "a", "b", "c", "x y", "\xff\x00", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"];
 
