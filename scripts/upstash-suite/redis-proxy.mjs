@@ -6,8 +6,12 @@
 //
 // It speaks what @upstash/redis sends: POST / (one command), /pipeline, /multi-exec, path commands,
 // and Upstash-Encoding: base64. No auth: it listens on loopback only. Not used by the product.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -16,68 +20,14 @@ const arg = (name, dflt) => {
 const port = Number(arg("--port", "8090"));
 const [redisHost, redisPort] = arg("--redis", "127.0.0.1:6379").split(":");
 
-/** One RESP2 connection; commands go out in order and replies come back in order. */
-function respConnection() {
-  const socket = connect(Number(redisPort), redisHost);
-  const waiting = [];
-  let buf = Buffer.alloc(0);
-  socket.on("data", (d) => {
-    buf = buf.length ? Buffer.concat([buf, d]) : d;
-    for (;;) {
-      const parsed = parse(buf, 0);
-      if (!parsed) break;
-      buf = buf.subarray(parsed[1]);
-      waiting.shift()(parsed[0]);
-    }
-  });
-  const send = (argv) =>
-    new Promise((resolve) => {
-      waiting.push(resolve);
-      const parts = [`*${argv.length}\r\n`];
-      for (const a of argv) {
-        const b = Buffer.from(a, "latin1");
-        parts.push(`$${b.length}\r\n`, b, "\r\n");
-      }
-      socket.write(Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p))));
-    });
-  return { send, close: () => socket.end() };
-}
-
-/** A reply: null, number, string (bytes as latin1), {status}, {error} or an array; or null when incomplete. */
-function parse(b, at) {
-  const nl = b.indexOf("\r\n", at);
-  if (nl < 0) return null;
-  const line = b.toString("latin1", at + 1, nl);
-  const next = nl + 2;
-  switch (b[at]) {
-    case 43: return [{ status: line }, next]; // +
-    case 45: return [{ error: line }, next]; // -
-    case 58: { // :
-      const n = BigInt(line);
-      return [n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n, next];
-    }
-    case 36: { // $
-      const len = Number(line);
-      if (len < 0) return [null, next];
-      if (b.length < next + len + 2) return null;
-      return [b.toString("latin1", next, next + len), next + len + 2];
-    }
-    case 42: { // *
-      const len = Number(line);
-      if (len < 0) return [null, next];
-      const out = [];
-      let p = next;
-      for (let i = 0; i < len; i++) {
-        const item = parse(b, p);
-        if (!item) return null;
-        out.push(item[0]);
-        p = item[1];
-      }
-      return [out, p];
-    }
-  }
-  throw new Error(`unexpected RESP byte ${b[at]}`);
-}
+// The tests' RESP client (durable-objects/persistence/testing/resp-client.ts), bundled with esbuild:
+// commands pipelined in order, replies as byte strings, {status}, {error}, numbers (bigints past 2^53).
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const build = mkdtempSync(join(tmpdir(), "redis-proxy-"));
+const bundle = join(build, "resp-client.mjs");
+execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "durable-objects/persistence/testing/resp-client.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${bundle}`, "--log-level=warning"], { stdio: "inherit" });
+const { RespClient } = await import(pathToFileURL(bundle).href);
+rmSync(build, { recursive: true, force: true });
 
 const utf8 = (s) => Buffer.from(s, "latin1").toString("utf8");
 function json(r, base64, top = true) {
@@ -101,16 +51,17 @@ createServer(async (req, res) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   };
-  const conn = respConnection();
+  let conn;
   try {
+    conn = await RespClient.connect(Number(redisPort), redisHost);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
     if (url.pathname === "/pipeline" || url.pathname === "/multi-exec") {
       const cmds = body.map((c) => c.map(toArg));
       if (url.pathname === "/pipeline") {
-        const out = await Promise.all(cmds.map((c) => conn.send(c)));
+        const out = await Promise.all(cmds.map((c) => conn.call(...c)));
         return reply(200, out.map((r) => item(r, base64)));
       }
-      const sent = [conn.send(["MULTI"]), ...cmds.map((c) => conn.send(c)), conn.send(["EXEC"])];
+      const sent = [conn.call("MULTI"), ...cmds.map((c) => conn.call(...c)), conn.call("EXEC")];
       const out = await Promise.all(sent);
       const exec = out[out.length - 1];
       if (exec && typeof exec === "object" && "error" in exec) return reply(400, { error: utf8(exec.error) });
@@ -119,12 +70,12 @@ createServer(async (req, res) => {
     const argv = Array.isArray(body)
       ? body.map(toArg)
       : url.pathname.split("/").filter(Boolean).map((s) => Buffer.from(decodeURIComponent(s), "utf8").toString("latin1"));
-    const r = await conn.send(argv);
+    const r = await conn.call(...argv);
     const out = item(r, base64);
     reply("error" in out ? 400 : 200, out);
   } catch (e) {
     reply(500, { error: String(e) });
   } finally {
-    conn.close();
+    conn?.close();
   }
 }).listen(port, "127.0.0.1", () => console.log(`upstash REST → redis ${redisHost}:${redisPort} on http://127.0.0.1:${port}`));
