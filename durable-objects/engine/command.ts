@@ -119,7 +119,7 @@ export type Handler = (ctx: CommandContext, argv: string[]) => Reply;
  * - `multi_shard`: its keys may span shards; it is split into one command per shard holding that
  *   shard's keys (each key with the `step - 1` arguments after it), and the replies merged.
  * - `all_shards`: every shard runs it; the replies merged.
- * - `all_nodes`: Redis's "masters and replicas alike"; a shard has no replicas, so every shard.
+ * - `all_nodes`: Redis's "masters and replicas alike" (CONFIG SET, SCRIPT LOAD); a shard has no replicas, so every shard.
  * - `special`: the cursor walk (SCAN): the cursor names the shard and that shard's own cursor.
  * - `pubsub` (ours): no shard runs it; the pub/sub hubs answer it (PUBLISH, SPUBLISH, PUBSUB).
  */

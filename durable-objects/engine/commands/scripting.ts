@@ -279,7 +279,8 @@ function scriptTips(argv: string[]): RoutingTips {
   const sub = argv[1]?.toLowerCase();
   if (sub === "exists") return { request: "all_shards", response: "agg_logical_and" };
   if (sub === "kill") return KILL;
-  return sub === "load" || sub === "flush" ? ALL_SHARDS : FIRST_SHARD;
+  // Redis's tips say all_nodes: every copy of the data gets the script (here, every shard).
+  return sub === "load" || sub === "flush" ? { request: "all_nodes", response: "all_succeeded" } : FIRST_SHARD;
 }
 function functionTips(argv: string[]): RoutingTips {
   const sub = argv[1]?.toLowerCase();

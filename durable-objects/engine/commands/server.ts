@@ -1,6 +1,6 @@
 // Server commands: connection-level replies, keyspace-wide operations, INFO, CONFIG, persistence triggers.
 
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, type RoutingTips, command } from "../command.js";
 import { RedisError, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { OK, PONG, type Reply, status } from "../reply.js";
 import { intArg, opt, rangeArg } from "./args.js";
@@ -229,6 +229,10 @@ function wait(_ctx: CommandContext, argv: string[]): Reply {
   return 0;
 }
 
+/** CONFIG reaches every shard: SET, RESETSTAT and REWRITE as Redis's tips say (all_nodes); GET and the rest too, answered by the first shard (each holds the same configuration). */
+const configTips = (argv: string[]): RoutingTips =>
+  ["set", "resetstat", "rewrite"].includes(argv[1]?.toLowerCase()) ? { request: "all_nodes", response: "all_succeeded" } : { request: "all_shards", response: "all_succeeded" };
+
 /** COMMAND COUNT (enough for clients that probe it) */
 function commandCmd(_ctx: CommandContext, argv: string[]): Reply {
   if (argv.length >= 2 && argv[1].toLowerCase() === "count") return countCommands();
@@ -248,7 +252,7 @@ export const serverCommands: CommandSpec[] = [
   command("flushdb", -1, ["write"], [0, 0, 0], flush, { request: "all_shards", response: "all_succeeded" }),
   command("flushall", -1, ["write"], [0, 0, 0], flush, { request: "all_shards", response: "all_succeeded" }),
   command("info", -1, ["loading"], [0, 0, 0], info, { request: "all_shards", response: "sections" }),
-  command("config", -2, ["admin", "notxn", "loading", "noscript"], [0, 0, 0], config, { request: "all_shards", response: "all_succeeded" }),
+  command("config", -2, ["admin", "notxn", "loading", "noscript"], [0, 0, 0], config, configTips),
   command("save", 1, ["admin", "notxn", "noscript"], [0, 0, 0], save, { request: "all_shards", response: "all_succeeded" }),
   command("bgsave", -1, ["admin", "notxn", "noscript"], [0, 0, 0], bgsave, { request: "all_shards", response: "all_succeeded" }),
   command("bgrewriteaof", 1, ["admin", "notxn", "noscript"], [0, 0, 0], bgrewriteaof, { request: "all_shards", response: "all_succeeded" }),
