@@ -5,7 +5,7 @@ import { configFromEnv, varName } from "./env-config.js";
 describe("configuration from wrangler vars", () => {
   it("maps each var to its parameter, ignores the rest, and the engine's config takes the values", () => {
     const env = { APPENDFSYNC: "always", AOF_RETAIN_BASES: "3", SAVE: "", SHARDS: "4", REST_TOKEN: "secret", SNAPSHOTS: {} };
-    expect(configFromEnv(env)).toEqual({ appendfsync: "always", "aof-retain-bases": "3", save: "" });
+    expect(configFromEnv(env)).toEqual({ appendfsync: "always", "aof-retain-bases": "3", save: "", "proto-max-bulk-len": "10485760" });
     const config = new Config(configFromEnv(env));
     expect([config.get("appendfsync"), config.getNumber("aof-retain-bases"), config.get("save")]).toEqual(["always", 3, ""]);
   });
@@ -29,6 +29,12 @@ describe("configuration from wrangler vars", () => {
     expect(config.match(["notify-keyspace-events"])).toEqual(["notify-keyspace-events", "AKE"]);
     expect(config.get("appendfsync")).toBe("everysec");
     expect(varName("aof-use-rdb-preamble")).toBe("AOF_USE_RDB_PREAMBLE");
+  });
+
+  it("bounds values by MAX_RECORD_BYTES (the largest argument a request may carry) unless PROTO_MAX_BULK_LEN is set", () => {
+    expect(new Config(configFromEnv({ MAX_RECORD_BYTES: "32768" })).getNumber("proto-max-bulk-len")).toBe(32768);
+    expect(new Config(configFromEnv({})).getNumber("proto-max-bulk-len")).toBe(10 * 1024 * 1024);
+    expect(new Config(configFromEnv({ MAX_RECORD_BYTES: "32768", PROTO_MAX_BULK_LEN: "1mb" })).getNumber("proto-max-bulk-len")).toBe(1024 * 1024);
   });
 
   it("turns dir into an R2 prefix", () => {

@@ -179,7 +179,8 @@ describe("always: an append that fails", () => {
   it("a failed commit of a batch's rows (over 1 MiB, several rows in one transaction) leaves no row of it", async () => {
     const name = uniq("misconf-commit");
     const s = shardNamed(name);
-    await config(s, { appendfsync: "always" });
+    // 40 KiB values: past the test project's MAX_RECORD_BYTES, proto-max-bulk-len's default.
+    await config(s, { appendfsync: "always", "proto-max-bulk-len": "1mb" });
     await one(s, "SET", "acked", "1");
     const rowsBefore = await logRows(s);
     await runInDurableObject(s, (_i: Shard, state) => {

@@ -7,7 +7,7 @@ import { COMMANDS } from "./commands/index.js";
 const BY_UPPER_NAME = new Map([...COMMANDS].map(([name, spec]) => [name.toUpperCase(), spec]));
 import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
 import { Config } from "./config.js";
-import { RedisError, diskError, loading as loadingError, noPermission, oom, unknownCommand, wrongArity } from "./errors.js";
+import { RedisError, diskError, loading as loadingError, noPermission, oom, stringTooLong, unknownCommand, wrongArity } from "./errors.js";
 import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
@@ -358,6 +358,13 @@ export class Engine {
   private run(spec: CommandSpec, argv: string[], loading: boolean): Reply {
     const db = this.db;
     const isWrite = spec.flags.includes("write");
+    // No write stores an argument longer than proto-max-bulk-len (a list element, a hash value, a
+    // member, …): the worker bounds arguments by MAX_RECORD_BYTES, but CONFIG SET may lower the
+    // parameter below it, and a script can build an argument of its own. The log is trusted.
+    if (isWrite && !loading) {
+      const maxBulk = this.config.getNumber("proto-max-bulk-len");
+      for (let i = 1; i < argv.length; i++) if (argv[i].length > maxBulk) return errorReply(stringTooLong().message);
+    }
     // Collections change in place: measure the keys this write names before and after.
     let tracked: [string, { memoryUsage(): number }, number][] | null = null;
     let seen: Set<string> | null = null;

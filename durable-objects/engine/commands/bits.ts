@@ -216,6 +216,8 @@ function bitop(ctx: CommandContext, argv: string[]): Reply {
     sources.push(s);
     if (s.length > maxLen) maxLen = s.length;
   }
+  // Sources may predate a lower proto-max-bulk-len; the result is a new value and obeys it.
+  if (!ctx.loading && maxLen > ctx.config.getNumber("proto-max-bulk-len")) throw stringTooLong();
   if (maxLen === 0) {
     if (ctx.db.delete(dest)) {
       ctx.notify(NOTIFY_GENERIC, "del", dest);

@@ -4,7 +4,7 @@
 
 import { strtod } from "../bytes.js";
 import { type CommandContext, type CommandSpec, type PatternKey, type RoutingTips, command } from "../command.js";
-import { RedisError, syntaxError, wrongType } from "../errors.js";
+import { RedisError, stringTooLong, syntaxError, wrongType } from "../errors.js";
 import type { Reply } from "../reply.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
 import { intArg, opt } from "./args.js";
@@ -203,6 +203,11 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   }
   if (o.store === undefined) return out;
   if (out.length > 0) {
+    // A GET pattern may read a value stored before proto-max-bulk-len was lowered; the list is new.
+    if (!ctx.loading) {
+      const maxBulk = ctx.config.getNumber("proto-max-bulk-len");
+      for (const e of out) if (e !== null && e.length > maxBulk) throw stringTooLong();
+    }
     const list = new RedisList();
     for (const e of out) list.pushBack(e as string);
     ctx.db.set(o.store, list);
