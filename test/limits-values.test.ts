@@ -2,7 +2,7 @@
 // MAX_RECORD_BYTES, 32768 in this project's test config), with Redis's texts, and after every probe
 // the shard's used_memory is still within maxmemory.
 import { describe, expect, it } from "vitest";
-import { exec, infoField, one, shardNamed, uniq, type ShardStub } from "./helpers.js";
+import { exec, execOn, infoField, one, shardNamed, uniq, type ShardStub } from "./helpers.js";
 
 const TOO_LONG = { error: "ERR string exceeds maximum allowed size (proto-max-bulk-len)" };
 const BAD_OFFSET = { error: "ERR bit offset is not an integer or out of range" };
@@ -106,5 +106,96 @@ describe("proto-max-bulk-len bounds every value a command creates or grows", () 
       { error: "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len" },
       "a".repeat(50),
     ]);
+  });
+});
+
+const OOM = { error: "OOM command not allowed when used memory > 'maxmemory'." };
+
+/** A shard holding a set `s` and a sorted set `z` of `n` members each, with maxmemory set just above what it uses, so that copying either cannot fit. */
+async function nearlyFull(name: string, n = 2000): Promise<{ s: ShardStub; used: number }> {
+  const s = shardNamed(uniq(name));
+  const members = Array.from({ length: n }, (_, i) => `member-${i}-${"m".repeat(40)}`);
+  const zargs = members.flatMap((m, i) => [String(i), m]);
+  expect(await exec(s, ["SADD", "s", ...members], ["ZADD", "z", ...zargs], ["SADD", "small", "a"])).toEqual([n, n, 1]);
+  const used = Number(await infoField(s, "used_memory", "memory"));
+  const size = Math.min(Number(await one(s, "MEMORY", "USAGE", "s")), Number(await one(s, "MEMORY", "USAGE", "z")));
+  expect(await one(s, "CONFIG", "SET", "maxmemory", String(used + Math.floor(size / 2)))).toEqual(OK);
+  return { s, used };
+}
+
+describe("a write that may grow past what it carries is checked against maxmemory before it runs", () => {
+  it("refuses large SETRANGE, SETBIT and BITFIELD offsets with OOM instead of growing", async () => {
+    const s = shardNamed(uniq("grow-offsets"));
+    expect(await exec(s, ["CONFIG", "SET", "proto-max-bulk-len", "64mb"], ["CONFIG", "SET", "maxmemory", "1mb"], ["SET", "k", "v"])).toEqual([OK, OK, OK]);
+    expect(
+      await exec(
+        s,
+        ["SETRANGE", "k", "67108863", "x"],
+        ["SETBIT", "k", "67108863", "1"],
+        ["BITFIELD", "k", "SET", "u8", "#8388607", "1"],
+        ["BITFIELD", "k", "GET", "u8", "#8388607"],
+        ["SETRANGE", "new", "2000000", "x"],
+        ["SETRANGE", "k", "1000", "x"],
+        ["STRLEN", "k"],
+        ["EXISTS", "new"],
+      ),
+    ).toEqual([OOM, OOM, OOM, [0], OOM, 1001, 1001, 0]);
+    await expectWithinMaxmemory(s);
+  });
+
+  it("refuses *STORE set and sorted-set operations, SORT … STORE, COPY, BITOP and GEO*STORE whose sources cannot fit", async () => {
+    const { s } = await nearlyFull("grow-store");
+    expect(
+      await exec(
+        s,
+        ["SUNIONSTORE", "d", "s", "small"],
+        ["SINTERSTORE", "d", "s", "s"],
+        ["SDIFFSTORE", "d", "s", "small"],
+        ["ZUNIONSTORE", "d", "2", "z", "s"],
+        ["ZINTERSTORE", "d", "2", "z", "z"],
+        ["ZDIFFSTORE", "d", "1", "z"],
+        ["ZRANGESTORE", "d", "z", "0", "-1"],
+        ["SORT", "s", "ALPHA", "STORE", "d"],
+        ["COPY", "z", "d"],
+        ["GEOSEARCHSTORE", "d", "z", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km"],
+        ["GEORADIUS", "z", "0", "0", "20000", "km", "STORE", "d"],
+        ["GEORADIUSBYMEMBER", "z", "member-0-" + "m".repeat(40), "20000", "km", "STOREDIST", "d"],
+        ["EXISTS", "d"],
+        // What fits still runs: a small source, and an intersection that the smallest source bounds.
+        ["SUNIONSTORE", "d", "small"],
+        ["SINTERSTORE", "d2", "s", "small"],
+        ["COPY", "small", "d3"],
+      ),
+    ).toEqual([OOM, OOM, OOM, OOM, OOM, OOM, OOM, OOM, OOM, OOM, OOM, OOM, 0, 1, 0, 1]);
+    await expectWithinMaxmemory(s);
+  });
+
+  it("refuses BITOP over a long string whose result cannot fit", async () => {
+    const s = shardNamed(uniq("grow-bitop"));
+    expect(await exec(s, ["CONFIG", "SET", "proto-max-bulk-len", "1mb"], ["SETRANGE", "a", String(200_000), "x"])).toEqual([OK, 200_001]);
+    const used = Number(await infoField(s, "used_memory", "memory"));
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory", String(used + 100_000)], ["BITOP", "NOT", "d", "a"], ["BITOP", "AND", "d", "a", "missing"], ["EXISTS", "d"])).toEqual([OK, OOM, OOM, 0]);
+    await expectWithinMaxmemory(s);
+  });
+
+  it("refuses the same growth in a transaction and in a script, and lets the rest of them run", async () => {
+    const { s } = await nearlyFull("grow-script");
+    expect(await execOn(s, [["SET", "t", "1"], ["SUNIONSTORE", "d", "s"], ["INCR", "t"]], true)).toEqual([OK, OOM, 2]);
+    expect(await one(s, "EVAL", "redis.call('SET', 'u', '1'); return redis.pcall('COPY', 's', 'd')", "0")).toEqual(OOM);
+    expect(await exec(s, ["GET", "u"], ["EXISTS", "d"])).toEqual(["1", 0]);
+    await expectWithinMaxmemory(s);
+  });
+
+  it("evicts first under an evicting policy, then runs the write within maxmemory", async () => {
+    const { s, used } = await nearlyFull("grow-evict");
+    // Keys with a TTL only, so volatile-lru evicts them and never the sources; twice the set's size.
+    const size = Number(await one(s, "MEMORY", "USAGE", "s"));
+    const filler = "f".repeat(Math.ceil((2 * size) / 60));
+    const fillers = Array.from({ length: 60 }, (_, i) => ["SET", `filler-${i}`, filler, "EX", "1000"]);
+    expect(await one(s, "CONFIG", "SET", "maxmemory", String(used + 3 * size))).toEqual(OK);
+    expect(await exec(s, ...fillers)).toEqual(fillers.map(() => OK));
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory-policy", "volatile-lru"], ["SUNIONSTORE", "d", "s"], ["SCARD", "d"], ["SCARD", "s"])).toEqual([OK, 2000, 2000, 2000]);
+    expect(Number(await infoField(s, "evicted_keys", "stats"))).toBeGreaterThan(0);
+    await expectWithinMaxmemory(s);
   });
 });

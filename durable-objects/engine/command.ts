@@ -6,6 +6,7 @@ import type { Scripting } from "./scripting/scripting.js";
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
 import type { DiskError } from "./errors.js";
+import type { GrowthEstimate } from "./growth.js";
 
 export type CommandFlag =
   | "write" // may modify the dataset
@@ -189,6 +190,11 @@ export interface CommandSpec {
   keys?: (argv: string[]) => number[];
   /** How the worker routes it over several shards; absent: by its keys. */
   tips?: RoutingTips | ((argv: string[]) => RoutingTips);
+  /**
+   * For a write that may grow memory beyond the arguments it carries (large offsets, *STORE, COPY):
+   * an estimate of that growth, checked against maxmemory before the command runs.
+   */
+  growth?: GrowthEstimate;
   handler: Handler;
 }
 
@@ -204,6 +210,11 @@ export function command(
     return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, keys, handler, tips };
   }
   return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, tips };
+}
+
+/** The table entry with a growth estimate (see CommandSpec.growth). */
+export function withGrowth(spec: CommandSpec, growth: GrowthEstimate): CommandSpec {
+  return { ...spec, growth };
 }
 
 /** Argument positions of the keys in argv, from the table entry. */

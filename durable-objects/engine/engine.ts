@@ -129,6 +129,7 @@ export class Engine {
       {
         lookup: (name) => this.lookup(name),
         runNested: (spec, argv, propagate) => {
+          if (this.growthRefused(spec, argv)) return errorReply(oom().message);
           // A script's command could build a reply bigger than any request may get (SRANDMEMBER's
           // negative count), and hold the shard's memory while it does: it gets the error instead.
           const estimate = REPLY_ESTIMATES.get(spec.name);
@@ -325,14 +326,18 @@ export class Engine {
     this.outOfMemory = false;
     this.readonlyToken = opts.readonly === true;
     if (limit > 0 && this.db.usedMemory > limit) {
-      const evicted = (key: string) => {
-        this.server.evictedKeys++;
-        this.records.push(["DEL", key]);
-        this.notifier.notify(NOTIFY_EVICTED, "evicted", key);
-      };
-      if (!evictKeys(this, limit, this.config.get("maxmemory-policy"), evicted)) {
+      if (!this.evictTo(limit)) {
         this.outOfMemory = true;
         if (spec.flags.includes("denyoom")) return errorReply(oom().message);
+      }
+    }
+    // A write that may grow past what it carries is held to the limit with its estimated growth on
+    // top, after the policy has evicted what it may (Redis evicts before every command). A growth the
+    // whole limit cannot hold evicts nothing.
+    if (limit > 0 && spec.growth !== undefined) {
+      const growth = this.growthOf(spec, argv);
+      if (growth > 0 && this.db.usedMemory + growth > limit && (growth >= limit || !this.evictTo(limit - growth))) {
+        return errorReply(oom().message);
       }
     }
     // A reply past the budget is refused before it is built where it can be estimated, and after
@@ -353,6 +358,27 @@ export class Engine {
    */
   private replyTooLarge(): ErrorReply {
     return errorReply(REPLY_TOO_LARGE);
+  }
+
+  /** Evicts by maxmemory-policy until used memory is within `limit`; false when it cannot. */
+  private evictTo(limit: number): boolean {
+    return evictKeys(this, limit, this.config.get("maxmemory-policy"), (key) => {
+      this.server.evictedKeys++;
+      this.records.push(["DEL", key]);
+      this.notifier.notify(NOTIFY_EVICTED, "evicted", key);
+    });
+  }
+
+  private growthOf(spec: CommandSpec, argv: string[]): number {
+    return spec.growth === undefined ? 0 : spec.growth(this.db, argv, keyPositions(spec, argv), this.config);
+  }
+
+  /** A script's command: no eviction inside a script (as Redis), so a growth past maxmemory is refused. */
+  private growthRefused(spec: CommandSpec, argv: string[]): boolean {
+    const limit = this.config.getNumber("maxmemory");
+    if (limit === 0 || spec.growth === undefined) return false;
+    const growth = this.growthOf(spec, argv);
+    return growth > 0 && this.db.usedMemory + growth > limit;
   }
 
   private run(spec: CommandSpec, argv: string[], loading: boolean): Reply {

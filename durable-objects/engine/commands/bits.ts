@@ -3,7 +3,8 @@
 // JS strings are immutable: writes rebuild the string around the few bytes they change.
 
 import { bytesToBinary, parseInt64 } from "../bytes.js";
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { bitfieldGrowth, derivedGrowth, setbitGrowth } from "../growth.js";
 import { RedisError, bitOffsetError, notInteger, stringTooLong, syntaxError } from "../errors.js";
 import type { Reply } from "../reply.js";
 import { getString, opt } from "./args.js";
@@ -528,12 +529,12 @@ function lcs(ctx: CommandContext, argv: string[]): Reply {
 }
 
 export const bitCommands: CommandSpec[] = [
-  command("setbit", 4, ["write", "denyoom"], [1, 1, 1], setbit),
+  withGrowth(command("setbit", 4, ["write", "denyoom"], [1, 1, 1], setbit), setbitGrowth),
   command("getbit", 3, ["readonly", "fast"], [1, 1, 1], getbit),
   command("bitcount", -2, ["readonly"], [1, 1, 1], bitcount),
   command("bitpos", -3, ["readonly"], [1, 1, 1], bitpos),
-  command("bitop", -4, ["write", "denyoom"], [2, -1, 1], bitop),
-  command("bitfield", -2, ["write", "denyoom"], [1, 1, 1], bitfield),
+  withGrowth(command("bitop", -4, ["write", "denyoom"], [2, -1, 1], bitop), derivedGrowth("max", "first")),
+  withGrowth(command("bitfield", -2, ["write", "denyoom"], [1, 1, 1], bitfield), bitfieldGrowth),
   command("bitfield_ro", -2, ["readonly", "fast"], [1, 1, 1], bitfieldRo),
   command("lcs", -3, ["readonly"], [1, 2, 1], lcs),
 ];

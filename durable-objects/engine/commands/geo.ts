@@ -2,7 +2,8 @@
 // is a sorted set whose scores are 52-bit geohashes (types/geohash.ts): GEOADD is ZADD with computed
 // scores (and is propagated as that ZADD), searches scan the score ranges of nine geohash boxes.
 
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { derivedGrowth } from "../growth.js";
 import { RedisError, syntaxError } from "../errors.js";
 import { formatFixed, formatHumanDouble } from "../long-double.js";
 import { partialSort } from "../partial-sort.js";
@@ -403,10 +404,10 @@ export const geoCommands: CommandSpec[] = [
   command("geodist", -4, ["readonly"], [1, 1, 1], geodist),
   command("geohash", -2, ["readonly"], [1, 1, 1], geohash),
   command("geopos", -2, ["readonly"], [1, 1, 1], geopos),
-  command("georadius", -6, ["write", "denyoom"], storeKeyPositions(6), georadius),
+  withGrowth(command("georadius", -6, ["write", "denyoom"], storeKeyPositions(6), georadius), derivedGrowth("first", "last")),
   command("georadius_ro", -6, ["readonly"], [1, 1, 1], georadiusRo),
-  command("georadiusbymember", -5, ["write", "denyoom"], storeKeyPositions(5), georadiusByMember),
+  withGrowth(command("georadiusbymember", -5, ["write", "denyoom"], storeKeyPositions(5), georadiusByMember), derivedGrowth("first", "last")),
   command("georadiusbymember_ro", -5, ["readonly"], [1, 1, 1], georadiusByMemberRo),
   command("geosearch", -7, ["readonly"], [1, 1, 1], geosearch),
-  command("geosearchstore", -8, ["write", "denyoom"], [1, 2, 1], geosearchstore),
+  withGrowth(command("geosearchstore", -8, ["write", "denyoom"], [1, 2, 1], geosearchstore), derivedGrowth("first", "first")),
 ];

@@ -1,6 +1,7 @@
 // Generic key commands: existence, deletion, expiry, renaming, iteration, introspection.
 
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { derivedGrowth } from "../growth.js";
 import { RedisError, invalidExpire, noSuchKey, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
 import { globMatch } from "../glob.js";
 import { OK, type Reply, status } from "../reply.js";
@@ -396,6 +397,6 @@ export const keyCommands: CommandSpec[] = [
   command("randomkey", 1, ["readonly"], [0, 0, 0], randomkey, { request: "all_shards", response: "random_nonnull" }),
   command("rename", 3, ["write"], [1, 2, 1], rename),
   command("renamenx", 3, ["write", "fast"], [1, 2, 1], rename),
-  command("copy", -3, ["write", "denyoom"], [1, 2, 1], copy),
+  withGrowth(command("copy", -3, ["write", "denyoom"], [1, 2, 1], copy), derivedGrowth("first", "last")),
   command("object", -2, ["readonly"], [2, 2, 1], object),
 ];

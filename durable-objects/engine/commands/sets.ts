@@ -1,7 +1,8 @@
 // Set commands (SADD, SPOP, SINTER, SSCAN, …). A set still encoded as an intset replies in ascending
 // numeric order, as Redis's does; any other set's order is unspecified (ours is insertion order).
 
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { derivedGrowth } from "../growth.js";
 import { noteEncoding } from "../encoding.js";
 import { RedisError, syntaxError } from "../errors.js";
 import { globMatch } from "../glob.js";
@@ -326,10 +327,10 @@ export const setCommands: CommandSpec[] = [
   command("smove", 4, ["write", "fast"], [1, 2, 1], smove),
   command("sinter", -2, ["readonly"], [1, -1, 1], sinter),
   command("sintercard", -3, ["readonly"], sintercardKeys, sintercard),
-  command("sinterstore", -3, ["write", "denyoom"], [1, -1, 1], sinterstore),
+  withGrowth(command("sinterstore", -3, ["write", "denyoom"], [1, -1, 1], sinterstore), derivedGrowth("min", "first")),
   command("sunion", -2, ["readonly"], [1, -1, 1], sunionDiff),
-  command("sunionstore", -3, ["write", "denyoom"], [1, -1, 1], sunionDiffStore),
+  withGrowth(command("sunionstore", -3, ["write", "denyoom"], [1, -1, 1], sunionDiffStore), derivedGrowth("sum", "first")),
   command("sdiff", -2, ["readonly"], [1, -1, 1], sunionDiff),
-  command("sdiffstore", -3, ["write", "denyoom"], [1, -1, 1], sunionDiffStore),
+  withGrowth(command("sdiffstore", -3, ["write", "denyoom"], [1, -1, 1], sunionDiffStore), derivedGrowth("first", "first")),
   command("sscan", -3, ["readonly"], [1, 1, 1], sscan),
 ];

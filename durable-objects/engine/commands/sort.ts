@@ -3,8 +3,11 @@
 // unless STORE), BY/GET patterns with `*` and `->field`, LIMIT, STORE into a list.
 
 import { strtod } from "../bytes.js";
-import { type CommandContext, type CommandSpec, type PatternKey, type RoutingTips, command } from "../command.js";
-import { RedisError, stringTooLong, syntaxError, wrongType } from "../errors.js";
+import { type CommandContext, type CommandSpec, type PatternKey, type RoutingTips, command, withGrowth } from "../command.js";
+import { derivedGrowth } from "../growth.js";
+import { RedisError, oom, stringTooLong, syntaxError, wrongType } from "../errors.js";
+import { valueMemory } from "../types/index.js";
+import { keyCost, stringCost } from "../types/memory.js";
 import type { Reply } from "../reply.js";
 import { RedisHash, RedisList, RedisSet, RedisZSet } from "../types/index.js";
 import { intArg, opt } from "./args.js";
@@ -206,7 +209,16 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
     // A GET pattern may read a value stored before proto-max-bulk-len was lowered; the list is new.
     if (!ctx.loading) {
       const maxBulk = ctx.config.getNumber("proto-max-bulk-len");
-      for (const e of out) if (e !== null && e.length > maxBulk) throw stringTooLong();
+      let bytes = keyCost(o.store);
+      for (const e of out) {
+        if (e !== null && e.length > maxBulk) throw stringTooLong();
+        bytes += stringCost(e ?? "") + 8;
+      }
+      // GET patterns read other keys, so the dispatcher's estimate (the sorted key's size) may fall
+      // short: the elements are known now, before the list is made.
+      const limit = ctx.config.getNumber("maxmemory");
+      const old = ctx.db.data.get(o.store);
+      if (limit > 0 && ctx.db.usedMemory + bytes - (old === undefined ? 0 : valueMemory(old)) > limit) throw oom();
     }
     const list = new RedisList();
     for (const e of out) list.pushBack(e as string);
@@ -244,6 +256,6 @@ function sortKeys(argv: string[]): number[] {
 }
 
 export const sortCommands: CommandSpec[] = [
-  command("sort", -2, ["write", "denyoom"], sortKeys, sort, SORT_TIPS),
+  withGrowth(command("sort", -2, ["write", "denyoom"], sortKeys, sort, SORT_TIPS), derivedGrowth("first", "last")),
   command("sort_ro", -2, ["readonly"], [1, 1, 1], sortRo, SORT_TIPS),
 ];

@@ -1,7 +1,8 @@
 // String commands. Values are byte strings; integers are parsed as Redis's string2ll does.
 
 import { isInt64, parseInt64 } from "../bytes.js";
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { setrangeGrowth } from "../growth.js";
 import { RedisError, invalidExpire, notInteger, overflow, stringTooLong, syntaxError } from "../errors.js";
 import { incrByFloat } from "../long-double.js";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.js";
@@ -333,5 +334,5 @@ export const stringCommands: CommandSpec[] = [
   command("incrbyfloat", 3, ["write", "denyoom", "fast"], [1, 1, 1], incrbyfloat),
   command("getrange", 4, ["readonly"], [1, 1, 1], getrange),
   command("substr", 4, ["readonly"], [1, 1, 1], getrange),
-  command("setrange", 4, ["write", "denyoom"], [1, 1, 1], setrange),
+  withGrowth(command("setrange", 4, ["write", "denyoom"], [1, 1, 1], setrange), setrangeGrowth),
 ];

@@ -2,7 +2,8 @@
 // doubles replied with %.17g ("inf"/"-inf"); numbers are parsed with C strtod's grammar, as Redis does.
 
 import { formatDouble, isSpace, parseSafeInt, strtod } from "../bytes.js";
-import { type CommandContext, type CommandSpec, command } from "../command.js";
+import { type CommandContext, type CommandSpec, command, withGrowth } from "../command.js";
+import { derivedGrowth } from "../growth.js";
 import { noteEncoding } from "../encoding.js";
 import { RedisError, minMaxNotFloat, mustBePositive, notFloat, syntaxError, wrongType } from "../errors.js";
 import { globMatch } from "../glob.js";
@@ -915,7 +916,7 @@ export const zsetCommands: CommandSpec[] = [
   command("zrank", 3, ["readonly", "fast"], [1, 1, 1], zrank),
   command("zrevrank", 3, ["readonly", "fast"], [1, 1, 1], zrank),
   command("zrange", -4, ["readonly"], [1, 1, 1], zrange),
-  command("zrangestore", -5, ["write", "denyoom"], [1, 2, 1], zrangestore),
+  withGrowth(command("zrangestore", -5, ["write", "denyoom"], [1, 2, 1], zrangestore), derivedGrowth("first", "first")),
   command("zrangebyscore", -4, ["readonly"], [1, 1, 1], zrangebyscore),
   command("zrevrangebyscore", -4, ["readonly"], [1, 1, 1], zrevrangebyscore),
   command("zrangebylex", -4, ["readonly"], [1, 1, 1], zrangebylex),
@@ -935,9 +936,9 @@ export const zsetCommands: CommandSpec[] = [
   command("zunion", -3, ["readonly"], (argv) => numkeysPositions(argv, 1), setOpCommand("union", false)),
   command("zinter", -3, ["readonly"], (argv) => numkeysPositions(argv, 1), setOpCommand("inter", false)),
   command("zdiff", -3, ["readonly"], (argv) => numkeysPositions(argv, 1), setOpCommand("diff", false)),
-  command("zunionstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("union", true)),
-  command("zinterstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("inter", true)),
-  command("zdiffstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("diff", true)),
+  withGrowth(command("zunionstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("union", true)), derivedGrowth("sum", "first")),
+  withGrowth(command("zinterstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("inter", true)), derivedGrowth("min", "first")),
+  withGrowth(command("zdiffstore", -4, ["write", "denyoom"], storeKeys, setOpCommand("diff", true)), derivedGrowth("first", "first")),
   command("zintercard", -3, ["readonly"], (argv) => numkeysPositions(argv, 1), zintercard),
   command("zscan", -3, ["readonly"], [1, 1, 1], zscan),
 ];
