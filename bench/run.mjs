@@ -39,6 +39,7 @@ const { recoveryBench } = await import("./recovery.mjs");
 const { streamsBench } = await import("./streams.mjs");
 const { evictionBench } = await import("./eviction.mjs");
 const { limitsBench } = await import("./limits.mjs");
+const { memoryBench } = await import("./memory.mjs");
 const { pubsubBench } = await import("./pubsub.mjs");
 const { luaBench } = await import("./lua.mjs");
 
@@ -53,6 +54,7 @@ await section("engine", engineBench);
 await section("streams", streamsBench);
 await section("eviction", evictionBench);
 await section("limits", limitsBench);
+await section("memory", memoryBench);
 await section("lua", luaBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await section("recovery", recoveryBench);

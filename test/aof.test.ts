@@ -397,7 +397,7 @@ describe("configuration kept by a shard", () => {
     expect(await exec(s, ["CONFIG", "GET", "appendfsync"], ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "maxmemory"])).toEqual([
       ["appendfsync", "no"],
       ["hash-max-listpack-entries", "64"],
-      ["maxmemory", "104857600"],
+      ["maxmemory", "25165824"],
     ]);
   });
 });

@@ -249,7 +249,7 @@ describe("CONFIG: names, globs and atomicity", () => {
     expect(await one(s, "CONFIG", "SET", "maxmemory", "10mb", "maxmemory-policy", "bogus")).toEqual(
       refused("maxmemory-policy", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"),
     );
-    expect(await one(s, "CONFIG", "GET", "maxmemory")).toEqual(["maxmemory", "104857600"]);
+    expect(await one(s, "CONFIG", "GET", "maxmemory")).toEqual(["maxmemory", "25165824"]);
     expect(await one(s, "CONFIG", "SET", "no-such-thing", "1")).toEqual({ error: "ERR Unknown option or number of arguments for CONFIG SET - 'no-such-thing'" });
     expect(await one(s, "CONFIG", "SET", "maxmemory", "1mb", "MAXMEMORY", "2mb")).toEqual({ error: "ERR Duplicate parameter - MAXMEMORY" });
     expect(await one(s, "CONFIG", "SET", "maxmemory", "1mb", "maxmemory-policy", "allkeys-lru")).toEqual(OK);
@@ -286,7 +286,7 @@ describe("CONFIG across restarts and deployments", () => {
       ["appendonly", "yes"],
       ["appendfsync", "everysec"],
       ["aof-use-rdb-preamble", "yes"],
-      ["maxmemory", "104857600"],
+      ["maxmemory", "25165824"],
       ["maxmemory-policy", "noeviction"],
     ]);
   });

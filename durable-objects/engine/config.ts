@@ -115,7 +115,8 @@ const PARAMS: Param[] = [
   { name: "aof-rewrite-incremental-fsync", kind: { type: "bool" }, default: "yes" },
   { name: "rdb-save-incremental-fsync", kind: { type: "bool" }, default: "yes" },
   { name: "replica-read-only", alias: "slave-read-only", kind: { type: "bool" }, default: "yes" },
-  { name: "maxmemory", kind: { type: "memory" }, default: String(100 * 1024 * 1024) },
+  // What a 128 MB isolate holds with its worst case on top (README, Limits; bench/memory.mjs).
+  { name: "maxmemory", kind: { type: "memory" }, default: String(24 * 1024 * 1024) },
   {
     name: "maxmemory-policy",
     kind: {
