@@ -245,6 +245,13 @@ describe("restores and loads respect maxmemory", () => {
     expect(await res.json()).toEqual({
       error: `ERR the AOF's dataset exceeds maxmemory on shard 0: its keys take ${30 * PER_KEY} bytes of used_memory, maxmemory is 20000; no shard was changed`,
     });
+    // The worker's replay is bounded as a shard's load is: a SETBIT that would allocate 500 MB stops it first.
+    const hostile = resp("SELECT", "0") + resp("SET", "a", "1") + resp("SETBIT", "k", "4000000000", "1");
+    const refused = await adminFetch("/restore-aof", { method: "POST", body: hostile });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      error: `ERR appendonly.aof: the dataset exceeds maxmemory: loading it would pass 50000 bytes of used_memory (maxmemory 20000, with room for one write past it), at offset ${resp("SELECT", "0").length + resp("SET", "a", "1").length}`,
+    });
     expect(await exec(s, ["GET", "sentinel"], ["DBSIZE"])).toEqual(["kept", 1]);
     expect(await exec(s, ["CONFIG", "SET", "maxmemory", "24mb"], ["FLUSHALL"])).toEqual([OK, OK]);
   });

@@ -122,7 +122,8 @@ export async function restoreAof(
   opts: { shards: number; truncate: boolean; now: number; maxmemory?: number[] },
   restore: (shard: number, rdb: Uint8Array) => Promise<{ keys: number }>,
 ): Promise<AofRestoreResult> {
-  const imp = new AofImport(opts.now);
+  // The worker's isolate holds the whole replay: bounded as one shard's load is (restore --aof replays in Node, unbounded).
+  const imp = new AofImport(opts.now, Math.max(0, ...(opts.maxmemory ?? [0])));
   let cut: AofRestoreResult["cut"];
   try {
     cut = imp.load(files, { truncate: opts.truncate }).cut;
