@@ -147,8 +147,15 @@ export class ShardAdmin {
    */
   async restore(rdb: ReadableStream<Uint8Array>, replaceLog = false): Promise<{ keys: number }> {
     const staged = new Keyspace(this.engine.clock);
-    const { functions } = await loadRdbStream(streamSource(rdb), staged, { now: this.engine.clock(), checksum: true });
+    // A file whose dataset would not fit under maxmemory is refused as it passes it, before anything is replaced.
+    const { functions } = await loadRdbStream(streamSource(rdb), staged, { now: this.engine.clock(), checksum: true, maxMemory: this.maxMemory() });
     return this.install(staged, replaceLog, functions);
+  }
+
+  /** maxmemory as a restore's bound; undefined when there is none (maxmemory 0). */
+  private maxMemory(): number | undefined {
+    const max = this.engine.config.getNumber("maxmemory");
+    return max > 0 ? max : undefined;
   }
 
   /**
@@ -195,6 +202,10 @@ export class ShardAdmin {
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();
       for (const [key, at] of [...staged.db.expires]) if (at <= now) staged.db.delete(key);
+      const max = this.maxMemory();
+      if (max !== undefined && staged.db.usedMemory > max) {
+        throw new Error(`the dataset at ${time} exceeds maxmemory (${max} bytes): ${staged.db.usedMemory} bytes of used_memory; nothing was replaced`);
+      }
       return { ...this.install(staged.db, replaceLog, staged.scripting.libraryCodes()), base: base.key, rows: count };
     }
     throw new Error(`no base kept can be used: ${problems.join("; ")}`);

@@ -63,8 +63,15 @@ export class AofImport {
   private selected = 0;
   private commands = 0;
 
-  /** `now`: the engines' clock (a replay does not expire keys; callers drop the expired ones). */
-  constructor(private readonly now: number) {}
+  /**
+   * `now`: the engines' clock (a replay does not expire keys; callers drop the expired ones).
+   * `maxmemory`: each database's (0: none, in Node); a replay past its load limit stops with an error
+   * naming it (in a worker, whose isolate holds the whole import).
+   */
+  constructor(
+    private readonly now: number,
+    private readonly maxmemory = 0,
+  ) {}
 
   /** The databases loaded, by number (only those that ever held a key). */
   databases(): Map<number, Keyspace> {
@@ -74,7 +81,7 @@ export class AofImport {
   private engine(db: number): Engine {
     let e = this.engines.get(db);
     if (!e) {
-      e = new Engine({ clock: () => this.now });
+      e = new Engine({ clock: () => this.now, config: { maxmemory: String(this.maxmemory) } });
       e.db.loading = true;
       this.engines.set(db, e);
     }
@@ -134,9 +141,14 @@ export class AofImport {
       this.selected = Number(argv[1]);
       return;
     }
-    const reply = this.engine(this.selected).replay(argv);
+    const engine = this.engine(this.selected);
+    const reply = engine.replay(argv);
     if (isErrorReply(reply) && (reply.error.startsWith("ERR unknown command") || reply.error.startsWith("ERR wrong number"))) {
       throw new ReplayError(`Unknown command '${argv[0]}' reading the append only file (${reply.error})`, offset);
+    }
+    const limit = engine.loadMemoryLimit();
+    if (limit > 0 && (engine.db.usedMemory > limit || (isErrorReply(reply) && reply.error === engine.overLoadLimit()))) {
+      throw new ReplayError(engine.overLoadLimit().slice(4), offset);
     }
     this.commands++;
   }

@@ -37,6 +37,7 @@ interface RowSpan {
 
 export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Generator<ReplayProgress, AofReplayResult> {
   const reader = new AofReader();
+  const limit = engine.loadMemoryLimit();
   const spans: RowSpan[] = [];
   let total = 0;
   let commands = 0;
@@ -85,7 +86,7 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
           if (argv[1] !== "0") return failed(item.start, `SELECT ${argv[1]}: only database 0 exists`);
           continue;
         }
-        const err = runOne(engine, argv);
+        const err = runOne(engine, argv, limit);
         if (err) return failed(item.start, err);
         commands++;
       }
@@ -109,11 +110,17 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofReplay
   }
 }
 
-/** Runs a logged command; an unknown command or wrong arity is fatal, as in Redis. */
-function runOne(engine: Engine, argv: string[]): string | null {
+/**
+ * Runs a logged command; an unknown command or wrong arity is fatal, as in Redis. So is a dataset
+ * growing past the engine's load limit (ours): the load stops, naming maxmemory, before the isolate
+ * runs out of memory and restarts into the same load.
+ */
+function runOne(engine: Engine, argv: string[], limit: number): string | null {
   const reply = engine.replay(argv);
   if (isErrorReply(reply) && (reply.error.startsWith("ERR unknown command") || reply.error.startsWith("ERR wrong number"))) {
     return `Unknown command '${argv[0]}' reading the append only file (${reply.error})`;
   }
+  if (limit > 0 && engine.db.usedMemory > limit) return engine.overLoadLimit();
+  if (isErrorReply(reply) && reply.error === engine.overLoadLimit()) return reply.error;
   return null;
 }

@@ -35,7 +35,7 @@ export async function loadRdbBase(
   store: RdbSourceStore | null,
   base: RdbBase,
   into: Keyspace,
-  opts: { onAux?: (key: string, value: string) => void; onBytes?: (bytes: number) => void } = {},
+  opts: { onAux?: (key: string, value: string) => void; onBytes?: (bytes: number) => void; maxMemory?: number } = {},
 ): Promise<{ problem: string } | { keys: number; expired: number; functions: string[] }> {
   try {
     return await loadRdbStream(async (sink) => (store ? store.readInto(base.key, sink) : false), into, {
@@ -186,6 +186,7 @@ export class Recovery {
       if (base.kind === "rdb") {
         const loaded = await loadRdbBase(this.snapshots.r2, base, this.engine.db, {
           onAux: this.noteRdbAux,
+          maxMemory: this.engine.loadMemoryLimit() || undefined,
           onBytes: (bytes) => {
             this.loading!.loadedBytes += bytes;
             onBaseBytes(bytes);
@@ -212,8 +213,13 @@ export class Recovery {
     this.loading = null;
     this.lastLoadSeconds = seconds;
     if (result.status === "FAILED" || (result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))) {
+      const overMemory = result.status === "FAILED" && result.error?.startsWith("ERR the dataset exceeds maxmemory") === true;
+      // What it loaded can never serve; its memory goes back at once.
+      if (overMemory) this.engine.db.clear();
       this.loadError =
-        result.status === "FAILED"
+        overMemory
+          ? `${result.error}, at offset ${result.offset} of the append only file`
+          : result.status === "FAILED"
           ? `ERR Bad file format reading the append only file at offset ${result.offset}: ${result.error}`
           : `ERR Unexpected end of file reading the append only file at offset ${result.offset} (aof-load-truncated is no)`;
       console.error(this.loadError);
@@ -249,6 +255,7 @@ export class Recovery {
           checksum: this.engine.config.getBool("rdbchecksum"),
           expected: snap.checksum,
           onAux: this.noteRdbAux,
+          maxMemory: this.engine.loadMemoryLimit() || undefined,
           onBytes: (bytes) => {
             this.loading!.loadedBytes += bytes;
             onBytes(bytes);

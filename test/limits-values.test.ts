@@ -1,8 +1,11 @@
 // Issue 14, values and growth: no command makes a value longer than proto-max-bulk-len (by default
 // MAX_RECORD_BYTES, 32768 in this project's test config), with Redis's texts, and after every probe
 // the shard's used_memory is still within maxmemory.
+import { SELF, abortAllDurableObjects, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { exec, execOn, infoField, one, shardNamed, uniq, type ShardStub } from "./helpers.js";
+import { Keyspace } from "../durable-objects/engine/keyspace.js";
+import { encodeRdb } from "../durable-objects/persistence/rdb-codec/index.js";
+import { ADMIN_TOKEN, exec, execOn, infoField, one, setLog, shardNamed, uniq, type ShardStub } from "./helpers.js";
 
 const TOO_LONG = { error: "ERR string exceeds maximum allowed size (proto-max-bulk-len)" };
 const BAD_OFFSET = { error: "ERR bit offset is not an integer or out of range" };
@@ -197,5 +200,92 @@ describe("a write that may grow past what it carries is checked against maxmemor
     expect(await exec(s, ["CONFIG", "SET", "maxmemory-policy", "volatile-lru"], ["SUNIONSTORE", "d", "s"], ["SCARD", "d"], ["SCARD", "s"])).toEqual([OK, 2000, 2000, 2000]);
     expect(Number(await infoField(s, "evicted_keys", "stats"))).toBeGreaterThan(0);
     await expectWithinMaxmemory(s);
+  });
+});
+
+const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+/** `n` SETs of 1,000-byte values to keys k0000…: each takes 1,069 bytes of used_memory (53 for the key, 1,016 for the value). */
+const sets = (n: number) => Array.from({ length: n }, (_, i) => ["SET", `k${String(i).padStart(4, "0")}`, "x".repeat(1000)]);
+const PER_KEY = 1069;
+
+/** An RDB of those keys, as a restore uploads it. */
+function rdbOf(commands: string[][]): Uint8Array {
+  const ks = new Keyspace(() => 0);
+  for (const [, key, value] of commands) ks.set(key, value);
+  return encodeRdb([...ks.data].map(([k, v]) => [k, v, undefined]));
+}
+
+const adminFetch = (path: string, init: RequestInit = {}) =>
+  SELF.fetch(`http://localhost/admin${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
+const shard0 = (): ShardStub => env.SHARD.get(env.SHARD.idFromName("shard-0")) as ShardStub;
+
+describe("restores and loads respect maxmemory", () => {
+  it("refuses an RDB whose dataset passes maxmemory before anything is replaced", async () => {
+    const s = shard0();
+    expect(await exec(s, ["SET", "sentinel", "kept"], ["CONFIG", "SET", "maxmemory", "100000"])).toEqual([OK, OK]);
+    const res = await adminFetch("/restore?shard=0", { method: "POST", body: rdbOf(sets(200)) });
+    // 94 keys are 100,486 bytes: the load stops there.
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: `ERR the dataset exceeds maxmemory (100000 bytes): ${94 * PER_KEY} bytes of used_memory after 94 keys (RDB_OVER_MAXMEMORY at offset 0)` });
+    expect(await exec(s, ["GET", "sentinel"], ["DBSIZE"])).toEqual(["kept", 1]);
+    // One that fits is restored.
+    const ok = await adminFetch("/restore?shard=0", { method: "POST", body: rdbOf(sets(50)) });
+    expect(await ok.json()).toEqual({ shard: 0, keys: 50 });
+    await expectWithinMaxmemory(s);
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory", "24mb"], ["FLUSHALL"])).toEqual([OK, OK]);
+  });
+
+  it("refuses an AOF upload whose dataset passes a shard's maxmemory before any shard is replaced", async () => {
+    const s = shard0();
+    // Under this project's 64 KiB request limit: 30 keys, 32,070 bytes of used_memory.
+    expect(await exec(s, ["SET", "sentinel", "kept"], ["CONFIG", "SET", "maxmemory", "20000"])).toEqual([OK, OK]);
+    const aof = resp("SELECT", "0") + sets(30).map((c) => resp(...c)).join("");
+    const res = await adminFetch("/restore-aof", { method: "POST", body: aof });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      error: `ERR the AOF's dataset exceeds maxmemory on shard 0: its keys take ${30 * PER_KEY} bytes of used_memory, maxmemory is 20000; no shard was changed`,
+    });
+    // The worker's replay is bounded as a shard's load is: a SETBIT that would allocate 500 MB stops it first.
+    const hostile = resp("SELECT", "0") + resp("SET", "a", "1") + resp("SETBIT", "k", "4000000000", "1");
+    const refused = await adminFetch("/restore-aof", { method: "POST", body: hostile });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      error: `ERR appendonly.aof: the dataset exceeds maxmemory: loading it would pass 50000 bytes of used_memory (maxmemory 20000, with room for one write past it), at offset ${resp("SELECT", "0").length + resp("SET", "a", "1").length}`,
+    });
+    expect(await exec(s, ["GET", "sentinel"], ["DBSIZE"])).toEqual(["kept", 1]);
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory", "24mb"], ["FLUSHALL"])).toEqual([OK, OK]);
+  });
+
+  it("stops a log whose replay passes maxmemory with an error that names it, and serves again once restored", async () => {
+    const name = uniq("replay-over");
+    const s = shardNamed(name);
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory", "200000"])).toEqual([OK]);
+    // The load limit: maxmemory and half again, and one value (proto-max-bulk-len, 32768 here): 332,768 bytes, passed by the 312th key.
+    const log = resp("SELECT", "0") + sets(400).map((c) => resp(...c)).join("");
+    await setLog(s, log);
+    await abortAllDurableObjects();
+    const again = shardNamed(name);
+    const offset = resp("SELECT", "0").length + 311 * resp(...sets(1)[0]).length;
+    const error = `ERR the dataset exceeds maxmemory: loading it would pass 332768 bytes of used_memory (maxmemory 200000, with room for one write past it), at offset ${offset} of the append only file`;
+    expect(await exec(again, ["GET", "k0000"], ["INFO"])).toEqual([{ error }, { error }]);
+    expect((await again.adminStatus()).health.failing).toEqual([`not serving: ${error}`]);
+    // A restore mends it, and replaces the log.
+    expect(await again.adminRestore(new Blob([rdbOf(sets(10))]).stream())).toEqual({ keys: 10 });
+    expect(await exec(again, ["DBSIZE"])).toEqual([10]);
+    await expectWithinMaxmemory(again);
+  });
+
+  it("refuses a logged SETBIT whose offset passes the load limit before allocating it", async () => {
+    const name = uniq("replay-setrange");
+    const s = shardNamed(name);
+    expect(await exec(s, ["CONFIG", "SET", "maxmemory", "1mb"])).toEqual([OK]);
+    await setLog(s, resp("SELECT", "0") + resp("SET", "a", "1") + resp("SETBIT", "k", "4000000000", "1"));
+    await abortAllDurableObjects();
+    const again = shardNamed(name);
+    const offset = resp("SELECT", "0").length + resp("SET", "a", "1").length;
+    const limit = Math.floor(1048576 * 1.5) + 32768;
+    expect(await one(again, "GET", "a")).toEqual({
+      error: `ERR the dataset exceeds maxmemory: loading it would pass ${limit} bytes of used_memory (maxmemory 1048576, with room for one write past it), at offset ${offset} of the append only file`,
+    });
   });
 });

@@ -12,13 +12,24 @@ import { shardCount, shardStub } from "./shards.js";
 type AppEnv = { Bindings: Env };
 type AdminStub = Pick<
   Shard,
-  "adminStatus" | "adminBgsave" | "adminBgrewriteaof" | "adminManifest" | "adminAof" | "adminRestore" | "adminRestoreToTime" | "adminSnapshotKey"
+  "adminStatus" | "adminBgsave" | "adminBgrewriteaof" | "adminManifest" | "adminAof" | "adminRestore" | "adminRestoreToTime" | "adminSnapshotKey" | "execute"
 >;
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 const stub = (env: Env, shard: number) => shardStub<AdminStub>(env, shard);
+
+/** Each shard's maxmemory (CONFIG SET reaches every shard, but each keeps its own). */
+async function maxmemoryOf(env: Env): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: shardCount(env) }, async (_, shard) => {
+      const { replies } = await stub(env, shard).execute([["CONFIG", "GET", "maxmemory"]], false, false);
+      const reply = Array.isArray(replies) ? replies[0] : null;
+      return Array.isArray(reply) ? Number(reply[1]) || 0 : 0;
+    }),
+  );
+}
 
 /** The shards a request names: ?shard=N, or all of them. */
 function targets(env: Env, url: URL): number[] {
@@ -144,7 +155,8 @@ admin.post("/restore-aof", async (c) => {
   if (truncate !== "yes" && truncate !== "no") throw new HttpError(400, "ERR truncate must be yes or no");
   const files = await uploadedFiles(c.req.raw, Number(c.env.MAX_REQUEST_BYTES) || 10 * 1024 * 1024);
   const restore = (shard: number, rdb: Uint8Array) => stub(c.env, shard).adminRestore(new Blob([rdb]).stream());
-  return json(await restoreAof(files, { shards: shardCount(c.env), truncate: truncate === "yes", now: Date.now() }, restore));
+  const maxmemory = await maxmemoryOf(c.env);
+  return json(await restoreAof(files, { shards: shardCount(c.env), truncate: truncate === "yes", now: Date.now(), maxmemory }, restore));
 });
 
 admin.post("/restore", async (c) => {

@@ -10,6 +10,8 @@ import { bytesToBinary } from "../durable-objects/engine/bytes.js";
 import type { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { AofError } from "../durable-objects/persistence/aof/format.js";
 import { RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";
+import { valueMemory } from "../durable-objects/engine/types/index.js";
+import { EXPIRE_COST, keyCost } from "../durable-objects/engine/types/memory.js";
 import { HttpError } from "./http-error.js";
 import { shardOfKey } from "./shards.js";
 
@@ -61,8 +63,8 @@ export function importProblem(e: AofImportError): string {
 }
 
 export interface SplitDatabase {
-  /** Per shard: an RDB of its keys, and how many. */
-  files: { rdb: Uint8Array; keys: number }[];
+  /** Per shard: an RDB of its keys, how many, and the used_memory they will take there. */
+  files: { rdb: Uint8Array; keys: number; used: number }[];
   expired: number;
 }
 
@@ -83,8 +85,11 @@ export function splitKeyspace(ks: Keyspace | undefined, shards: number, now: num
     w.header({ ctimeSec: Math.floor(now / 1000), usedMem: 0, aofBase: false });
     if (keys.length > 0) w.selectDb(0, keys.length, keys.filter(([, at]) => at !== undefined).length);
     const chunks: Uint8Array[] = [];
+    let used = 0;
     for (const [key, at] of keys) {
-      w.writeKey(key, ks!.data.get(key)!, at);
+      const value = ks!.data.get(key)!;
+      used += keyCost(key) + valueMemory(value) + (at === undefined ? 0 : EXPIRE_COST);
+      w.writeKey(key, value, at);
       if (w.buffered > 1 << 20) chunks.push(w.takeChunk());
     }
     w.finish();
@@ -95,7 +100,7 @@ export function splitKeyspace(ks: Keyspace | undefined, shards: number, now: num
       rdb.set(c, at);
       at += c.length;
     }
-    return { rdb, keys: keys.length };
+    return { rdb, keys: keys.length, used };
   });
   return { files, expired };
 }
@@ -113,10 +118,12 @@ export interface AofRestoreResult {
  */
 export async function restoreAof(
   files: AofImportFile[],
-  opts: { shards: number; truncate: boolean; now: number },
+  /** `maxmemory`: each shard's (0: none); a shard whose part would pass it refuses the whole restore. */
+  opts: { shards: number; truncate: boolean; now: number; maxmemory?: number[] },
   restore: (shard: number, rdb: Uint8Array) => Promise<{ keys: number }>,
 ): Promise<AofRestoreResult> {
-  const imp = new AofImport(opts.now);
+  // The worker's isolate holds the whole replay: bounded as one shard's load is (restore --aof replays in Node, unbounded).
+  const imp = new AofImport(opts.now, Math.max(0, ...(opts.maxmemory ?? [0])));
   let cut: AofRestoreResult["cut"];
   try {
     cut = imp.load(files, { truncate: opts.truncate }).cut;
@@ -128,6 +135,13 @@ export async function restoreAof(
   let otherDatabases = 0;
   for (const [db, ks] of dbs) if (db !== 0) otherDatabases += ks.size;
   const split = splitKeyspace(dbs.get(0), opts.shards, opts.now);
+  // Checked for every shard before any is replaced: a later shard's refusal would leave the earlier ones restored.
+  for (let shard = 0; shard < opts.shards; shard++) {
+    const max = opts.maxmemory?.[shard] ?? 0;
+    if (max > 0 && split.files[shard].used > max) {
+      throw new HttpError(413, `ERR the AOF's dataset exceeds maxmemory on shard ${shard}: its keys take ${split.files[shard].used} bytes of used_memory, maxmemory is ${max}; no shard was changed`);
+    }
+  }
   const shards: AofRestoreResult["shards"] = [];
   for (let shard = 0; shard < opts.shards; shard++) {
     try {

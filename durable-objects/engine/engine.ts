@@ -182,6 +182,18 @@ export class Engine {
     return BY_UPPER_NAME.get(name) ?? this.table.get(name.toLowerCase());
   }
 
+  /**
+   * The used_memory a load at start (the AOF's base and log, a snapshot) may reach before it stops
+   * with an error naming maxmemory, rather than grow the isolate until it is killed, on every start.
+   * Above maxmemory itself: live writes may end one command past it, eviction's DELs come after the
+   * write that made them, and maxmemory may have been lowered since: half again, and one value (at
+   * most maxmemory again). 0: no limit (maxmemory 0).
+   */
+  loadMemoryLimit(): number {
+    const max = this.config.getNumber("maxmemory");
+    return max === 0 ? 0 : Math.floor(max * 1.5) + Math.min(max, this.config.getNumber("proto-max-bulk-len"));
+  }
+
   /** Runs one command and propagates what it changed. */
   execute(argv: string[], opts: ExecuteOptions = {}): Reply {
     return this.executeBatch([argv], opts)[0];
@@ -255,6 +267,9 @@ export class Engine {
     const spec = this.lookup(argv[0]);
     if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
     if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
+    // A logged SETRANGE with a huge offset (or a *STORE of huge sources) must not allocate first.
+    const limit = this.loadMemoryLimit();
+    if (limit > 0 && spec.growth !== undefined && this.db.usedMemory + this.growthOf(spec, argv, true) > limit) return errorReply(this.overLoadLimit());
     const muted = this.notifier.muted;
     this.notifier.muted = true;
     try {
@@ -262,6 +277,11 @@ export class Engine {
     } finally {
       this.notifier.muted = muted;
     }
+  }
+
+  /** Why a load stops: the text recovery and restores surface (it names maxmemory). */
+  overLoadLimit(): string {
+    return `ERR the dataset exceeds maxmemory: loading it would pass ${this.loadMemoryLimit()} bytes of used_memory (maxmemory ${this.config.getNumber("maxmemory")}, with room for one write past it)`;
   }
 
   /** One active-expiry cycle; the deletions are propagated as DELs and notified as `expired`. */
@@ -369,8 +389,8 @@ export class Engine {
     });
   }
 
-  private growthOf(spec: CommandSpec, argv: string[]): number {
-    return spec.growth === undefined ? 0 : spec.growth(this.db, argv, keyPositions(spec, argv), this.config);
+  private growthOf(spec: CommandSpec, argv: string[], replaying = false): number {
+    return spec.growth === undefined ? 0 : spec.growth(this.db, argv, keyPositions(spec, argv), this.config, replaying);
   }
 
   /** A script's command: no eviction inside a script (as Redis), so a growth past maxmemory is refused. */

@@ -9,15 +9,18 @@ import type { Keyspace } from "./keyspace.js";
 import { valueMemory } from "./types/index.js";
 import { keyCost, stringCost } from "./types/memory.js";
 
-/** Bytes a command may add, from the keyspace as it is and its arguments; 0 when it cannot tell (the handler will refuse the arguments). */
-export type GrowthEstimate = (db: Keyspace, argv: string[], keys: number[], config: Config) => number;
+/**
+ * Bytes a command may add, from the keyspace as it is and its arguments; 0 when it cannot tell (the
+ * handler will refuse the arguments). `replaying`: a logged command, whose offsets no handler bounds.
+ */
+export type GrowthEstimate = (db: Keyspace, argv: string[], keys: number[], config: Config, replaying: boolean) => number;
 
 /**
  * The cost of making `key` a string of `length` bytes, less what it holds now (when it is a string).
  * None past proto-max-bulk-len: the handler refuses that length with its own error, as Redis does.
  */
-function stringGrowth(db: Keyspace, key: string, length: number, config: Config): number {
-  if (length > config.getNumber("proto-max-bulk-len")) return 0;
+function stringGrowth(db: Keyspace, key: string, length: number, config: Config, replaying: boolean): number {
+  if (!replaying && length > config.getNumber("proto-max-bulk-len")) return 0;
   const cur = db.data.get(key);
   if (cur === undefined) return keyCost(key) + stringCost("") + length;
   return typeof cur === "string" ? Math.max(0, length - cur.length) : 0;
@@ -30,19 +33,19 @@ function offsetOf(arg: string): number | null {
 }
 
 /** SETRANGE key offset value: the string grows to offset + the value's length. */
-export const setrangeGrowth: GrowthEstimate = (db, argv, _keys, config) => {
+export const setrangeGrowth: GrowthEstimate = (db, argv, _keys, config, replaying) => {
   const offset = offsetOf(argv[2]);
-  return offset === null || argv[3].length === 0 ? 0 : stringGrowth(db, argv[1], offset + argv[3].length, config);
+  return offset === null || argv[3].length === 0 ? 0 : stringGrowth(db, argv[1], offset + argv[3].length, config, replaying);
 };
 
 /** SETBIT key offset value: the string grows to hold the offset's byte. */
-export const setbitGrowth: GrowthEstimate = (db, argv, _keys, config) => {
+export const setbitGrowth: GrowthEstimate = (db, argv, _keys, config, replaying) => {
   const offset = offsetOf(argv[2]);
-  return offset === null ? 0 : stringGrowth(db, argv[1], Math.floor(offset / 8) + 1, config);
+  return offset === null ? 0 : stringGrowth(db, argv[1], Math.floor(offset / 8) + 1, config, replaying);
 };
 
 /** BITFIELD key [SET|INCRBY type offset value]…: the string grows to hold the furthest field written. */
-export const bitfieldGrowth: GrowthEstimate = (db, argv, _keys, config) => {
+export const bitfieldGrowth: GrowthEstimate = (db, argv, _keys, config, replaying) => {
   let end = 0;
   for (let i = 2; i < argv.length; i++) {
     const op = argv[i].toUpperCase();
@@ -57,7 +60,7 @@ export const bitfieldGrowth: GrowthEstimate = (db, argv, _keys, config) => {
       i += 3;
     }
   }
-  return end === 0 ? 0 : stringGrowth(db, argv[1], end, config);
+  return end === 0 ? 0 : stringGrowth(db, argv[1], end, config, replaying);
 };
 
 /**

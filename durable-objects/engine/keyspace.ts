@@ -4,7 +4,7 @@
 
 import { AccessClock, clockForIdle, lfuWord } from "./access-clock.js";
 import { KeyTable } from "./key-table.js";
-import { keyCost } from "./types/memory.js";
+import { EXPIRE_COST, keyCost } from "./types/memory.js";
 import { type Value, valueMemory } from "./types/index.js";
 
 export interface KeyspaceHooks {
@@ -117,7 +117,7 @@ export class Keyspace {
     this.usedMemory += keyCost(key) + valueMemory(value);
     if (expireAt !== undefined) {
       this.expires.set(key, expireAt);
-      this.usedMemory += 24;
+      this.usedMemory += EXPIRE_COST;
     }
     return true;
   }
@@ -148,7 +148,7 @@ export class Keyspace {
     this.usedMemory -= keyCost(key) + valueMemory(old);
     this.data.delete(key);
     if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
-    if (this.expires.delete(key)) this.usedMemory -= 24;
+    if (this.expires.delete(key)) this.usedMemory -= EXPIRE_COST;
     return true;
   }
 
@@ -158,7 +158,7 @@ export class Keyspace {
 
   setExpire(key: string, atMs: number): void {
     this.hooks.beforeWrite(key);
-    if (!this.expires.has(key)) this.usedMemory += 24;
+    if (!this.expires.has(key)) this.usedMemory += EXPIRE_COST;
     this.expires.set(key, atMs);
   }
 
@@ -166,7 +166,7 @@ export class Keyspace {
     if (!this.expires.has(key)) return false;
     this.hooks.beforeWrite(key);
     this.expires.delete(key);
-    this.usedMemory -= 24;
+    this.usedMemory -= EXPIRE_COST;
     return true;
   }
 

@@ -52,6 +52,8 @@ export interface RdbStreamLoadOptions {
   onAux?: (key: string, value: string) => void;
   /** Called with each chunk's size as it is read (loading progress, start-up budget). */
   onBytes?: (bytes: number) => void;
+  /** The used_memory the keyspace may reach: a file past it is refused as soon as it passes it. */
+  maxMemory?: number;
 }
 
 /**
@@ -69,7 +71,13 @@ export async function loadRdbStream(
   try {
     // Function libraries (FUNCTION2 records) are handed back, for the caller to install with the keys.
     const functions: string[] = [];
-    const loader = new RdbLoader(into, { now: opts.now, checksum: opts.checksum, onAux: opts.onAux, onFunction: (code) => functions.push(code) });
+    const loader = new RdbLoader(into, {
+      now: opts.now,
+      checksum: opts.checksum,
+      onAux: opts.onAux,
+      onFunction: (code) => functions.push(code),
+      maxMemory: opts.maxMemory,
+    });
     let present: boolean;
     try {
       present = await source((chunk) => {

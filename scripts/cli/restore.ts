@@ -145,6 +145,15 @@ export async function runRestore(conn: Connection, opts: RestoreOptions, io: Io)
     if (split.unsupported) left.push(`${split.unsupported} module values`);
     if (split.functions) left.push(`${split.functions} function libraries`);
     progress.step(`${what}: ${split.keys} keys to restore${left.length ? ` (left out: ${left.join(", ")})` : ""}`);
+    // Every shard's part against its maxmemory before any is sent: a shard refusing its part after
+    // others took theirs would leave the deployment half restored.
+    for (const info of await client.info()) {
+      const max = Number(info.maxmemory) || 0;
+      const used = split.usedPerShard[info.shard] ?? 0;
+      if (max > 0 && used > max) {
+        throw new CliError(`shard ${info.shard}: its keys would take ${used} bytes of used_memory, over its maxmemory (${max}); nothing was restored (raise maxmemory, or add shards)`);
+      }
+    }
 
     if (!(await confirmed(io, opts.yes, `This replaces every key on the ${shards} shard${shards === 1 ? "" : "s"} of ${conn.url} with the ${split.keys} keys of ${what}.`))) return 1;
 

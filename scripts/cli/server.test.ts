@@ -157,6 +157,20 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     expect(await keysByShard()).toEqual(before);
   });
 
+  it("restore --rdb refuses a dump that would pass a shard's maxmemory before any shard is changed", async () => {
+    const before = await keysByShard();
+    const data = ["cli", "--url", worker.url, "--token", TOKEN];
+    expect((await cli([...data, "CONFIG", "SET", "maxmemory", "1000"])).stdout).toBe("OK\n");
+    try {
+      const r = await cli(["restore", ...admin(), "--rdb", join(RDB_FIXTURES, "all.rdb"), "--yes"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/shard \d: its keys would take \d+ bytes of used_memory, over its maxmemory \(1000\); nothing was restored \(raise maxmemory, or add shards\)/);
+    } finally {
+      expect((await cli([...data, "CONFIG", "SET", "maxmemory", "100mb"])).stdout).toBe("OK\n");
+    }
+    expect(await keysByShard()).toEqual(before);
+  });
+
   it.each(["preamble/appendonlydir", "resp/appendonlydir", "oldstyle_preamble.aof"])(
     "restore --aof restores Redis's %s to exactly its manifest's database 0, across 4 shards",
     async (name) => {

@@ -13,6 +13,8 @@ import { shardOfKey } from "../../worker/shards.js";
 import { CliError } from "./args.js";
 import { type RdbRecord, RdbCheckError, dataType, decodeRecord, loadable, walkRdb } from "../../durable-objects/persistence/rdb-codec/walk.js";
 import { MAX_READ_VERSION } from "./snapshots.js";
+import { valueMemory } from "../../durable-objects/engine/types/index.js";
+import { EXPIRE_COST, keyCost } from "../../durable-objects/engine/types/memory.js";
 
 export interface RdbSource {
   /** How to name the file in messages. */
@@ -24,6 +26,8 @@ export interface SplitResult {
   /** One RDB file per shard (an empty dataset where no key belongs), and its size. */
   files: { path: string; size: number }[];
   keysPerShard: number[];
+  /** The used_memory each shard's keys will take there (as its accounting counts them). */
+  usedPerShard: number[];
   keys: number;
   /** Keys of other databases than the one taken. */
   otherDbs: number;
@@ -57,7 +61,7 @@ function walk(src: RdbSource, bytes: Uint8Array, onFunction: () => void): { vers
 
 /** Splits the sources into one RDB file per shard, written into `dir`. */
 export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: string): SplitResult {
-  const r: SplitResult = { files: [], keysPerShard: [], keys: 0, otherDbs: 0, expired: 0, unsupported: 0, functions: 0 };
+  const r: SplitResult = { files: [], keysPerShard: [], usedPerShard: [], keys: 0, otherDbs: 0, expired: 0, unsupported: 0, functions: 0 };
   const shardOf = (key: string) => shardOfKey(key, opts.shards);
   // Which records go: the same test in both passes.
   const kept = (rec: RdbRecord) => rec.db === opts.db && loadable(rec.type) && !(rec.expireAt !== undefined && rec.expireAt <= opts.now);
@@ -93,7 +97,7 @@ export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: stri
     const w = new RdbWriter({ compression: true, checksum: true });
     w.header({ ctimeSec: Math.floor(opts.now / 1000), usedMem: 0, aofBase: false });
     if (keys[s] > 0) w.selectDb(0, keys[s], expiring[s]);
-    return { path, fd: openSync(path, "w"), w, size: 0, written: 0 };
+    return { path, fd: openSync(path, "w"), w, size: 0, written: 0, used: 0 };
   });
   const flush = (o: (typeof out)[number]) => {
     const chunk = o.w.takeChunk();
@@ -119,6 +123,7 @@ export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: stri
         const o = out[shardOf(record.key)];
         o.w.writeKey(record.key, value, record.expireAt);
         o.written++;
+        o.used += keyCost(record.key) + valueMemory(value) + (record.expireAt === undefined ? 0 : EXPIRE_COST);
         if (o.w.buffered > 1 << 20) flush(o);
       }
     }
@@ -127,6 +132,7 @@ export function splitByShard(sources: RdbSource[], opts: SplitOptions, dir: stri
       flush(o);
       r.files.push({ path: o.path, size: o.size });
       r.keysPerShard.push(o.written);
+      r.usedPerShard.push(o.used);
       r.keys += o.written;
     }
   } finally {

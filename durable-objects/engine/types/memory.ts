@@ -7,3 +7,5 @@ export const stringCost = (s: string): number => s.length + 16;
 export const MAP_ENTRY = 32;
 /** A key in the keyspace: its Map entry plus the key string. */
 export const keyCost = (key: string): number => MAP_ENTRY + stringCost(key);
+/** A key's expiry: its entry in the expires table. */
+export const EXPIRE_COST = 24;

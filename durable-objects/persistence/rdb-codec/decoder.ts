@@ -20,6 +20,8 @@ export interface DecodeOptions {
   onAux?: (key: string, value: string) => void;
   /** Each function library (FUNCTION2 record: the library's code); without it, libraries are skipped with a warning. */
   onFunction?: (code: string) => void;
+  /** No LZF string may expand past this many bytes (a load's maxmemory): refused before it is allocated. */
+  maxString?: number;
 }
 
 export interface DecodeResult {
@@ -61,6 +63,8 @@ class Reader extends RdbReader {
         throw new RdbError("RDB_BAD_LENGTH", `unknown string encoding ${p.encoding}`, start);
       case "lzf":
         throw new RdbError("RDB_BAD_LZF", "invalid LZF-compressed string", start);
+      case "too-long":
+        throw new RdbError("RDB_OVER_MAXMEMORY", `a string of ${p.length} bytes exceeds maxmemory (${p.limit} bytes)`, start);
     }
   }
 }
@@ -291,6 +295,7 @@ export class RdbDecoder {
       this.pendingBytes = 0;
     }
     const r = new Reader(this.buf, !final);
+    if (this.opts.maxString !== undefined) r.maxString = this.opts.maxString;
     let consumed = 0;
     try {
       if (this.version === 0) {
@@ -430,6 +435,11 @@ export function decodeRdb(bytes: Uint8Array, onKey: OnKey, opts: DecodeOptions =
 export interface LoadOptions extends DecodeOptions {
   /** Drop keys already expired at this time (a master's load). Omit to keep them (an AOF base). */
   now?: number;
+  /**
+   * The used_memory the keyspace may reach (a restore's maxmemory): a file that passes it is refused
+   * as soon as it does, and its LZF strings are bounded by it before they are allocated.
+   */
+  maxMemory?: number;
 }
 
 /** Loads an RDB file into a keyspace (database 0 only) as it streams in: push chunks, then finish(). */
@@ -439,6 +449,7 @@ export class RdbLoader {
   private readonly decoder: RdbDecoder;
 
   constructor(ks: Keyspace, opts: LoadOptions = {}) {
+    const max = opts.maxMemory;
     this.decoder = new RdbDecoder((db, key, value, expireAt, access) => {
       if (db !== 0) throw new RdbError("RDB_BAD_VALUE", `database ${db} is not supported (only 0)`, 0);
       if (opts.now !== undefined && expireAt !== undefined && expireAt <= opts.now) {
@@ -447,7 +458,10 @@ export class RdbLoader {
       }
       if (!ks.load(key, value, expireAt, access)) throw new RdbError("RDB_DUPLICATE", `duplicated key '${key}'`, 0);
       this.keys++;
-    }, opts);
+      if (max !== undefined && ks.usedMemory > max) {
+        throw new RdbError("RDB_OVER_MAXMEMORY", `the dataset exceeds maxmemory (${max} bytes): ${ks.usedMemory} bytes of used_memory after ${this.keys} keys`, 0);
+      }
+    }, max === undefined ? opts : { ...opts, maxString: max });
   }
 
   push(chunk: Uint8Array): void {

@@ -7,6 +7,7 @@ export type RdbErrorCode =
   | "RDB_BAD_CHECKSUM"
   | "RDB_BAD_LENGTH"
   | "RDB_BAD_LZF"
+  | "RDB_OVER_MAXMEMORY"
   | "RDB_BAD_LISTPACK"
   | "RDB_BAD_INTSET"
   | "RDB_BAD_ZIPLIST"

@@ -1,8 +1,15 @@
 // LZF, the compression of RDB strings (encoding 0xC3): a decompressor for liblzf's format and a
 // small greedy compressor whose output Redis's lzf_decompress accepts.
 
+/**
+ * The most bytes one byte of LZF can stand for: a long back-reference, 3 bytes, copies at most 264
+ * (7 + 255 + 2). A declared length past input × 88 cannot be true, and is refused before allocating it.
+ */
+export const LZF_MAX_EXPANSION = 88;
+
 /** Decompresses into exactly `outLen` bytes; null when the stream is invalid. */
 export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | null {
+  if (outLen > input.length * LZF_MAX_EXPANSION) return null;
   const out = new Uint8Array(outLen);
   let ip = 0;
   let op = 0;

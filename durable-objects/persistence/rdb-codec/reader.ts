@@ -12,7 +12,9 @@ export type ReadProblem =
   /** A string encoding where a plain length (a count) was expected. */
   | { kind: "string-where-count" }
   | { kind: "string-encoding"; encoding: number }
-  | { kind: "lzf" };
+  | { kind: "lzf" }
+  /** A string longer than the reader may make (an LZF string's declared length past the load's memory limit). */
+  | { kind: "too-long"; length: number; limit: number };
 
 const chars = String.fromCharCode;
 
@@ -73,6 +75,8 @@ export abstract class RdbReader {
   readonly dv: DataView;
   /** Set by len(): the byte announced a special string encoding (its kind is the returned number). */
   special = false;
+  /** The longest string an LZF record may expand to (a load's memory limit): checked before allocating. */
+  maxString = Infinity;
 
   constructor(readonly b: Uint8Array) {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -163,6 +167,7 @@ export abstract class RdbReader {
       case StringEncoding.LZF: {
         const clen = this.count();
         const ulen = this.count();
+        if (ulen > this.maxString) return this.problem({ kind: "too-long", length: ulen, limit: this.maxString }, start);
         const data = this.bytes(clen);
         // Redis compresses only strings longer than 20 bytes: an empty result is a corrupt file.
         const out = ulen === 0 ? null : lzfDecompress(data, ulen);

@@ -160,6 +160,7 @@ class Walker extends RdbReader {
       case "string-encoding":
         return this.fail(`Unknown RDB string encoding type ${p.encoding}`);
       case "lzf":
+      case "too-long":
         return this.fail("Invalid LZF compressed string");
     }
   }
