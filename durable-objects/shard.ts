@@ -342,7 +342,14 @@ export class Shard extends DurableObject<Env> {
     // A failed write keeps these DELs buffered for the retry, and writes are refused until it succeeds;
     // no reset, as no reply vouched for them.
     this.aof.afterBatch();
-    if (this.aof.shouldAutoRewrite()) this.aof.startRewrite();
+    if (this.aof.shouldAutoRewrite()) {
+      try {
+        this.aof.startRewrite();
+      } catch (e) {
+        // It could not start (the log's buffer would not write): counted as a failed rewrite; the cron goes on.
+        if (!(e instanceof RedisError)) throw e;
+      }
+    }
     if (this.snapshots.shouldSave()) this.startSave(false);
     this.cronInterval = deleted > 0 ? CRON_INTERVAL_MS : Math.min(this.cronInterval * 2, CRON_MAX_INTERVAL_MS);
     this.armCron();

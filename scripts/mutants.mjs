@@ -45,9 +45,9 @@ const MUTANTS = [
     name: "always-acks-before-write",
     does: "appendfsync always writes its row on the next turn, after the reply has gone",
     file: AOF,
-    find: 'if (policy === "always") this.flush();',
-    replace: 'if (policy === "always") this.host.schedule(() => this.flush(), 0);',
-    tests: { workerd: ["test/timers-cron.test.ts"] },
+    find: 'if (policy === "always") return this.flush();',
+    replace: 'if (policy === "always") {\n      this.host.schedule(() => this.flush(), 0);\n      return true;\n    }',
+    tests: { workerd: ["test/timers-cron.test.ts", "test/in-flight.test.ts"] },
   },
   {
     name: "rewrite-commits-before-upload",
@@ -78,9 +78,9 @@ const MUTANTS = [
   {
     name: "base-crc-unchecked",
     does: "an RDB base is loaded without checking its CRC-64",
-    file: AOF,
-    find: "const loader = new RdbLoader(into, { checksum: true, onAux });",
-    replace: "const loader = new RdbLoader(into, { checksum: false, onAux });",
+    file: "durable-objects/recovery.ts",
+    find: "      checksum: true,\n      expected: base.checksum,\n",
+    replace: "      checksum: false,\n",
     tests: { workerd: ["test/rdb.test.ts"] },
   },
   {
@@ -111,8 +111,8 @@ const MUTANTS = [
     name: "multi-without-exec",
     does: "a transaction is logged as MULTI and its commands, without EXEC",
     file: ENGINE,
-    find: '      this.records.push(["EXEC"]);\n',
-    replace: "",
+    find: '      this.records.push(["EXEC"]);\n    }\n    this.flush();\n',
+    replace: "    }\n    this.flush();\n",
     tests: { workerd: ["test/aof.test.ts", "test/in-flight.test.ts"] },
   },
   {
@@ -167,8 +167,8 @@ const MUTANTS = [
     name: "active-expiry-not-logged",
     does: "keys removed by active expiry are not logged as DEL",
     file: ENGINE,
-    find: '    for (const key of deleted) this.records.push(["DEL", key]);\n',
-    replace: "",
+    find: '      this.records.push(["DEL", key]);\n      this.notifier.notify(NOTIFY_EXPIRED, "expired", key);\n',
+    replace: '      this.notifier.notify(NOTIFY_EXPIRED, "expired", key);\n',
     tests: { workerd: ["test/timers-cron.test.ts"] },
   },
   {
@@ -190,7 +190,7 @@ const MUTANTS = [
   {
     name: "load-truncated-ignored",
     does: "a truncated log is loaded even with aof-load-truncated no",
-    file: SHARD,
+    file: "durable-objects/recovery.ts",
     find: '(result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))',
     replace: "false",
     tests: { workerd: ["test/aof.test.ts"] },
@@ -199,8 +199,8 @@ const MUTANTS = [
     name: "cron-works-while-loading",
     does: "the cron expires, saves and rewrites while the dataset is still loading",
     file: SHARD,
-    find: "    if (this.loading || this.loadError) return;\n",
-    replace: "    if (this.loadError) return;\n",
+    find: "    if (this.loading || this.loadError || this.lostWrite !== null) return;\n",
+    replace: "    if (this.loadError || this.lostWrite !== null) return;\n",
     tests: { workerd: ["test/not-serving.test.ts"] },
   },
   {
@@ -223,8 +223,8 @@ const MUTANTS = [
     name: "waitaof-acks-before-write",
     does: "WAITAOF (and the Durable-Redis-Fsync header) answers [1, 0] without writing the buffered records",
     file: AOF,
-    find: "    if (!this.enabled || this.manifest.waitingForBase) return 0;\n    this.flush();\n",
-    replace: "    if (!this.enabled || this.manifest.waitingForBase) return 0;\n",
+    find: "    return this.flush() ? 1 : 0;\n",
+    replace: "    return 1;\n",
     tests: { workerd: ["test/waitaof.test.ts"] },
   },
   {

@@ -103,6 +103,21 @@ describe("everysec: an append that fails", () => {
     expect(await exec(shardNamed(name), ["LRANGE", "l", 0, -1], ["GET", "n"])).toEqual([["a", "b"], "2"]);
   });
 
+  it("an automatic rewrite the cron starts while the buffer will not write is counted as failed, and the cron goes on", async () => {
+    const name = uniq("misconf-cron-rewrite");
+    const s = shardNamed(name);
+    await useManualTimers(s);
+    await config(s, { "aof-use-rdb-preamble": "no", "auto-aof-rewrite-min-size": "1000", "auto-aof-rewrite-percentage": "100" });
+    await exec(s, ...Array.from({ length: 20 }, (_, i) => ["SET", `k${i}`, "x".repeat(100)]));
+    failAppends(1);
+    expect(await runDurableObjectAlarm(s)).toBe(true);
+    expect([await infoField(s, "aof_last_write_status"), await infoField(s, "aof_last_bgrewrite_status"), await infoField(s, "aof_rewrite_in_progress")]).toEqual(["err", "err", "0"]);
+    expect(await advance(s, 1000)).toBe(1);
+    expect(await infoField(s, "aof_last_write_status")).toBe("ok");
+    await abortAllDurableObjects();
+    expect(await one(shardNamed(name), "DBSIZE")).toBe(20);
+  });
+
   it("fails /admin/health with the reason, and answers MISCONF over HTTP, until a retry succeeds", async () => {
     // The shard the worker routes to (SHARDS=1): /admin/health reports it.
     const shard0 = shardNamed("shard-0");
