@@ -403,6 +403,14 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
     // The environment supplies them too.
     const env = await cli(["health"], { env: { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_ADMIN_TOKEN: ADMIN_TOKEN } });
     expect(env).toMatchObject({ code: 0, stdout: "OK: 4 shards healthy\n" });
+    // `cli` takes the admin token when the environment has it, else the data token.
+    const both = { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_ADMIN_TOKEN: ADMIN_TOKEN, DURABLE_REDIS_TOKEN: TOKEN };
+    expect(await cli(["cli", "CONFIG", "SET", "maxmemory-policy", "noeviction"], { env: both })).toMatchObject({ code: 0, stdout: "OK\n" });
+    const dataOnly = { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_TOKEN: TOKEN };
+    expect(await cli(["cli", "CONFIG", "SET", "maxmemory-policy", "noeviction"], { env: dataOnly })).toMatchObject({
+      code: 1,
+      stdout: "NOPERM this user has no permissions to run the 'config|set' command\n\n",
+    });
     const none = await cli(["health"]);
     expect(none).toMatchObject({ code: 2, stderr: "durable-redis health: no server: give --url or set DURABLE_REDIS_URL. Run 'durable-redis health --help' for usage.\n" });
   });
