@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const TOKEN = "bench-token";
+/** Runs CONFIG SET and the other @admin commands, which the data token may not. */
+export const ADMIN_TOKEN = `${TOKEN}-admin`;
 
 const FLOOR_SCRIPT = `
 import { DurableObject } from "cloudflare:workers";
@@ -32,7 +34,7 @@ export async function startOurs(extraBindings = {}) {
       r2Buckets: ["SNAPSHOTS"],
       durableObjectsPersist: join(persist, "do"),
       r2Persist: join(persist, "r2"),
-      bindings: { REST_TOKEN: TOKEN, ADMIN_TOKEN: TOKEN + "-admin", SHARDS: "1", PUBSUB_HUBS: "1", APPENDONLY: "yes", APPENDFSYNC: "everysec", AOF_USE_RDB_PREAMBLE: "yes", SAVE: "", MAXMEMORY: "100mb", MAXMEMORY_POLICY: "noeviction", MAX_REQUEST_BYTES: "10485760", MAX_RECORD_BYTES: "10485760", ...extraBindings },
+      bindings: { REST_TOKEN: TOKEN, ADMIN_TOKEN, SHARDS: "1", PUBSUB_HUBS: "1", APPENDONLY: "yes", APPENDFSYNC: "everysec", AOF_USE_RDB_PREAMBLE: "yes", SAVE: "", MAXMEMORY: "100mb", MAXMEMORY_POLICY: "noeviction", MAX_REQUEST_BYTES: "10485760", MAX_RECORD_BYTES: "10485760", ...extraBindings },
     }),
   );
   return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
@@ -45,8 +47,8 @@ export async function startFloor() {
   return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
 }
 
-export async function call(url, path, body) {
-  const res = await fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+export async function call(url, path, body, token = TOKEN) {
+  const res = await fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   return res.json();
 }
 
@@ -146,7 +148,7 @@ export async function httpBench(report) {
     for (let round = 0; round < 3; round++) {
       const runs = {};
       for (const [label, settings, how = {}] of policies) {
-        for (const [k, v] of settings) await call(ours.url, "/", ["CONFIG", "SET", k, v]);
+        for (const [k, v] of settings) await call(ours.url, "/", ["CONFIG", "SET", k, v], ADMIN_TOKEN);
         const rowsBefore = await rowsWritten(ours.url);
         runs[label] = await load(ours.url, how.path ?? "/", how.body ?? setBody, { inFlight: 32, total: 6000, headers: how.headers });
         // everysec's last row is written by its timer within a second.

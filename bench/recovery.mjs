@@ -6,7 +6,7 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TOKEN, call } from "./http.mjs";
+import { ADMIN_TOKEN, TOKEN, call } from "./http.mjs";
 
 const KEYS = 500_000;
 const TAIL = 50_000;
@@ -27,7 +27,7 @@ async function start(persist, bindings) {
       resourcePersistencePath: persist,
       bindings: {
         REST_TOKEN: TOKEN,
-        ADMIN_TOKEN: `${TOKEN}-admin`,
+        ADMIN_TOKEN,
         SHARDS: "1",
         APPENDONLY: "yes",
         APPENDFSYNC: "always",
@@ -42,7 +42,7 @@ async function start(persist, bindings) {
   return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
 }
 
-const admin = (url, path, method = "GET") => fetch(`${url}/admin${path}`, { method, headers: { authorization: `Bearer ${TOKEN}-admin` } }).then((r) => r.json());
+const admin = (url, path, method = "GET") => fetch(`${url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json());
 
 async function fill(url, from, to) {
   for (let b = from; b < to; b += PER_REQUEST) {

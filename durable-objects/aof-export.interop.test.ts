@@ -107,7 +107,7 @@ describe.skipIf((REDIS_SERVER === null || CHECK_AOF === null) && !required)("a s
 
   it("with a RESP base: redis-check-aof accepts it and redis-server loads the same dataset", async () => {
     const now = Date.now();
-    await fetch(`${worker.url}/CONFIG/SET/aof-use-rdb-preamble/no`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    await fetch(`${worker.url}/CONFIG/SET/aof-use-rdb-preamble/no`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     await both(commands(1, now));
     await rewriteAndWait();
     await both(commands(2, now));
@@ -119,7 +119,7 @@ describe.skipIf((REDIS_SERVER === null || CHECK_AOF === null) && !required)("a s
 
   it("with an RDB preamble (hybrid): redis-check-aof accepts it and redis-server loads the same dataset", async () => {
     const now = Date.now();
-    await fetch(`${worker.url}/CONFIG/SET/aof-use-rdb-preamble/yes`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    await fetch(`${worker.url}/CONFIG/SET/aof-use-rdb-preamble/yes`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     await both(commands(3, now));
     await rewriteAndWait();
     await both(commands(4, now));

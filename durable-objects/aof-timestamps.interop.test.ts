@@ -48,7 +48,7 @@ describe.skipIf((REDIS_SERVER === null || CHECK_AOF === null) && !required)("#TS
     // Seconds around now, so the expiry below means the same on both sides.
     const t0 = Math.floor(Date.now() / 1000);
     const expireAt = String((t0 + 3600) * 1000);
-    await post("/CONFIG/SET/aof-timestamp-enabled/yes");
+    await post("/CONFIG/SET/aof-timestamp-enabled/yes", undefined, ADMIN_TOKEN);
     await at(t0);
     await send([["SET", "base", "in the preamble"], ["RPUSH", "list", "a", "b"], ["SET", "gone", "soon"]], true);
     // A rewrite: the writes so far go into the RDB preamble.

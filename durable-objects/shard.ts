@@ -16,7 +16,7 @@ import { type LoadingState, Recovery } from "./recovery.js";
 import { persistenceInfo } from "./persistence-info.js";
 import { functionPayloadCodec } from "./persistence/rdb-codec/index.js";
 import { keySlot, slotShard } from "../worker/slots.js";
-import { arityOk } from "./engine/command.js";
+import { type TokenAccess, arityOk } from "./engine/command.js";
 import { MAX_REPLY_BYTES } from "./engine/reply-budget.js";
 import { hubCount, hubOf, hubStub } from "./pubsub/hubs.js";
 import { monitorLine } from "./pubsub/monitor.js";
@@ -259,17 +259,18 @@ export class Shard extends DurableObject<Env> {
   /**
    * Runs a batch (a pipeline, or a transaction when atomic) with no await inside: nothing interleaves.
    * `durable` (the request's Durable-Redis-Fsync header): its writes are durable before the reply,
-   * as if it ended with WAITAOF 1 0 0. `client` is the caller's address, for MONITOR.
+   * as if it ended with WAITAOF 1 0 0. `client` is the caller's address, for MONITOR. `access` is what
+   * the request's token may run (the engine refuses the rest).
    * `replyBudget`: this shard's part of the request's reply budget (the worker splits it between the
    * shards it calls); `textReplies`: the worker sends the replies as JSON text, so they count as such.
    */
-  async execute(batch: string[][], atomic: boolean, readonly: boolean, durable = false, client = "", replyBudget = MAX_REPLY_BYTES, textReplies = false): Promise<ShardResult> {
+  async execute(batch: string[][], atomic: boolean, access: TokenAccess, durable = false, client = "", replyBudget = MAX_REPLY_BYTES, textReplies = false): Promise<ShardResult> {
     // Memory holds a batch the log lost: nothing may run on it until the reset.
     if (this.lostWrite !== null) throw new Error(this.lostWrite);
     if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
-      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { readonly, datasetLoading: true, replyBudget, textReplies });
+      const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { access, datasetLoading: true, replyBudget, textReplies });
       return { replies, token: this.bootId };
     }
     if (this.loadError) {
@@ -280,8 +281,8 @@ export class Shard extends DurableObject<Env> {
     let lost = false;
     try {
       replies = atomic
-        ? this.engine.executeTransaction(batch, { readonly, replyBudget, textReplies })
-        : this.engine.executeBatch(batch, { readonly, replyBudget, textReplies });
+        ? this.engine.executeTransaction(batch, { access, replyBudget, textReplies })
+        : this.engine.executeBatch(batch, { access, replyBudget, textReplies });
       lost = !this.aof.afterBatch();
       if (durable) {
         this.aof.durableRequests++;

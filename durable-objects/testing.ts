@@ -71,7 +71,7 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     clock,
     stores,
     run: (...argv) => {
-      const [reply] = engine.executeBatch([argv.map(String)], { readonly: false });
+      const [reply] = engine.executeBatch([argv.map(String)]);
       aof.afterBatch();
       return reply;
     },

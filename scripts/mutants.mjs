@@ -235,6 +235,14 @@ const MUTANTS = [
     replace: "",
     tests: { workerd: ["test/aof-timestamps.test.ts"] },
   },
+  {
+    name: "admin-check-skipped",
+    does: "the data token may run Redis's @admin commands (CONFIG SET, SAVE, BGREWRITEAOF, …)",
+    file: "durable-objects/engine/command.ts",
+    find: '  if (flags.includes("admin")) return noPermission(name);\n',
+    replace: "",
+    tests: { workerd: ["test/access.test.ts"] },
+  },
 ];
 
 const root = new URL("..", import.meta.url).pathname;

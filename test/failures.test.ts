@@ -5,7 +5,7 @@
 import { SELF, abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import { ADMIN_TOKEN, type ShardStub, cmd, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
+import { ADMIN_TOKEN, type ShardStub, adminCmd, cmd, exec, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
 import { failPartUploads, failTransactions } from "./faults.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
@@ -89,7 +89,7 @@ describe("/admin/health after failed rewrites", () => {
       return { status: res.status, failing: ((await res.json()) as { failing: string[] }).failing };
     };
     for (const [k, v] of [["health-rewrite-failures", "2"], ["aof-use-rdb-preamble", "no"], ["appendfsync", "always"]]) {
-      expect((await cmd("CONFIG", "SET", k, v)).body).toEqual({ result: "OK" });
+      expect((await adminCmd("CONFIG", "SET", k, v)).body).toEqual({ result: "OK" });
     }
     expect((await cmd("SET", uniq("health"), "1")).body).toEqual({ result: "OK" });
     await failTransactions(shard0, 2);
@@ -103,6 +103,6 @@ describe("/admin/health after failed rewrites", () => {
     expect(await health()).toEqual({ status: 503, failing: ["shard 0: AOF rewrite failed 2 times in a row"] });
     await rewrite();
     expect(await health()).toEqual({ status: 200, failing: [] });
-    expect((await cmd("CONFIG", "SET", "health-rewrite-failures", "3")).body).toEqual({ result: "OK" });
+    expect((await adminCmd("CONFIG", "SET", "health-rewrite-failures", "3")).body).toEqual({ result: "OK" });
   });
 });

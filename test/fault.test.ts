@@ -129,14 +129,14 @@ async function runFaultSuite(suite: Mode, seed: number, crashes: number): Promis
   if (sliced) settings.push(["loading-block-ms", "0"], ["auto-aof-rewrite-percentage", "1"], ["auto-aof-rewrite-min-size", "1"]);
   let fallbacks = 0;
   let loadsSeenMidway = 0;
-  for (const [k, v] of settings) await call(s).execute([["CONFIG", "SET", k, v]], false, false);
+  for (const [k, v] of settings) await call(s).execute([["CONFIG", "SET", k, v]], false, "admin");
 
   for (let crash = 0; crash < crashes; crash++) {
     const batches = 1 + Math.floor(rnd() * 5);
     for (let b = 0; b < batches; b++) {
       const atomic = rnd() < 0.3;
       const commands = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => writeCommand(rnd, has));
-      const r = (await call(s).execute(commands, atomic, false)) as ShardResult;
+      const r = (await call(s).execute(commands, atomic, "admin")) as ShardResult;
       const expected = atomic ? model.executeTransaction(commands) : model.executeBatch(commands);
       expect(r.replies).toEqual(expected);
       history.push({ commands, atomic });
@@ -147,12 +147,12 @@ async function runFaultSuite(suite: Mode, seed: number, crashes: number): Promis
         durableCount = history.length;
       }
       if (mode === "rdb" && rnd() < 0.15) {
-        expect(await call(s).execute([["SAVE"]], false, false)).toMatchObject({ replies: [{ status: "OK" }] });
+        expect(await call(s).execute([["SAVE"]], false, "admin")).toMatchObject({ replies: [{ status: "OK" }] });
         durableCount = history.length;
       }
       // A rewrite: often finished before the next batch, sometimes still running at the crash.
       if (mode === "hybrid" && rnd() < 0.2) {
-        await call(s).execute([["BGREWRITEAOF"]], false, false);
+        await call(s).execute([["BGREWRITEAOF"]], false, "admin");
         if (rnd() < 0.7) await settle(s);
       }
     }

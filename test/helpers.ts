@@ -20,6 +20,8 @@ export async function post(path: string, body: unknown, headers: Record<string, 
 
 /** Runs one command and returns {status, body}. */
 export const cmd = (...argv: unknown[]) => post("/", argv);
+/** Runs one command with the admin token (CONFIG SET, SAVE, … are refused to the data token). */
+export const adminCmd = (...argv: unknown[]) => post("/", argv, { authorization: `Bearer ${ADMIN_TOKEN}` });
 /** A unique key prefix per test, since storage is shared within a test file. */
 let n = 0;
 export const uniq = (name: string) => `${name}:${Date.now().toString(36)}:${n++}`;
@@ -45,7 +47,7 @@ export const shardNamed = (name: string): ShardStub => env.SHARD.get(env.SHARD.i
 
 /** Runs commands on a shard directly (over RPC, no HTTP), as a pipeline or, `atomic`, a transaction. */
 export async function execOn(stub: ShardStub, batch: (string | number)[][], atomic = false): Promise<unknown> {
-  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), atomic, false)) as ShardResult;
+  const r = (await (stub as unknown as Pick<Shard, "execute">).execute(batch.map((c) => c.map(String)), atomic, "admin")) as ShardResult;
   return r.replies;
 }
 

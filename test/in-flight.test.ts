@@ -80,7 +80,7 @@ describe("crashes with requests in flight", () => {
       i.aof.startRewrite();
       const stagedParts = () => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_base_staging").one().n;
       while (stagedParts() === 0) i.aof.rewriteStep();
-      await i.execute([["SET", "k2999", "changed"], ["SET", "new", "1"], ["DEL", "k0"]], false, false);
+      await i.execute([["SET", "k2999", "changed"], ["SET", "new", "1"], ["DEL", "k0"]], false, "admin");
       return stagedParts();
     });
     expect(staged).toBeGreaterThan(0);
@@ -113,7 +113,7 @@ describe("crashes with requests in flight", () => {
       };
       i.aof.startRewrite();
       while (!completing) await new Promise((r) => setTimeout(r, 0));
-      await i.execute([["SET", "during", "1"]], false, false);
+      await i.execute([["SET", "during", "1"]], false, "admin");
       return structuredClone(i.aof.manifest);
     });
     expect(manifest).toEqual({ base: { kind: "none", seq: 0 } });

@@ -93,7 +93,7 @@ describe("a large RDB file", () => {
     await runInDurableObject(back, async (i: Shard) => {
       expect(i.loading).not.toBeNull();
       expect(i.engine.db.size).toBeLessThan(KEYS);
-      expect((await i.execute([["DBSIZE"]], false, false)).replies).toEqual([{ error: LOADING }]);
+      expect((await i.execute([["DBSIZE"]], false, "admin")).replies).toEqual([{ error: LOADING }]);
       const info = i.engine.execute(["INFO", "persistence"]) as string;
       expect(info).toMatch(/\r\nloading:1\r\n/);
       // Where Redis puts the load's fields, with the memory the file's writer recorded (its used-mem).

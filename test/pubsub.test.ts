@@ -3,7 +3,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Redis } from "@upstash/redis/cloudflare";
-import { ADMIN_TOKEN, READONLY_TOKEN, TOKEN, cmd, post, uniq, useWorkerFetch } from "./helpers.js";
+import { ADMIN_TOKEN, adminCmd, cmd, post, READONLY_TOKEN, TOKEN, uniq, useWorkerFetch } from "./helpers.js";
 import type { PubSubHub } from "../durable-objects/pubsub-hub.js";
 import type { Shard } from "../durable-objects/shard.js";
 
@@ -240,7 +240,7 @@ describe("Encoding", () => {
 
 describe("Back-pressure", () => {
   it("a subscriber that does not read is cut off at client-output-buffer-limit pubsub while the others keep receiving", async () => {
-    expect((await cmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 0 0")).body).toEqual({ result: "OK" });
+    expect((await adminCmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 0 0")).body).toEqual({ result: "OK" });
     try {
       const ch = uniq("slow");
       const slow = await open(`/subscribe/${ch}`);
@@ -264,7 +264,7 @@ describe("Back-pressure", () => {
       await expect(slow.take(1000)).rejects.toThrow();
       await fast.close();
     } finally {
-      await cmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60");
+      await adminCmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60");
     }
   });
 });
@@ -328,7 +328,7 @@ describe("Keyspace notifications and hub restarts", () => {
   });
 
   it("with notify-keyspace-events set, a SET on the shard reaches a __key*__:* subscriber as Redis names it", async () => {
-    expect((await cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")).body).toEqual({ result: "OK" });
+    expect((await adminCmd("CONFIG", "SET", "notify-keyspace-events", "KEA")).body).toEqual({ result: "OK" });
     try {
       const s = await open("/psubscribe/__key*__:*");
       await s.take(1);
@@ -337,7 +337,7 @@ describe("Keyspace notifications and hub restarts", () => {
       expect(await s.take(2)).toEqual([`pmessage,__key*__:*,__keyspace@0__:${k},set`, `pmessage,__key*__:*,__keyevent@0__:set,${k}`]);
       await s.close();
     } finally {
-      await cmd("CONFIG", "SET", "notify-keyspace-events", "");
+      await adminCmd("CONFIG", "SET", "notify-keyspace-events", "");
     }
   });
 

@@ -5,13 +5,13 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject 
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import { keySlot, slotShard } from "../worker/slots.js";
-import { type ShardStub, cmd, infoField, one, post, settle, uniq } from "./helpers.js";
+import { adminCmd, cmd, infoField, one, post, settle, type ShardStub, uniq } from "./helpers.js";
 import { advance, useManualTimers } from "./manual-timers.js";
 
 const SHARDS = [0, 1, 2, 3];
 const stubOf = (n: number): ShardStub => env.SHARD.get(env.SHARD.idFromName(`shard-${n}`)) as ShardStub;
 /** CONFIG SET through the worker: it goes to every shard. */
-const configSet = async (...pairs: string[]) => expect((await cmd("CONFIG", "SET", ...pairs)).body).toEqual({ result: "OK" });
+const configSet = async (...pairs: string[]) => expect((await adminCmd("CONFIG", "SET", ...pairs)).body).toEqual({ result: "OK" });
 
 /** n keys under a prefix, with the shard each lands on; at least one key per shard. */
 function keysOver(prefix: string, n: number): { key: string; shard: number }[] {

@@ -3,7 +3,7 @@ import { runInDurableObject, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keySlot, slotShard } from "../worker/slots.js";
 import type { Shard } from "../durable-objects/shard.js";
-import { cmd, post, uniq } from "./helpers.js";
+import { adminCmd, cmd, post, uniq } from "./helpers.js";
 
 /** Keys that land on four different shards. */
 function spreadKeys(prefix: string): string[] {
@@ -115,11 +115,11 @@ describe("with four shards", () => {
   });
 
   it("applies CONFIG SET on every shard", async () => {
-    expect((await cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).body).toEqual({ result: "OK" });
+    expect((await adminCmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).body).toEqual({ result: "OK" });
     for (let s = 0; s < 4; s++) {
       const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${s}`));
       expect(await runInDurableObject(stub, (i: Shard) => i.engine.config.get("maxmemory-policy"))).toBe("allkeys-lru");
     }
-    await cmd("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    await adminCmd("CONFIG", "SET", "maxmemory-policy", "noeviction");
   });
 });

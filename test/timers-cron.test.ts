@@ -103,7 +103,7 @@ describe("appendfsync always", () => {
   it("writes the row in the batch's own turn, before its reply, with no timer", async () => {
     const { s } = await freshShard("always", { appendfsync: "always" });
     const seen = await runInDurableObject(s, async (i: Shard, state) => {
-      const reply = await i.execute([["SET", "a", "1"]], false, false);
+      const reply = await i.execute([["SET", "a", "1"]], false, "admin");
       // Nothing else has run since the batch: the row is there already (the output gate holds the reply until it is stored).
       const n = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_segments").one().n;
       return { replies: reply.replies, rows: n };

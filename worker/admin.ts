@@ -4,7 +4,7 @@
 
 import { Hono } from "hono";
 import type { Shard } from "../durable-objects/shard.js";
-import { requestToken, tokenEquals } from "./auth.js";
+import { ADMIN_TOKEN_IN_QUERY, bearerToken, tokenEquals } from "./auth.js";
 import { restoreAof, uploadedFiles } from "./aof-restore.js";
 import { HttpError, errorResponse } from "./http-error.js";
 import { shardCount, shardStub } from "./shards.js";
@@ -53,8 +53,10 @@ export const admin = new Hono<AppEnv>();
 admin.onError((err) => errorResponse(err));
 
 admin.use("*", async (c, next) => {
-  const token = requestToken(c.req.raw, new URL(c.req.url));
+  // Only in the Authorization header: a URL ends up in logs, histories and Referer headers.
+  const token = bearerToken(c.req.raw);
   if (!c.env.ADMIN_TOKEN) throw new HttpError(401, "WRONGPASS no admin token is configured (wrangler secret put ADMIN_TOKEN)");
+  if (token === null && new URL(c.req.url).searchParams.has("_token")) throw new HttpError(401, ADMIN_TOKEN_IN_QUERY);
   if (token === null || !tokenEquals(token, c.env.ADMIN_TOKEN)) {
     throw new HttpError(401, "WRONGPASS invalid or missing admin token");
   }
@@ -170,4 +172,9 @@ admin.post("/restore", async (c) => {
     if (message.startsWith("LOADING ")) throw new HttpError(409, message);
     throw new HttpError(400, `ERR ${message}`);
   }
+});
+
+// Anything else under /admin ends here, not in the data API (which now takes the admin token too).
+admin.all("*", () => {
+  throw new HttpError(404, "ERR not found");
 });

@@ -1,11 +1,11 @@
 // The HTTP front: Upstash REST protocol on Hono. Auth, decode, route to shards, encode. No data logic.
 
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { type Reply } from "../durable-objects/engine/reply.js";
-import { dataAccess, requestToken, tokenEquals } from "./auth.js";
+import { ADMIN_TOKEN_IN_QUERY, type Access, bearerToken, dataAccess, requestToken, tokenEquals } from "./auth.js";
+import type { TokenAccess } from "../durable-objects/engine/command.js";
 import { itemJson, jsonCommand, jsonCommands, parseJson, pathCommand, queryArgs } from "./protocol.js";
-import { HttpError, errorResponse } from "./http-error.js";
+import { HttpError, errorJson, errorResponse } from "./http-error.js";
 import { Router, type ShardCaller, type ShardResult } from "./router.js";
 import { shardCount, shardStub } from "./shards.js";
 import { admin } from "./admin.js";
@@ -44,9 +44,9 @@ function routerFor(env: Env): Router {
  * base64 nor RESP), so the shards count their strings' JSON against the reply budget.
  */
 function shardCaller(env: Env, durable: boolean, client = "", textReplies = false): ShardCaller {
-  return (shard, batch, atomic, readonly, replyBudget) =>
+  return (shard, batch, atomic, access, replyBudget) =>
     shardStub<Pick<Shard, "execute">>(env, shard)
-      .execute(batch, atomic, readonly, durable, client, replyBudget, textReplies)
+      .execute(batch, atomic, access, durable, client, replyBudget, textReplies)
       .catch((e: unknown) => lostBatch(e, batch, atomic));
 }
 
@@ -82,7 +82,7 @@ const STREAMS: Record<string, SubscriptionKind> = { subscribe: "channel", psubsc
 
 /** client-output-buffer-limit as shard 0 has it (CONFIG SET reaches every shard), read when a stream opens. */
 async function bufferLimit(env: Env): Promise<string> {
-  const { replies } = await shardCaller(env, false)(0, [["CONFIG", "GET", "client-output-buffer-limit"]], false, false);
+  const { replies } = await shardCaller(env, false)(0, [["CONFIG", "GET", "client-output-buffer-limit"]], false, "admin");
   const reply = Array.isArray(replies) ? replies[0] : null;
   if (Array.isArray(reply) && typeof reply[1] === "string") return reply[1];
   const d = DEFAULT_PUBSUB_LIMIT;
@@ -95,6 +95,8 @@ const json = (body: string, status: number, headers: Record<string, string> = {}
 /** Raw RESP2 (Upstash-Response-Format: resp2): the bytes a Redis server would send. */
 const resp2Response = (bytes: string, status: number, headers: Record<string, string>) =>
   new Response(binaryToBytes(bytes), { status, headers: { "content-type": "application/octet-stream", ...CORS, ...headers } });
+/** The admin API's paths, whose answers carry no CORS headers. */
+const adminPath = (path: string) => path === "/admin" || path.startsWith("/admin/") || path === "/monitor";
 
 async function readBody(req: Request, max: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length"));
@@ -116,6 +118,10 @@ export const app = new Hono<AppEnv>();
 // rebuilt each response's headers after the fact, about a tenth of a request's cost in the bench).
 const CORS_ALLOW_HEADERS =
   "Authorization, Content-Type, Upstash-Encoding, upstash-sync-token, Upstash-Response-Format, Upstash-Telemetry-Runtime, Upstash-Telemetry-Platform, Upstash-Telemetry-Sdk, Upstash-Telemetry-Retry, Durable-Redis-Fsync";
+// No CORS for the admin API (nor MONITOR): a browser page is no place for the admin token.
+app.options("/admin", () => errorJson(405, "ERR method not allowed"));
+app.options("/admin/*", () => errorJson(405, "ERR method not allowed"));
+app.options("/monitor", () => errorJson(405, "ERR method not allowed"));
 app.options("*", () =>
   new Response(null, {
     status: 204,
@@ -127,20 +133,22 @@ app.options("*", () =>
     },
   }),
 );
-app.use("/admin/*", cors({ origin: "*", allowHeaders: ["Authorization", "Content-Type"] }));
 
 app.onError((err) => errorResponse(err, CORS));
 
-app.notFound(() => errorResponse(new HttpError(404, "ERR not found"), CORS));
+app.notFound((c) => errorResponse(new HttpError(404, "ERR not found"), adminPath(c.req.path) ? {} : CORS));
 
 app.route("/admin", admin);
 
 // MONITOR: every command the deployment runs, for the admin token only.
 app.all("/monitor", async (c) => {
   const req = c.req.raw;
-  if (!["GET", "POST"].includes(req.method)) throw new HttpError(405, "ERR method not allowed");
-  if (!tokenEquals(requestToken(req, new URL(req.url)) ?? "", c.env.ADMIN_TOKEN)) throw new HttpError(401, "WRONGPASS invalid or missing auth token");
-  return sseResponse(await openMonitor(c.env, await bufferLimit(c.env)));
+  // Answered here, without the data API's CORS headers (which app.onError adds).
+  if (!["GET", "POST"].includes(req.method)) return errorJson(405, "ERR method not allowed");
+  const token = bearerToken(req);
+  if (token === null && new URL(req.url).searchParams.has("_token")) return errorJson(401, ADMIN_TOKEN_IN_QUERY);
+  if (!tokenEquals(token ?? "", c.env.ADMIN_TOKEN)) return errorJson(401, "WRONGPASS invalid or missing auth token");
+  return sseResponse(await openMonitor(c.env, await bufferLimit(c.env)), false);
 });
 
 app.all("*", async (c) => {
@@ -152,11 +160,15 @@ app.all("*", async (c) => {
   if (!env.REST_TOKEN && !env.READONLY_REST_TOKEN) {
     throw new HttpError(401, "WRONGPASS no auth token is configured on this deployment (wrangler secret put REST_TOKEN)");
   }
-  const access = dataAccess(requestToken(req, url), env);
-  if (access === null) throw new HttpError(401, "WRONGPASS invalid or missing auth token");
+  const given = requestToken(req, url);
+  const access: Access = dataAccess(given, env);
+  if (access === null) {
+    if (given !== null && !given.inHeader && tokenEquals(given.value, env.ADMIN_TOKEN)) throw new HttpError(401, ADMIN_TOKEN_IN_QUERY);
+    throw new HttpError(401, "WRONGPASS invalid or missing auth token");
+  }
   // HEAD asks for what GET would answer, without its body: it must not change anything, so it runs
   // as the read-only token does (writes refused).
-  const readonly = access === "readonly" || method === "HEAD";
+  const runAs: TokenAccess = method === "HEAD" ? "readonly" : access;
   const lim = limits(env);
   const base64 = (req.headers.get("upstash-encoding") ?? "").toLowerCase() === "base64";
   const resp2 = (req.headers.get("upstash-response-format") ?? "").toLowerCase() === "resp2";
@@ -194,11 +206,11 @@ app.all("*", async (c) => {
     let replies: Reply[];
     let tokens: string[];
     if (path === "/pipeline") {
-      ({ replies, tokens } = await router.pipeline(commands, readonly, call, hubs));
+      ({ replies, tokens } = await router.pipeline(commands, runAs, call, hubs));
     } else {
       const shard = router.transactionShard(commands);
       if (typeof shard !== "number") throw new HttpError(400, shard.error);
-      const result = await call(shard, commands, true, readonly);
+      const result = await call(shard, commands, true, runAs);
       if (!Array.isArray(result.replies)) throw new HttpError(400, result.replies.error);
       replies = result.replies;
       tokens = [result.token];
@@ -223,7 +235,7 @@ app.all("*", async (c) => {
     argv.push(...queryArgs(url.search));
   }
   checkRecords([argv], lim.record);
-  const { replies, tokens } = await router.pipeline([argv], readonly, call, hubs);
+  const { replies, tokens } = await router.pipeline([argv], runAs, call, hubs);
   const reply = replies[0];
   const isError = reply !== null && typeof reply === "object" && !Array.isArray(reply) && "error" in reply;
   const headers: Record<string, string> = isError ? {} : { "upstash-sync-token": tokens.join(",") };

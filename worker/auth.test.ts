@@ -19,13 +19,19 @@ describe("token checks", () => {
     expect(tokenEquals("anything", "")).toBe(false);
   });
 
-  it("grants write, read-only or nothing on the data API; the admin token is not a data token", () => {
+  it("grants admin, write, read-only or nothing on the data API; the admin token only from the Authorization header", () => {
     const env = { REST_TOKEN: "w", READONLY_REST_TOKEN: "r", ADMIN_TOKEN: "a" };
-    expect(dataAccess("w", env)).toBe("write");
-    expect(dataAccess("r", env)).toBe("readonly");
-    expect(dataAccess("a", env)).toBe(null);
+    const header = (value: string) => ({ value, inHeader: true });
+    const query = (value: string) => ({ value, inHeader: false });
+    expect(dataAccess(header("a"), env)).toBe("admin");
+    expect(dataAccess(header("w"), env)).toBe("write");
+    expect(dataAccess(header("r"), env)).toBe("readonly");
+    expect(dataAccess(query("a"), env)).toBe(null);
+    expect(dataAccess(query("w"), env)).toBe("write");
+    expect(dataAccess(query("r"), env)).toBe("readonly");
     expect(dataAccess(null, env)).toBe(null);
-    expect(dataAccess("r", { REST_TOKEN: "w" })).toBe(null);
+    expect(dataAccess(header("r"), { REST_TOKEN: "w" })).toBe(null);
+    expect(dataAccess(header("a"), { REST_TOKEN: "w" })).toBe(null);
   });
 
   it("compares non-ASCII tokens by their characters", () => {

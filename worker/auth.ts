@@ -1,7 +1,9 @@
 // Token checks: the write token, the read-only token, the admin token. Compared in constant time
 // (no early exit, and nothing about the configured token's length shows either); never logged.
 
-export type Access = "write" | "readonly" | "admin" | null;
+import type { TokenAccess } from "../durable-objects/engine/command.js";
+
+export type Access = TokenAccess | null;
 
 /**
  * Whether `given` is the configured `secret` (non-empty). Every character of `given` is compared,
@@ -25,14 +27,31 @@ export function tokenEquals(given: string, expected: string | undefined): boolea
   return !!expected && secretEquals(given, expected);
 }
 
-/** The token a request carries: `Authorization: Bearer …` or `?_token=…`. */
-export function requestToken(req: Request, url: URL): string | null {
+/** The answer to an admin request that carries its token in `?_token=`. */
+export const ADMIN_TOKEN_IN_QUERY = "WRONGPASS the admin token is accepted only in the Authorization header, not in ?_token=";
+
+/** A token as a request carries it: in `Authorization: Bearer …`, or in `?_token=…`. */
+export interface GivenToken {
+  value: string;
+  inHeader: boolean;
+}
+
+/** The request's `Authorization: Bearer …` token, or null. */
+export function bearerToken(req: Request): string | null {
   const auth = req.headers.get("authorization");
-  if (auth) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    return m ? m[1] : null;
+  if (!auth) return null;
+  const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+  return m ? m[1] : null;
+}
+
+/** The token a request carries: `Authorization: Bearer …`, or else `?_token=…` (as Upstash accepts). */
+export function requestToken(req: Request, url: URL): GivenToken | null {
+  if (req.headers.get("authorization")) {
+    const value = bearerToken(req);
+    return value === null ? null : { value, inHeader: true };
   }
-  return url.searchParams.get("_token");
+  const value = url.searchParams.get("_token");
+  return value === null ? null : { value, inHeader: false };
 }
 
 export interface Tokens {
@@ -41,11 +60,16 @@ export interface Tokens {
   ADMIN_TOKEN?: string;
 }
 
-/** What the token grants on the data API (the admin token is not a data token). */
-export function dataAccess(token: string | null, env: Tokens): Access {
-  if (token === null) return null;
-  // Both comparisons always run, so timing does not tell which token matched.
-  const write = tokenEquals(token, env.REST_TOKEN);
-  const read = tokenEquals(token, env.READONLY_REST_TOKEN);
-  return write ? "write" : read ? "readonly" : null;
+/**
+ * What the token grants on the data API: the admin token everything (one token serves the CLI and
+ * scripts), the data token all but Redis's @admin commands, the read-only token reads. The admin
+ * token counts only in the Authorization header: a URL ends up in logs, histories and Referer headers.
+ */
+export function dataAccess(given: GivenToken | null, env: Tokens): Access {
+  if (given === null) return null;
+  // Every comparison always runs, so timing does not tell which token matched.
+  const admin = tokenEquals(given.value, env.ADMIN_TOKEN);
+  const write = tokenEquals(given.value, env.REST_TOKEN);
+  const read = tokenEquals(given.value, env.READONLY_REST_TOKEN);
+  return admin && given.inHeader ? "admin" : write ? "write" : read ? "readonly" : null;
 }

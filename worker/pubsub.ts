@@ -104,7 +104,9 @@ const SSE_HEADERS = {
   "access-control-expose-headers": "upstash-sync-token",
 };
 
-export const sseResponse = (body: ReadableStream<Uint8Array>) => new Response(body, { status: 200, headers: SSE_HEADERS });
+/** An event stream; `cors: false` for MONITOR, which only the admin token opens. */
+export const sseResponse = (body: ReadableStream<Uint8Array>, cors = true) =>
+  new Response(body, { status: 200, headers: cors ? SSE_HEADERS : { "content-type": "text/event-stream", "cache-control": "no-cache" } });
 
 /** Where the worker gives a merged stream back pressure: it reads from the hubs no faster than the client. */
 const MERGE_HIGH_WATER = 64 * 1024;

@@ -13,7 +13,7 @@ function cluster(shards = 4) {
     return { replies: engines[shard].executeBatch(batch), token: "t" };
   };
   const router = new Router(shards);
-  const run = async (...argv: string[]) => (await router.pipeline([argv], false, call)).replies[0];
+  const run = async (...argv: string[]) => (await router.pipeline([argv], "admin", call)).replies[0];
   return { engines, calls, run, shardOf: (key: string) => slotShard(keySlot(key), shards) };
 }
 
@@ -78,7 +78,7 @@ describe("routing by the command table's tips", () => {
     expect(c.calls.map(([shard]) => shard)).toEqual([0, 1, 2, 3]);
     // A shard that did stop a script says OK; the others have none running.
     const killedOn2: ShardCaller = async (shard, batch) => ({ replies: shard === 2 ? [{ status: "OK" }] : c.engines[shard].executeBatch(batch), token: "t" });
-    const { replies } = await new Router(4).pipeline([["FUNCTION", "KILL"]], false, killedOn2);
+    const { replies } = await new Router(4).pipeline([["FUNCTION", "KILL"]], "admin", killedOn2);
     expect(replies).toEqual([{ status: "OK" }]);
   });
 

@@ -7,6 +7,7 @@ import {
   type RequestPolicy,
   type ResponsePolicy,
   type RoutingTips,
+  type TokenAccess,
   arityOk,
   keyGroupsWhole,
   keyPositions,
@@ -39,7 +40,7 @@ export type { ShardResult };
 
 export interface ShardCaller {
   /** `replyBudget`: the bytes this shard's replies may take (MAX_REPLY_BYTES when absent). */
-  (shard: number, batch: string[][], atomic: boolean, readonly: boolean, replyBudget?: number): Promise<ShardResult>;
+  (shard: number, batch: string[][], atomic: boolean, access: TokenAccess, replyBudget?: number): Promise<ShardResult>;
 }
 
 /** A part that no shard runs: the pub/sub hubs answer it. */
@@ -213,7 +214,7 @@ export class Router {
   }
 
   /** Runs a pipeline: plans each command, one RPC per shard, merges in order. */
-  async pipeline(batch: string[][], readonly: boolean, call: ShardCaller, hubs?: HubCaller): Promise<{ replies: Reply[]; tokens: string[] }> {
+  async pipeline(batch: string[][], access: TokenAccess, call: ShardCaller, hubs?: HubCaller): Promise<{ replies: Reply[]; tokens: string[] }> {
     const plans = batch.map((argv) => this.plan(argv));
     const perShard = new Map<number, { batch: string[][]; slots: [number, number][] }>();
     plans.forEach((plan, i) =>
@@ -232,11 +233,11 @@ export class Router {
     await Promise.all(
       [...perShard.entries()].map(async ([shard, s]) => {
         if (shard === HUBS) {
-          const replies = hubs ? await hubs(s.batch, readonly) : s.batch.map(() => errorReply("ERR pub/sub is not available here"));
+          const replies = hubs ? await hubs(s.batch, access === "readonly") : s.batch.map(() => errorReply("ERR pub/sub is not available here"));
           s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));
           return;
         }
-        const result = await call(shard, s.batch, false, readonly, replyBudget);
+        const result = await call(shard, s.batch, false, access, replyBudget);
         tokens[shard] = result.token;
         const replies = result.replies as Reply[];
         s.slots.forEach(([i, j], k) => (partReplies[i][j] = replies[k]));

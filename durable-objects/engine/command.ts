@@ -5,7 +5,7 @@ import type { Config } from "./config.js";
 import type { Scripting } from "./scripting/scripting.js";
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
-import type { DiskError } from "./errors.js";
+import { type DiskError, type RedisError, noPermission } from "./errors.js";
 import type { GrowthEstimate } from "./growth.js";
 
 export type CommandFlag =
@@ -13,7 +13,7 @@ export type CommandFlag =
   | "readonly" // reads only
   | "denyoom" // refused when used memory is over maxmemory
   | "fast" // O(1) or O(log n)
-  | "admin" // server administration
+  | "admin" // server administration (Redis's @admin): refused to the data and read-only tokens
   | "noreadonlytoken" // refused for a read-only token though it writes nothing (KEYS, SCAN)
   | "notxn" // not allowed inside /multi-exec
   | "loading" // answered while the shard loads its dataset (Redis's CMD_LOADING: INFO, TIME, CONFIG, …)
@@ -195,6 +195,11 @@ export interface CommandSpec {
    * an estimate of that growth, checked against maxmemory before the command runs.
    */
   growth?: GrowthEstimate;
+  /**
+   * A container command's subcommands (CONFIG GET, CONFIG SET, …) with their own arity and flags, as
+   * Redis's command table has them: the token checks read these, and name a refused one `container|sub`.
+   */
+  subcommands?: Readonly<Record<string, { arity: number; flags: readonly CommandFlag[] }>>;
   handler: Handler;
 }
 
@@ -227,7 +232,35 @@ export function keyPositions(spec: CommandSpec, argv: string[]): number[] {
   return out;
 }
 
-export function arityOk(spec: CommandSpec, argc: number): boolean {
+/**
+ * What a request's token may run. `admin` runs everything; `write` (the data token) everything but
+ * Redis's @admin commands; `readonly` neither those nor writes. Code that runs commands on its own
+ * behalf (replay, restore, tests) runs as `admin`.
+ */
+export type TokenAccess = "readonly" | "write" | "admin";
+
+/**
+ * The NOPERM refusal a token gets for this command, or null. Redis checks ACLs after the command,
+ * subcommand and arity lookups, so an unknown subcommand, or one of the wrong arity, is not refused
+ * here: its handler answers Redis's error for it.
+ */
+export function tokenRefusal(spec: CommandSpec, argv: string[], access: TokenAccess): RedisError | null {
+  if (access === "admin") return null;
+  let name = spec.name;
+  let flags = spec.flags;
+  if (spec.subcommands !== undefined) {
+    const sub = argv.length > 1 ? argv[1].toLowerCase() : "";
+    const entry = Object.hasOwn(spec.subcommands, sub) ? spec.subcommands[sub] : undefined;
+    if (entry === undefined || !arityOk(entry, argv.length)) return null;
+    name = `${spec.name}|${sub}`;
+    flags = entry.flags;
+  }
+  if (flags.includes("admin")) return noPermission(name);
+  if (access === "readonly" && (flags.includes("write") || flags.includes("noreadonlytoken"))) return noPermission(name);
+  return null;
+}
+
+export function arityOk(spec: { arity: number }, argc: number): boolean {
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 

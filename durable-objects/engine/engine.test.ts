@@ -18,10 +18,10 @@ describe("dispatcher", () => {
 
   it("refuses writes for a read-only caller", () => {
     const { engine } = testEngine();
-    expect(engine.execute(["SET", "a", "1"], { readonly: true })).toEqual({
+    expect(engine.execute(["SET", "a", "1"], { access: "readonly" })).toEqual({
       error: "NOPERM this user has no permissions to run the 'set' command",
     });
-    expect(engine.execute(["GET", "a"], { readonly: true })).toBe(null);
+    expect(engine.execute(["GET", "a"], { access: "readonly" })).toBe(null);
   });
 
   it("while the dataset loads, answers only what Redis 7 answers then (its `loading` commands), after the usual checks", () => {

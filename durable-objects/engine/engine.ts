@@ -5,9 +5,9 @@
 import { COMMANDS } from "./commands/index.js";
 
 const BY_UPPER_NAME = new Map([...COMMANDS].map(([name, spec]) => [name.toUpperCase(), spec]));
-import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo } from "./command.js";
+import { arityOk, type CommandContext, type CommandSpec, keyPositions, type ServerInfo, type TokenAccess, tokenRefusal } from "./command.js";
 import { Config } from "./config.js";
-import { RedisError, diskError, loading as loadingError, noPermission, oom, stringTooLong, unknownCommand, wrongArity } from "./errors.js";
+import { RedisError, diskError, loading as loadingError, oom, stringTooLong, unknownCommand, wrongArity } from "./errors.js";
 import { Keyspace } from "./keyspace.js";
 import { type ErrorReply, type Reply, errorReply } from "./reply.js";
 import { evictKeys } from "./eviction.js";
@@ -42,8 +42,11 @@ export type PropagationSink = (commands: string[][]) => void;
 export type NotificationSink = (messages: [channel: string, message: string][]) => void;
 
 export interface ExecuteOptions {
-  /** The caller holds a read-only token: write commands are refused. */
-  readonly?: boolean;
+  /**
+   * What the caller's token may run (see tokenRefusal): the data token is refused Redis's @admin
+   * commands, the read-only token writes as well. Absent: everything (replay, restore, tests).
+   */
+  access?: TokenAccess;
   /**
    * The shard is still loading its dataset: as in Redis, only commands flagged `loading` run (INFO,
    * TIME, CONFIG GET, …); the rest answer LOADING, after the unknown-command and arity checks.
@@ -317,9 +320,8 @@ export class Engine {
     const spec = this.lookup(argv[0]);
     if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
     if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
-    if (opts.readonly && (spec.flags.includes("write") || spec.flags.includes("noreadonlytoken") || spec.flags.includes("admin"))) {
-      return errorReply(noPermission(argv[0]).message);
-    }
+    const refusal = opts.access === undefined ? null : tokenRefusal(spec, argv, opts.access);
+    if (refusal) return errorReply(refusal.message);
     // CONFIG SET waits as well (Redis allows it): turning the AOF on or off mid-load would cut a
     // base from the part of the dataset loaded so far.
     if (opts.datasetLoading && (!spec.flags.includes("loading") || (spec.name === "config" && argv[1]?.toLowerCase() === "set"))) {
@@ -344,7 +346,7 @@ export class Engine {
     // Over maxmemory, Redis frees memory before every command; only denyoom ones are refused when it cannot.
     const limit = this.config.getNumber("maxmemory");
     this.outOfMemory = false;
-    this.readonlyToken = opts.readonly === true;
+    this.readonlyToken = opts.access === "readonly";
     if (limit > 0 && this.db.usedMemory > limit) {
       if (!this.evictTo(limit)) {
         this.outOfMemory = true;

@@ -71,11 +71,12 @@ export interface Connection {
 
 /**
  * The server and token: --url/--token, else the environment. The admin token is read from
- * DURABLE_REDIS_ADMIN_TOKEN, the data token (for `cli`) from DURABLE_REDIS_TOKEN.
+ * DURABLE_REDIS_ADMIN_TOKEN. `cli` takes it too (the admin token runs every command on the REST API,
+ * CONFIG SET and SAVE included), else a data token from DURABLE_REDIS_TOKEN.
  */
 export function connection(command: string, values: Parsed["values"], env: NodeJS.ProcessEnv, kind: "admin" | "data"): Connection {
   const url = (values.url as string | undefined) ?? env.DURABLE_REDIS_URL;
-  const tokenVar = kind === "admin" ? "DURABLE_REDIS_ADMIN_TOKEN" : "DURABLE_REDIS_TOKEN";
+  const tokenVar = kind === "admin" || env.DURABLE_REDIS_ADMIN_TOKEN ? "DURABLE_REDIS_ADMIN_TOKEN" : "DURABLE_REDIS_TOKEN";
   const token = (values.token as string | undefined) ?? env[tokenVar];
   if (!url) throw new UsageError("no server: give --url or set DURABLE_REDIS_URL", command);
   let parsed: URL;

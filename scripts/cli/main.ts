@@ -27,7 +27,8 @@ A deployment (--url, --token or DURABLE_REDIS_URL, DURABLE_REDIS_ADMIN_TOKEN):
   restore --to-time TIME              take every shard back to a moment, from the bases and log kept
   info [--watch]                      persistence status of every shard
   health [--watch]                    the health checks; exit status 1 when one fails
-  cli [CMD ARG...]                    a redis-cli-like shell over the REST API (DURABLE_REDIS_TOKEN)
+  cli [CMD ARG...]                    a redis-cli-like shell over the REST API (DURABLE_REDIS_ADMIN_TOKEN,
+                                      else DURABLE_REDIS_TOKEN)
 
 Run 'durable-redis <command> --help' for a command's options.
 Exit status: 0 success, 1 failure (a check failed, an error reply), 2 usage error, 3 server unreachable or token refused.`;

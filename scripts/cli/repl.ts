@@ -25,7 +25,9 @@ Options:
   --raw             print replies raw (the default when stdout is not a terminal)
   --no-raw          print replies as redis-cli does on a terminal, even into a pipe
   --url URL         the deployment (or DURABLE_REDIS_URL)
-  --token TOKEN     a data token, read-write or read-only (or DURABLE_REDIS_TOKEN)
+  --token TOKEN     the admin token (every command), or a data token: read-write (all but
+                    CONFIG SET, SAVE, BGSAVE, BGREWRITEAOF) or read-only (or
+                    DURABLE_REDIS_ADMIN_TOKEN, else DURABLE_REDIS_TOKEN)
   -h, --help        this help (only as the first argument: 'cli GET --help' sends GET --help)
 
 Exit status: 0 every reply was a success, 1 a reply was an error (redis-cli 7.0 exits 0 there),

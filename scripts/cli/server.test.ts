@@ -381,7 +381,7 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
   });
 
   it("health prints each failing check and exits 1 while one fails, 0 once it passes again", async () => {
-    const data = ["cli", "--url", worker.url, "--token", TOKEN];
+    const data = ["cli", "--url", worker.url, "--token", ADMIN_TOKEN];
     // The alert rule is configuration: memory over 1% of a 1 MB maxmemory fails on every shard.
     expect((await cli([...data, "CONFIG", "SET", "maxmemory", "1mb", "health-memory-percent", "1"])).stdout).toBe("OK\n");
     try {
@@ -405,16 +405,26 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
         stderr: `durable-redis ${command[0]}: ${worker.url} refused the admin token (HTTP 401: WRONGPASS invalid or missing admin token)\n`,
       });
     }
-    // The data token is not an admin token, and the admin token is not a data token.
+    // The data token is not an admin token; the admin token serves the data API too, where the data
+    // token is refused Redis's @admin commands.
     expect((await cli(["health", "--url", worker.url, "--token", TOKEN])).code).toBe(3);
-    const data = await cli(["cli", "--url", worker.url, "--token", ADMIN_TOKEN, "PING"]);
-    expect(data).toMatchObject({ code: 3, stderr: `durable-redis cli: ${worker.url} refused the token (WRONGPASS invalid or missing auth token)\n` });
+    expect(await cli(["cli", "--url", worker.url, "--token", ADMIN_TOKEN, "PING"])).toMatchObject({ code: 0, stdout: "PONG\n" });
+    const refused = await cli(["cli", "--url", worker.url, "--token", TOKEN, "CONFIG", "SET", "save", ""]);
+    expect(refused).toMatchObject({ code: 1, stdout: "NOPERM this user has no permissions to run the 'config|set' command\n\n" });
     const closed = `http://127.0.0.1:${await freePort()}`;
     const down = await cli(["health", "--url", closed, "--token", secret]);
     expect(down).toMatchObject({ code: 3, stderr: `durable-redis health: cannot reach ${closed} (ECONNREFUSED)\n` });
     // The environment supplies them too.
     const env = await cli(["health"], { env: { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_ADMIN_TOKEN: ADMIN_TOKEN } });
     expect(env).toMatchObject({ code: 0, stdout: "OK: 4 shards healthy\n" });
+    // `cli` takes the admin token when the environment has it, else the data token.
+    const both = { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_ADMIN_TOKEN: ADMIN_TOKEN, DURABLE_REDIS_TOKEN: TOKEN };
+    expect(await cli(["cli", "CONFIG", "SET", "maxmemory-policy", "noeviction"], { env: both })).toMatchObject({ code: 0, stdout: "OK\n" });
+    const dataOnly = { DURABLE_REDIS_URL: worker.url, DURABLE_REDIS_TOKEN: TOKEN };
+    expect(await cli(["cli", "CONFIG", "SET", "maxmemory-policy", "noeviction"], { env: dataOnly })).toMatchObject({
+      code: 1,
+      stdout: "NOPERM this user has no permissions to run the 'config|set' command\n\n",
+    });
     const none = await cli(["health"]);
     expect(none).toMatchObject({ code: 2, stderr: "durable-redis health: no server: give --url or set DURABLE_REDIS_URL. Run 'durable-redis health --help' for usage.\n" });
   });

@@ -567,7 +567,7 @@ describe("BITFIELD_RO", () => {
     expect(t.run("BITFIELD_RO", "k", "GET", "u8", 0, "OVERFLOW", "wrap", "GET", "i4", 4)).toEqual([5, 5]);
     expect(t.run("BITFIELD_RO", "missing", "GET", "u8", 0)).toEqual([0]);
     expect(t.run("BITFIELD_RO", "k")).toEqual([]);
-    expect(t.engine.execute(["BITFIELD_RO", "k", "GET", "u8", "0"], { readonly: true })).toEqual([5]);
+    expect(t.engine.execute(["BITFIELD_RO", "k", "GET", "u8", "0"], { access: "readonly" })).toEqual([5]);
   });
 
   it("refuses SET and INCRBY after parsing them, and before the key's type", () => {

@@ -198,8 +198,8 @@ describe("PFCOUNT", () => {
   it("PFCOUNT is allowed with a read-only token and still caches", () => {
     const t = testEngine();
     t.run("PFADD", "h", "a", "b");
-    expect(t.engine.execute(["PFCOUNT", "h"], { readonly: true })).toBe(2);
-    expect(t.engine.execute(["PFADD", "h", "c"], { readonly: true })).toEqual({
+    expect(t.engine.execute(["PFCOUNT", "h"], { access: "readonly" })).toBe(2);
+    expect(t.engine.execute(["PFADD", "h", "c"], { access: "readonly" })).toEqual({
       error: "NOPERM this user has no permissions to run the 'pfadd' command",
     });
     expect(t.log.at(-1)).toEqual(["PFCOUNT", "h"]);

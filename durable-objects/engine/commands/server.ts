@@ -252,12 +252,24 @@ export const serverCommands: CommandSpec[] = [
   command("flushdb", -1, ["write"], [0, 0, 0], flush, { request: "all_shards", response: "all_succeeded" }),
   command("flushall", -1, ["write"], [0, 0, 0], flush, { request: "all_shards", response: "all_succeeded" }),
   command("info", -1, ["loading"], [0, 0, 0], info, { request: "all_shards", response: "sections" }),
-  command("config", -2, ["admin", "notxn", "loading", "noscript"], [0, 0, 0], config, configTips),
+  {
+    ...command("config", -2, ["admin", "notxn", "loading", "noscript"], [0, 0, 0], config, configTips),
+    // Redis files CONFIG GET under @admin too; here it stays open to the data and read-only tokens, as
+    // clients and dashboards read settings with the token they have.
+    subcommands: {
+      get: { arity: -3, flags: ["loading", "noscript"] },
+      set: { arity: -4, flags: ["admin", "loading", "noscript"] },
+      resetstat: { arity: 2, flags: ["admin", "loading", "noscript"] },
+      rewrite: { arity: 2, flags: ["admin", "loading", "noscript"] },
+      help: { arity: 2, flags: ["loading"] },
+    },
+  },
   command("save", 1, ["admin", "notxn", "noscript"], [0, 0, 0], save, { request: "all_shards", response: "all_succeeded" }),
   command("bgsave", -1, ["admin", "notxn", "noscript"], [0, 0, 0], bgsave, { request: "all_shards", response: "all_succeeded" }),
   command("bgrewriteaof", 1, ["admin", "notxn", "noscript"], [0, 0, 0], bgrewriteaof, { request: "all_shards", response: "all_succeeded" }),
   command("wait", 3, ["noscript"], [0, 0, 0], wait, { request: "all_shards", response: "agg_min" }),
   command("waitaof", 4, ["noscript"], [0, 0, 0], waitaof, { request: "all_shards", response: "agg_min" }),
+  // In Redis's @admin category, but open to every token here: a client polls it to see its BGSAVE finish.
   command("lastsave", 1, ["loading"], [0, 0, 0], lastsave, { request: "all_shards", response: "agg_min" }),
   command("command", -1, ["loading"], [0, 0, 0], commandCmd),
 ];

@@ -175,8 +175,8 @@ describe("redis.call's checks", () => {
 
   it("the read-only token may run EVAL_RO but not EVAL", () => {
     const { engine } = setup();
-    expect(engine.execute(["EVAL", "return 1", "0"], { readonly: true })).toEqual({ error: "NOPERM this user has no permissions to run the 'eval' command" });
-    expect(engine.execute(["EVAL_RO", "return 1", "0"], { readonly: true })).toBe(1);
+    expect(engine.execute(["EVAL", "return 1", "0"], { access: "readonly" })).toEqual({ error: "NOPERM this user has no permissions to run the 'eval' command" });
+    expect(engine.execute(["EVAL_RO", "return 1", "0"], { access: "readonly" })).toBe(1);
   });
 });
 
