@@ -72,8 +72,13 @@ function wranglerVars() {
 
 function sender(base) {
   return async (req) => {
-    const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
-    return { status: res.status, text: await res.text() };
+    try {
+      const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+      return { status: res.status, text: await res.text() };
+    } catch (e) {
+      // undici says "fetch failed" and keeps the reason in `cause`.
+      throw new Error(`${e.message}${e.cause ? `: ${e.cause.message ?? e.cause}` : ""}`);
+    }
   };
 }
 
@@ -116,6 +121,7 @@ try {
         checkEvery,
         concurrency,
         keepPerKind: keep,
+        maxRequestBytes: url ? Number(option("max-request", "10485760")) : Number(wranglerVars().MAX_REQUEST_BYTES),
         progress: (done) => {
           if (done % 10000 === 0) process.stderr.write(`  ${shards} shard(s): ${done} requests, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
         },
