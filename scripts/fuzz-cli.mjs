@@ -5,7 +5,7 @@
 //
 //   node scripts/fuzz-cli.mjs [--seed 1] [--count 100000] [--shards 1,4] [--concurrency 8] [--check-every 500]
 //        [--known skip|include] [--keep 3] [--url http://127.0.0.1:8787 --token T --readonly-token R --admin-token A]
-//   node scripts/fuzz-cli.mjs --seed 1 --print 600-699 [--grep FLUSH]   (the requests of a range, as sent)
+//   node scripts/fuzz-cli.mjs --seed 1 --print 600-699 [--grep FLUSH] [--body-chars 300]   (the requests of a range)
 //   node scripts/fuzz-cli.mjs --seed 1 --index 731                     (runs the stream up to 731, reports 731's reply)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,7 +49,7 @@ if (print !== null) {
   for (let i = 0; i <= to; i++) {
     const req = stream.next();
     if (i < from) continue;
-    const text = f.describeRequest(req);
+    const text = f.describeRequest(req, Number(option("body-chars", "300")));
     if (!grep || text.toLowerCase().includes(grep.toLowerCase())) console.log(`${i} ${text}`);
   }
   process.exit(0);

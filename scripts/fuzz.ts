@@ -278,9 +278,10 @@ export class RequestStream {
         break;
       case "flushall":
       case "flushdb":
-        // Only refused forms: a flush would take the sentinel keys with it.
+        // Only refused forms: a flush would take the sentinel keys with it. No empty argument: the
+        // path form drops it (`/FLUSHALL/` is FLUSHALL).
         argv.length = 1;
-        argv.push(this.pick(["nosuch", "", "ASYNCX", "SYNC SYNC"]), ...(this.chance(0.5) ? ["x"] : []));
+        argv.push(this.pick(["nosuch", "ASYNCX", "SYNC SYNC"]), ...(this.chance(0.5) ? ["x"] : []));
         break;
     }
   }
@@ -514,11 +515,12 @@ async function shardStates(send: Send, tokens: Tokens, shards: number): Promise<
 
 const bodyLength = (req: FuzzRequest) => (req.body === undefined ? 0 : typeof req.body === "string" ? new TextEncoder().encode(req.body).length : req.body.length);
 
-function describe(req: FuzzRequest): string {
+/** A request as one line; bodies cut at `max` chars. */
+function describe(req: FuzzRequest, max = 300): string {
   let body = "";
   if (req.body !== undefined) {
-    const s = typeof req.body === "string" ? req.body : String.fromCharCode(...req.body.subarray(0, 300));
-    body = " " + JSON.stringify(s.length > 300 ? s.slice(0, 300) + `… (${s.length} chars)` : s);
+    const s = typeof req.body === "string" ? req.body : String.fromCharCode(...req.body.subarray(0, max + 1));
+    body = " " + JSON.stringify(s.length > max ? s.slice(0, max) + `… (${bodyLength(req)} bytes)` : s);
   }
   const headers = Object.entries(req.headers)
     .map(([k, v]) => `${k}: ${v.length > 40 ? v.slice(0, 40) + "…" : v}`)
@@ -646,4 +648,10 @@ export function formatResult(r: FuzzResult): string {
 export { describe as describeRequest };
 
 /** Classes other work is fixing (issue 14), left out of CI's run until it lands: name them to include them. */
-export const KNOWN_FAILING: Exclusion[] = [];
+export const KNOWN_FAILING: Exclusion[] = [
+  {
+    name: "split-arity",
+    reason: "MSET/MSETNX with a key and no value answer ERR internal error over several shards (limits-requests: split arity)",
+    matches: (argv) => (argv[0] === "mset" || argv[0] === "msetnx") && argv.length % 2 === 0,
+  },
+];
