@@ -52,6 +52,7 @@ if (print !== null) {
     const text = f.describeRequest(req, Number(option("body-chars", "300")));
     if (!grep || text.toLowerCase().includes(grep.toLowerCase())) console.log(`${i} ${text}`);
   }
+  rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 
