@@ -74,9 +74,15 @@ function wranglerVars() {
 function sender(base) {
   return async (req) => {
     try {
-      const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+      // A bound on each request, so one that never ends shows as such instead of stalling the run
+      // (and letting the idle shards be evicted, which would read as resets).
+      const signal = AbortSignal.timeout(60_000);
+      const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", signal });
       return { status: res.status, text: await res.text() };
     } catch (e) {
+      // The server answered (401, 413, …) before reading the whole body and closed the connection:
+      // the request was refused, not lost.
+      if (e.cause?.code === "EPIPE" || e.cause?.code === "ECONNRESET") return { status: "dropped", text: "" };
       // undici says "fetch failed" and keeps the reason in `cause`.
       throw new Error(`${e.message}${e.cause ? `: ${e.cause.message ?? e.cause}` : ""}`);
     }
