@@ -6,7 +6,7 @@
 //   node scripts/fuzz-cli.mjs [--seed 1] [--count 100000] [--shards 1,4] [--concurrency 8] [--check-every 500]
 //        [--known skip|include] [--keep 3] [--url http://127.0.0.1:8787 --token T --readonly-token R --admin-token A]
 //   node scripts/fuzz-cli.mjs --seed 1 --print 600-699 [--grep FLUSH] [--body-chars 300]   (the requests of a range)
-//   node scripts/fuzz-cli.mjs --seed 1 --index 731                     (runs the stream up to 731, reports 731's reply)
+//   node scripts/fuzz-cli.mjs --seed 1 --index 731 [--alone]           (runs the stream up to 731, reports 731's reply)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,7 +72,7 @@ function wranglerVars() {
 }
 
 function sender(base) {
-  return async (req) => {
+  const send = async (req, retry = true) => {
     try {
       // A bound on each request, so one that never ends shows as such instead of stalling the run
       // (and letting the idle shards be evicted, which would read as resets).
@@ -83,10 +83,13 @@ function sender(base) {
       // The server answered (401, 413, …) before reading the whole body and closed the connection:
       // the request was refused, not lost.
       if (e.cause?.code === "EPIPE" || e.cause?.code === "ECONNRESET") return { status: "dropped", text: "" };
+      // A kept-alive connection the server had just closed (undici's "other side closed"): once more on a new one.
+      if (retry && e.cause?.code === "UND_ERR_SOCKET") return send(req, false);
       // undici says "fetch failed" and keeps the reason in `cause`.
       throw new Error(`${e.message}${e.cause ? `: ${e.cause.message ?? e.cause}` : ""}`);
     }
   };
+  return (req) => send(req);
 }
 
 async function startServer(shards) {
@@ -110,7 +113,11 @@ try {
       if (index !== null) {
         // Replays the stream up to the request, then shows its reply.
         const stream = new f.RequestStream(seed, { tokens: TOKENS, maxString, exclude });
-        for (let i = 0; i < Number(index); i++) await send(stream.next()).catch(() => {});
+        // --alone: only that request, on a fresh server (quicker, when the earlier ones do not matter).
+        for (let i = 0; i < Number(index); i++) {
+          const earlier = stream.next();
+          if (!args.includes("--alone")) await send(earlier).catch(() => {});
+        }
         const req = stream.next();
         console.log(f.describeRequest(req));
         const res = await send(req).catch((e) => ({ status: "no response", text: String(e) }));

@@ -398,9 +398,10 @@ export class RequestStream {
     if (r < 0.93) {
       const method = this.pick(["DELETE", "PATCH", "OPTIONS", "GET", "HEAD", "PUT"]);
       const path = this.pick(["/", "/pipeline", "/multi-exec", "/get/{a}k0", "/subscribe", "/psubscribe", "/ssubscribe", "/monitor", "/%ZZ", "//", "/a%00b"]);
-      // /monitor and stream endpoints only in forms that do not open a stream.
-      const h = path === "/monitor" && tok.which === "admin" ? { ...headers, authorization: "Bearer nope" } : headers;
-      return { method, path: q(path), headers: h, body: method === "GET" || method === "HEAD" ? undefined : this.commandJson(this.command()), label: `method ${method} ${path}` };
+      // /monitor and stream endpoints only in forms that do not open a stream: never the admin token for /monitor.
+      const monitor = path === "/monitor" && (tok.which === "admin" || tok.which === "query");
+      const h = monitor ? { ...headers, authorization: "Bearer nope" } : headers;
+      return { method, path: monitor ? path : q(path), headers: h, body: method === "GET" || method === "HEAD" ? undefined : this.commandJson(this.command()), label: `method ${method} ${path}` };
     }
     return this.adminRequest(headers, tok.which, q);
   }
