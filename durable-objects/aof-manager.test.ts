@@ -98,6 +98,26 @@ describe("AofManager over the in-memory store", () => {
     expect(r.engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);
   });
 
+  it("a hybrid rewrite asked for during a BGSAVE is scheduled, not failed, and the cron starts it once the save is over", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "yes" });
+    s.run("SET", "a", "1");
+    const save = s.snapshots.save();
+    expect(s.aof.startRewrite()).toBe("Background append only file rewriting scheduled");
+    expect(s.aof.rewriteScheduled).toBe(true);
+    expect(s.aof.info()).toContainEqual(["aof_rewrite_scheduled", 1]);
+    // The cron does not start it while the save runs, and nothing counts as failed.
+    expect(s.aof.shouldAutoRewrite()).toBe(false);
+    await save;
+    expect(s.aof.rewriteFailures).toBe(0);
+    expect(s.aof.lastRewriteOk).toBe(true);
+    expect(s.aof.shouldAutoRewrite()).toBe(true);
+    expect(s.aof.startRewrite()).toBe("Background append only file rewriting started");
+    expect(s.aof.rewriteScheduled).toBe(false);
+    await s.aof.rdbRewrite;
+    expect(s.aof.lastRewriteOk).toBe(true);
+    expect(s.aof.manifest.base).toMatchObject({ kind: "rdb", seq: 1 });
+  });
+
   it("WAITAOF's sync writes the buffered records now under everysec, and vouches for nothing without an AOF", () => {
     const s = testShard({ appendfsync: "everysec" });
     s.run("SET", "a", "1");

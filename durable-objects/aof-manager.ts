@@ -66,6 +66,8 @@ export interface RdbBaseWriter {
    * records it. Rejects when the snapshot could not be stored (the old base stays).
    */
   writeBase(commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void): Promise<{ copiedBytes: number }>;
+  /** The snapshot being written, if any: one at a time, so a hybrid rewrite waits for it. */
+  readonly inProgress: object | null;
 }
 
 interface RewriteState {
@@ -413,6 +415,13 @@ export class AofManager {
   /** BGREWRITEAOF: Redis's reply texts. With aof-use-rdb-preamble the new base is an RDB in R2. */
   startRewrite(): string {
     if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
+    // As Redis schedules a rewrite asked for during a BGSAVE: it starts from the cron once the snapshot
+    // is over (starting it now would fail, and count as a failed rewrite).
+    const hybrid = this.engine.config.getBool("aof-use-rdb-preamble") ? this.saveRdbBase : null;
+    if (hybrid?.inProgress) {
+      this.rewriteScheduled = true;
+      return "Background append only file rewriting scheduled";
+    }
     // A rewrite starts by writing the buffer (as Redis's does): records left in it would be numbered
     // after the cut, which holds their effects, and a recovery would apply them twice.
     if (!this.flush()) {
@@ -420,7 +429,7 @@ export class AofManager {
       this.rewriteFailures++;
       throw rewriteCannotStart();
     }
-    if (this.engine.config.getBool("aof-use-rdb-preamble") && this.saveRdbBase) return this.startRdbRewrite(this.saveRdbBase);
+    if (hybrid) return this.startRdbRewrite(hybrid);
     const startedMs = this.host.clock();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
@@ -545,6 +554,7 @@ export class AofManager {
   /** auto-aof-rewrite-percentage / -min-size: growth of the log since the last rewrite. */
   shouldAutoRewrite(): boolean {
     if (!this.enabled || this.rewriteInProgress || !this.lastWriteOk) return false;
+    if (this.rewriteScheduled) return !this.saveRdbBase?.inProgress;
     const pct = this.engine.config.getNumber("auto-aof-rewrite-percentage");
     if (pct === 0) return false;
     const size = this.currentSize();

@@ -327,7 +327,7 @@ export class Shard extends DurableObject<Env> {
 
   private armCron(): void {
     if (this.alarmAt !== null) return;
-    const wanted = this.engine.db.expires.size > 0 || this.aof.shouldAutoRewrite() || (this.engine.dirty > 0 && this.snapshots.rules.length > 0);
+    const wanted = this.engine.db.expires.size > 0 || this.aof.rewriteScheduled || this.aof.shouldAutoRewrite() || (this.engine.dirty > 0 && this.snapshots.rules.length > 0);
     if (!wanted) return;
     this.alarmAt = Date.now() + Math.max(this.cronInterval, this.cronMinIntervalMs);
     void this.ctx.storage.setAlarm(this.alarmAt);

@@ -3,6 +3,8 @@
 // at T (Unix milliseconds). Only tests bundle it (scripts/cli/testing.ts startWorker's `entry`).
 import { app } from "../worker/app.js";
 import { Shard as RealShard } from "../durable-objects/shard.js";
+// The pub/sub hubs, as the real entry exports them (startWorker binds PUBSUB to them).
+export { PubSubHub } from "../durable-objects/pubsub-hub.js";
 
 export class Shard extends RealShard {
   async stopClockAt(ms: number): Promise<void> {

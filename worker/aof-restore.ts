@@ -26,7 +26,13 @@ export async function uploadedFiles(req: Request, maxBytes: number): Promise<Aof
     if (body.length > maxBytes) throw new HttpError(413, "ERR max request size exceeded");
     return [{ name: "appendonly.aof", bytes: bytesToBinary(body) }];
   }
-  const form = await req.formData();
+  let form: FormData;
+  try {
+    form = await req.formData();
+  } catch (e) {
+    // No boundary, or a body that is not the multipart its type says: the upload's fault, not ours.
+    throw new HttpError(400, `ERR the body is not multipart/form-data: ${e instanceof Error ? e.message : e}`);
+  }
   const byName = new Map<string, Uint8Array>();
   let total = 0;
   for (const value of form.values()) {
@@ -130,6 +136,11 @@ export async function restoreAof(
   } catch (e) {
     if (e instanceof AofImportError) throw new HttpError(400, importProblem(e));
     throw e;
+  }
+  // Cut back to nothing, an upload would empty every shard: a file damaged from its first byte is
+  // refused, as Redis refuses to load one (aof-load-truncated only keeps whole records that exist).
+  if (cut && files.length === 1 && cut.offset === 0) {
+    throw new HttpError(400, `ERR ${cut.file} has no whole record before its damage at offset 0 (${cut.reason}): nothing was restored`);
   }
   const dbs = imp.databases();
   let otherDatabases = 0;

@@ -233,6 +233,8 @@ app.all("*", async (c) => {
       if (body.length > 0) argv.push(bytesToBinary(body));
     }
     argv.push(...queryArgs(url.search));
+    // A path of slashes only (`//`), with no body or query, names no command.
+    if (argv.length === 0) throw new HttpError(400, "ERR failed to parse command: the path names no command");
   }
   checkRecords([argv], lim.record);
   const { replies, tokens } = await router.pipeline([argv], runAs, call, hubs);

@@ -68,7 +68,7 @@ export interface Worker {
  * Miniflare with its Durable Objects, SQLite storage and an R2 bucket, all under a fresh directory.
  * `entry`: another entry module (test/clock-worker.ts: the worker with a clock the test sets).
  */
-export async function startWorker(shards: number, state: string, opts: { entry?: string } = {}): Promise<Worker> {
+export async function startWorker(shards: number, state: string, opts: { entry?: string; bindings?: Record<string, string> } = {}): Promise<Worker> {
   const { build } = await import("esbuild");
   const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const script = join(state, "worker.mjs");
@@ -105,7 +105,7 @@ export async function startWorker(shards: number, state: string, opts: { entry?:
       scriptPath: script,
       // Module names are paths relative to this root; the default (the working directory) cannot reach a temporary directory.
       modulesRoot: state,
-      durableObjects: { SHARD: { className: "Shard", useSQLite: true } },
+      durableObjects: { SHARD: { className: "Shard", useSQLite: true }, PUBSUB: { className: "PubSubHub", useSQLite: true } },
       r2Buckets: ["SNAPSHOTS"],
       durableObjectsPersist: join(state, "do"),
       r2Persist: join(state, "r2"),
@@ -121,6 +121,7 @@ export async function startWorker(shards: number, state: string, opts: { entry?:
         MAXMEMORY_POLICY: "noeviction",
         MAX_REQUEST_BYTES: "10485760",
         MAX_RECORD_BYTES: "10485760",
+        ...opts.bindings,
       },
     }),
   );
