@@ -10,7 +10,7 @@ import { type DiskError, RedisError, diskError, noPermission, oom } from "../err
 import type { CreateLuaVm, LuaFunctionRef, LuaVm, ScriptHost } from "../lua/api.js";
 import { type Reply, errorReply } from "../reply.js";
 import { type ScriptFlags, flagNames, noFlags, parseLibrary, parseScript, setFlag } from "./shebang.js";
-import { sha1hex } from "./sha1.js";
+import { sha1hex } from "../lua/sha1.js";
 
 /** What scripting needs of the engine: the table, nested runs, memory and the records being built. */
 export interface ScriptEngine {
