@@ -27,6 +27,8 @@ import { formatG } from "./number-format.js";
 /** tostring(v) of Lua 5.1 as a JS byte string. */
 export function toStringLua(L: LuaState, idx: number): string {
   if (lua.lua_type(L, idx) === lua.LUA_TNUMBER) return numberToString(L, idx);
+  // cjson.null is a NULL light userdata: glibc prints a null %p as "(nil)".
+  if (lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, idx) === null) return "userdata: (nil)";
   lauxlib.luaL_tolstring(L, idx);
   const s = toBytes(L, -1)!;
   lua.lua_pop(L, 1);
@@ -153,9 +155,33 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, 
   setFn(L, "tostring", (L) => {
     lauxlib.luaL_checkany(L, 1);
     if (lua.lua_type(L, 1) === lua.LUA_TNUMBER) lua.lua_pushstring(L, numberToString(L, 1));
+    // cjson.null is a NULL light userdata: glibc prints a null %p as "(nil)".
+    else if (lua.lua_type(L, 1) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, 1) === null) lua.lua_pushliteral(L, "userdata: (nil)");
     else lauxlib.luaL_tolstring(L, 1);
     return 1;
   });
+  // 5.1's tonumber reads base 10 with strtod, which also takes inf, infinity and nan (any case, signed);
+  // 5.3's refuses them. The rest is the same, so only those are answered here.
+  lua.lua_getfield(L, -1, "tonumber");
+  lua.lua_pushcclosure(
+    L,
+    (L: LuaState) => {
+      if (lua.lua_type(L, 1) === lua.LUA_TSTRING && lua.lua_isnoneornil(L, 2)) {
+        const m = /^[ \t\n\v\f\r]*([+-]?)(inf|infinity|nan)[ \t\n\v\f\r]*$/i.exec(toBytes(L, 1) ?? "");
+        if (m) {
+          const v = m[2].toLowerCase() === "nan" ? NaN : Infinity;
+          lua.lua_pushnumber(L, m[1] === "-" ? -v : v);
+          return 1;
+        }
+      }
+      lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+      lua.lua_insert(L, 1);
+      lua.lua_call(L, lua.lua_gettop(L) - 1, 1);
+      return 1;
+    },
+    1,
+  );
+  lua.lua_setfield(L, -2, "tonumber");
   setFn(L, "gcinfo", (L) => {
     lua.lua_pushnumber(L, Math.floor(heapBytes() / 1024));
     return 1;

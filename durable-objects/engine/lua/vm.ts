@@ -620,9 +620,15 @@ function setGlobalArray(L: LuaState, name: string, items: string[]): void {
   lua.lua_pop(L, 1);
 }
 
-/** Lua 5.3's parser says `near <eof>`; 5.1's (Redis) says `near '<eof>'`, and no "(starting at line N)". */
+/**
+ * Lua 5.3's parser says `near <eof>` and `<eof> expected`; 5.1's (Redis) quotes both (`near '<eof>'`,
+ * `'<name>' expected`), and has no "(starting at line N)".
+ */
 function compileMessage(msg: string): string {
-  return msg.replace(/ near <eof>$/, " near '<eof>'").replace(/ \(starting at line \d+\)/, "");
+  return msg
+    .replace(/ near <eof>$/, " near '<eof>'")
+    .replace(/(^|: )(<eof>|<name>|<string>|<number>|<integer>) expected/, "$1'$2' expected")
+    .replace(/ \(starting at line \d+\)/, "");
 }
 
 /** Redis's luaExtractErrorInformation of the error on top: a string is "ERR <it>", a table gives err/source/line. */

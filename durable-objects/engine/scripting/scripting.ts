@@ -69,6 +69,15 @@ const BUSY_KILLED = "ERR Script killed by user with SCRIPT KILL...";
 
 const err = (text: string) => errorReply(`ERR ${text}`);
 
+/**
+ * Redis 7.0 commands flagged noscript that this server has no table row for (pub/sub streams and
+ * connection state live in the worker; no replication, no ACL): a script naming one gets Redis's
+ * "not allowed" rather than "unknown command".
+ */
+const NOSCRIPT_ELSEWHERE = new Set(
+  "subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe monitor client auth hello reset quit wait role sync psync replconf shutdown debug slaveof replicaof failover acl latency module".split(" "),
+);
+
 /** Commands a script may not run though the table allows them elsewhere (blocking with BLOCK). */
 function blockArgument(name: string, argv: string[]): string | null {
   if (name !== "xread" && name !== "xreadgroup") return null;
@@ -217,7 +226,7 @@ export class Scripting {
   private call(state: RunState, argv: string[]): Reply {
     if (argv.length === 0) return err("Please specify at least one argument for this redis lib call");
     const spec = this.engine.lookup(argv[0]);
-    if (!spec) return err("Unknown Redis command called from script");
+    if (!spec) return err(NOSCRIPT_ELSEWHERE.has(argv[0].toLowerCase()) ? "This Redis command is not allowed from script" : "Unknown Redis command called from script");
     if (!arityOk(spec, argv.length)) return err("Wrong number of args calling Redis command from script");
     if (spec.flags.includes("noscript")) return err("This Redis command is not allowed from script");
     const write = spec.flags.includes("write");
