@@ -1,7 +1,9 @@
 // @upstash/ratelimit and @upstash/lock, unchanged, against the worker: their scripts (ratelimit's carry
 // Upstash's `#!lua flags=allow-key-locking` shebang) run in the shard's Lua VM through EVALSHA, with the
 // EVAL fallback on NOSCRIPT. Ratelimit computes its windows from the client's Date.now(): the test stops
-// that clock at chosen instants (only Date is faked; timers run as usual).
+// that clock at chosen instants (only Date is faked; timers run as usual). It runs with one shard and
+// with four: identifiers carry a {tag}, so slidingWindow's two keys (this window's and the previous
+// one's) share a slot, as they must on Redis Cluster.
 import { Lock } from "@upstash/lock";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
@@ -56,7 +58,7 @@ describe("@upstash/ratelimit 2.2.0 against durable-redis", () => {
   it("fixedWindow allows exactly the limit per window, reports the remaining tokens and resets", async () => {
     const rl = limiter(Ratelimit.fixedWindow(5, "60 s"));
     at(1_000);
-    expect(await limitN(rl, "user", 7)).toEqual([
+    expect(await limitN(rl, "{user}", 7)).toEqual([
       [true, 4],
       [true, 3],
       [true, 2],
@@ -65,31 +67,31 @@ describe("@upstash/ratelimit 2.2.0 against durable-redis", () => {
       [false, 0],
       [false, 0],
     ]);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 0, reset: T0 + 60_000, limit: 5 });
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 0, reset: T0 + 60_000, limit: 5 });
     // Another identifier has its own window.
-    expect((await rl.limit("other")).remaining).toBe(4);
+    expect((await rl.limit("{other}")).remaining).toBe(4);
     // The next window starts from zero.
     at(60_000);
-    expect(await limitN(rl, "user", 2)).toEqual([
+    expect(await limitN(rl, "{user}", 2)).toEqual([
       [true, 4],
       [true, 3],
     ]);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 3, reset: T0 + 120_000, limit: 5 });
-    await rl.resetUsedTokens("user");
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 5 });
-    expect(await rl.getRemaining("other")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 5 });
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 3, reset: T0 + 120_000, limit: 5 });
+    await rl.resetUsedTokens("{user}");
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 5 });
+    expect(await rl.getRemaining("{other}")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 5 });
   });
 
   it("slidingWindow weighs the previous window by the part of it still inside the window", async () => {
     const rl = limiter(Ratelimit.slidingWindow(10, "60 s"));
     at(30_000);
-    const first = await limitN(rl, "user", 11);
+    const first = await limitN(rl, "{user}", 11);
     expect(first.filter(([ok]) => ok)).toHaveLength(10);
     expect(first.map(([, rem]) => rem)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0]);
     // 15 s into the next window: 75% of the previous window's 10 still count (7), so 3 more pass.
     at(75_000);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 3, reset: T0 + 120_000, limit: 10 });
-    expect(await limitN(rl, "user", 4)).toEqual([
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 3, reset: T0 + 120_000, limit: 10 });
+    expect(await limitN(rl, "{user}", 4)).toEqual([
       [true, 2],
       [true, 1],
       [true, 0],
@@ -97,15 +99,15 @@ describe("@upstash/ratelimit 2.2.0 against durable-redis", () => {
     ]);
     // 45 s in: 25% of 10 (2) plus this window's 3.
     at(105_000);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 10 });
-    await rl.resetUsedTokens("user");
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 10, reset: T0 + 120_000, limit: 10 });
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 5, reset: T0 + 120_000, limit: 10 });
+    await rl.resetUsedTokens("{user}");
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 10, reset: T0 + 120_000, limit: 10 });
   });
 
   it("tokenBucket spends tokens, refills by interval and resets", async () => {
     const rl = limiter(Ratelimit.tokenBucket(2, "10 s", 5));
     at(0);
-    const burst = await limitN(rl, "user", 6);
+    const burst = await limitN(rl, "{user}", 6);
     expect(burst).toEqual([
       [true, 4],
       [true, 3],
@@ -114,14 +116,14 @@ describe("@upstash/ratelimit 2.2.0 against durable-redis", () => {
       [true, 0],
       [false, 0],
     ]);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 0, reset: T0 + 10_000, limit: 5 });
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 0, reset: T0 + 10_000, limit: 5 });
     // Two whole intervals later: two refills of 2 tokens, counted from the last refill.
     at(21_000);
-    const r = await rl.limit("user");
+    const r = await rl.limit("{user}");
     expect([r.success, r.remaining, r.reset, r.limit]).toEqual([true, 3, T0 + 30_000, 5]);
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 3, reset: T0 + 30_000, limit: 5 });
-    await rl.resetUsedTokens("user");
-    expect(await rl.getRemaining("user")).toEqual({ remaining: 5, reset: T0 + 31_000, limit: 5 });
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 3, reset: T0 + 30_000, limit: 5 });
+    await rl.resetUsedTokens("{user}");
+    expect(await rl.getRemaining("{user}")).toEqual({ remaining: 5, reset: T0 + 31_000, limit: 5 });
   });
 
   it("runs its scripts by EVALSHA once loaded: EVAL only on the first NOSCRIPT", async () => {
