@@ -21,6 +21,7 @@ import {
   typeError,
   type LuaState,
 } from "./fengari.js";
+import type { LuaRandom } from "./api.js";
 import { installFormat } from "./string-format.js";
 import { formatG } from "./number-format.js";
 
@@ -72,7 +73,7 @@ function alias(L: LuaState, from: string, to: string): void {
  * Redis's redisLrand48: X ← (0x5DEECE66D·X + 0xB) mod 2^48, the top 31 bits. Its state starts at
  * 0x1234ABCD330E and is never reset but by math.randomseed (one state per server, as Redis's).
  */
-export class Lrand48 {
+export class Lrand48 implements LuaRandom {
   private x = 0x1234abcd330en;
   seed(v: number): void {
     const s = BigInt(v | 0) & 0xffffffffn;
@@ -87,7 +88,7 @@ export class Lrand48 {
 const LRAND48_MAX = 2147483647;
 
 /** Opens the libraries into L's globals. `inScript` tells whether a script is running (math.random's check). */
-export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, heapBytes: () => number): void {
+export function openStdlib(L: LuaState, inScript: () => boolean, rand: LuaRandom, heapBytes: () => number): void {
   lauxlib.luaL_requiref(L, "_G", lbaselib.luaopen_base, 1);
   remove(L, ["print", "dofile", "loadfile", "rawlen"]);
   setFn(L, "error", (L) => {

@@ -119,8 +119,10 @@ export class Scripting {
 
   private vm(kind: "eval" | "function"): LuaVm {
     if (!this.createVm) throw new RedisError("ERR scripting is not available: no Lua VM");
-    if (kind === "eval") return (this.evalVm ??= this.createVm());
-    return (this.functionVm ??= this.createVm());
+    // One math.random sequence for both, as Redis has one per server.
+    const random = (this.evalVm ?? this.functionVm)?.random;
+    if (kind === "eval") return (this.evalVm ??= this.createVm(random));
+    return (this.functionVm ??= this.createVm(random));
   }
 
   // ---- the script cache ----
