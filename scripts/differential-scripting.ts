@@ -447,7 +447,17 @@ export class ScriptGen {
       fns.set(fname, noWrites);
       const body = noWrites
         ? this.pick([`return redis.call('GET', keys[1])`, `return {keys[1], args[1]}`, `return #args`, `return redis.call('SET', keys[1], 'w')`, `return tostring(math.random())`])
-        : this.pick([`return redis.call('INCRBY', keys[1], 2)`, `redis.call('RPUSH', keys[1], args[1] or 'none') return redis.call('LLEN', keys[1])`, `return args[1]`, `return redis.call('SET', keys[1], args[1] or 'x')`]);
+        : this.pick([
+            `return redis.call('INCRBY', keys[1], 2)`,
+            `redis.call('RPUSH', keys[1], args[1] or 'none') return redis.call('LLEN', keys[1])`,
+            `return args[1]`,
+            `return redis.call('SET', keys[1], args[1] or 'x')`,
+            `error('function failed')`,
+            `redis.call('SET', keys[1], 'before') return redis.call('NOSUCH')`,
+            `return {err='FNERR from a function'}`,
+            `return redis.pcall('HSET', keys[1], 'f', 'v')`,
+            `undeclared = 1 return 1`,
+          ]);
       const cb = `function(keys, args) ${body} end`;
       if (noWrites || this.chance(0.3)) {
         const flags = noWrites ? "{'no-writes'}" : this.pick(["{}", "{'allow-oom'}", "{'allow-stale', 'no-cluster'}", "{'allow-cross-slot-keys'}"]);
