@@ -6,7 +6,7 @@
 import type { CommandSpec } from "../command.js";
 import { arityOk, keyPositions } from "../command.js";
 import { humanBytes } from "../commands/server.js";
-import { type DiskError, RedisError, diskError, noPermission, oom } from "../errors.js";
+import { type DiskError, RedisError, diskError, oom } from "../errors.js";
 import type { CreateLuaVm, LuaFunctionRef, LuaVm, ScriptHost } from "../lua/api.js";
 import { type Reply, errorReply } from "../reply.js";
 import { type ScriptFlags, flagNames, noFlags, parseLibrary, parseScript, setFlag } from "./shebang.js";
@@ -233,7 +233,8 @@ export class Scripting {
     if (spec.flags.includes("noscript")) return err("This Redis command is not allowed from script");
     const write = spec.flags.includes("write");
     if (this.engine.readonlyToken && (write || spec.flags.includes("noreadonlytoken") || spec.flags.includes("admin"))) {
-      return errorReply(noPermission(argv[0]).message);
+      // The read-only token is an ACL user without @write: Redis 7.0's text for a script's denied command.
+      return err("The user executing the script can't run this command or subcommand");
     }
     if (state.readOnly && write) return err("Write commands are not allowed from read-only scripts.");
     // scriptVerifyWriteCommandAllow: a script that has written already goes on writing.
