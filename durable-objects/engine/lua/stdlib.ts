@@ -2,7 +2,7 @@
 // what 5.1 lacks or Redis removes (print, dofile, loadfile, rawlen, utf8, string.pack, table.move,
 // math.type…), plus what 5.1 has and 5.3 dropped (unpack, loadstring, gcinfo, table.getn/maxn/
 // foreach/foreachi/setn, math.mod/pow/ldexp/frexp/log10/cosh/sinh/tanh/atan2, string.gfind), and
-// Redis's own math.random (a 48-bit LCG reseeded with 0 before every script).
+// Redis's own math.random (a 48-bit LCG, one sequence per server, moved only by math.randomseed).
 
 import {
   countAllocation,
