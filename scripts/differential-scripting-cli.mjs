@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the scripting differential (scripts/differential-scripting.ts) for any seeds and counts against
+// Runs the scripting differential (scripts/differential/scripting.ts) for any seeds and counts against
 // a redis-server it starts, and prints the mismatches. Bundles the TypeScript with esbuild first.
 //
 //   node scripts/differential-scripting-cli.mjs [--seeds 1-20] [--count 2000] [--limit 20]
@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), "differential-scripting-"));
 const out = join(dir, "bundle.mjs");
 const entry = join(dir, "entry.ts");
 const { writeFileSync } = await import("node:fs");
-writeFileSync(entry, `export * from ${JSON.stringify(join(root, "scripts/differential-scripting.ts"))};\nexport { startRedis, findBinary } from ${JSON.stringify(join(root, "durable-objects/persistence/testing/redis.ts"))};\n`);
+writeFileSync(entry, `export * from ${JSON.stringify(join(root, "scripts/differential/scripting.ts"))};\nexport { startRedis, findBinary } from ${JSON.stringify(join(root, "durable-objects/persistence/testing/redis.ts"))};\n`);
 // The banner gives the bundle a require() for the Node built-ins fengari (CommonJS) asks for.
 const banner = "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 execFileSync(join(root, "node_modules/.bin/esbuild"), [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning", banner], { stdio: "inherit" });

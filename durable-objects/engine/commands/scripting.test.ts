@@ -1,6 +1,6 @@
 // EVAL and FCALL on an Engine with the real Lua VM: what spans the two Lua states (EVAL's and the
 // functions') and outlives SCRIPT FLUSH. The replies themselves are checked against redis-server 7.0 by
-// scripts/differential-scripting.test.ts.
+// scripts/differential/scripting.test.ts.
 import { describe, expect, it } from "vitest";
 import { Engine } from "../engine.js";
 import { createLuaVm } from "../lua/vm.js";

@@ -4,15 +4,16 @@
 // on our Engine (with the Lua VM) and on Redis, and every reply is compared. At the end both datasets
 // (keys, types, values, expiries) and both function libraries are compared, and the log our engine
 // propagated (which must hold no script) is replayed into a fresh engine that must hold the same keys.
-// Used by scripts/differential-scripting.test.ts (short seeded runs) and scripts/differential-scripting-cli.mjs.
+// Used by scripts/differential/scripting.test.ts (short seeded runs) and scripts/differential-scripting-cli.mjs.
 
-import { compareBytes } from "../durable-objects/engine/bytes.js";
-import { Engine } from "../durable-objects/engine/engine.js";
-import { sha1hex as sha1Of } from "../durable-objects/engine/lua/sha1.js";
-import { createLuaVm } from "../durable-objects/engine/lua/vm.js";
-import { type Reply, isErrorReply, isStatusReply } from "../durable-objects/engine/reply.js";
-import { seededRandom } from "../durable-objects/engine/testing.js";
-import { type KeyDump, type RespClient, dumpKeyspace, dumpRedis } from "../durable-objects/persistence/testing/redis.js";
+import { compareBytes } from "../../durable-objects/engine/bytes.js";
+import { Engine } from "../../durable-objects/engine/engine.js";
+import { sha1hex as sha1Of } from "../../durable-objects/engine/lua/sha1.js";
+import { createLuaVm } from "../../durable-objects/engine/lua/vm.js";
+import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { seededRandom } from "../../durable-objects/engine/testing.js";
+import { type KeyDump, dumpKeyspace, dumpRedis } from "../../durable-objects/persistence/testing/redis.js";
+import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
 
 export interface ScriptDiffOptions {
   seed: number;

@@ -1,4 +1,4 @@
-// The scripting differential (scripts/differential-scripting.ts), short seeded runs: generated Lua
+// The scripting differential (scripts/differential/scripting.ts), short seeded runs: generated Lua
 // scripts and FUNCTION/FCALL commands on our engine and on a real redis-server 7.0, every reply
 // compared, then both datasets and libraries, and the replay of our log (which holds no script).
 // Longer runs: node scripts/differential-scripting-cli.mjs --seeds 1-20 --count 2000.
@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisProcess, findBinary, startRedis } from "../durable-objects/persistence/testing/redis.js";
-import { ScriptGen, formatScriptResult, runScriptDifferential } from "./differential-scripting.js";
+import { type RedisProcess, findBinary, startRedis } from "../../durable-objects/persistence/testing/redis.js";
+import { ScriptGen, formatScriptResult, runScriptDifferential } from "./scripting.js";
 
 const bin = findBinary("redis-server");
 const required = process.env.CI === "true";
