@@ -54,7 +54,7 @@ function workerdProject(name: string, shards: string, include: string[], exclude
 }
 
 /** Tests of commands through HTTP: they must pass with one shard and with four. */
-const COMMAND_TESTS = ["test/http.test.ts", "test/access.test.ts", "test/fuzz.test.ts", "test/upstash-client.test.ts", "test/commands-*.test.ts"];
+const COMMAND_TESTS = ["test/http.test.ts", "test/access.test.ts", "test/fuzz.test.ts", "test/upstash-client.test.ts", "test/ratelimit.test.ts", "test/commands-*.test.ts"];
 
 export default defineConfig({
   test: {

@@ -42,6 +42,7 @@ const { limitsBench } = await import("./limits.mjs");
 const { memoryBench } = await import("./memory.mjs");
 const { pubsubBench } = await import("./pubsub.mjs");
 const { luaBench } = await import("./lua.mjs");
+const { scriptingBench } = await import("./scripting.mjs");
 
 // BENCH_ONLY=http,limits runs just those sections (for an A/B of one table) and leaves BENCHMARKS.md alone.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
@@ -56,6 +57,7 @@ await section("eviction", evictionBench);
 await section("limits", limitsBench);
 await section("memory", memoryBench);
 await section("lua", luaBench);
+await section("scripting", scriptingBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await section("recovery", recoveryBench);
 await section("persistence", persistenceBench);

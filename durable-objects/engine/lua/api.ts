@@ -73,7 +73,15 @@ export interface LuaVm {
   usedMemory(): number;
   /** Drops every script (SCRIPT FLUSH): a fresh state. */
   reset(): void;
+  /** math.random's generator, to share with the next VM made (see CreateLuaVm). */
+  readonly random: LuaRandom;
 }
 
-/** Makes a VM. sha1hex is the engine's; the VM uses it for redis.sha1hex. */
-export type CreateLuaVm = () => LuaVm;
+/** math.random's state: Redis has one per server, which EVAL and functions share and SCRIPT FLUSH keeps. */
+export interface LuaRandom {
+  seed(v: number): void;
+  next(): number;
+}
+
+/** Makes a VM; give it another VM's `random` for the two to draw from one sequence. */
+export type CreateLuaVm = (random?: LuaRandom) => LuaVm;

@@ -1,4 +1,5 @@
-// SHA-1 of a byte string (chars 0–255) as 40 lowercase hex digits: script SHAs and redis.sha1hex.
+// SHA-1 of a byte string (chars 0–255) as 40 lowercase hex digits: the name EVAL caches a script under and
+// redis.sha1hex's result. Synchronous (crypto.subtle is async and a script runs in one turn).
 
 function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n));

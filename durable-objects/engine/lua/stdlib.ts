@@ -2,7 +2,7 @@
 // what 5.1 lacks or Redis removes (print, dofile, loadfile, rawlen, utf8, string.pack, table.move,
 // math.type…), plus what 5.1 has and 5.3 dropped (unpack, loadstring, gcinfo, table.getn/maxn/
 // foreach/foreachi/setn, math.mod/pow/ldexp/frexp/log10/cosh/sinh/tanh/atan2, string.gfind), and
-// Redis's own math.random (a 48-bit LCG reseeded with 0 before every script).
+// Redis's own math.random (a 48-bit LCG, one sequence per server, moved only by math.randomseed).
 
 import {
   countAllocation,
@@ -21,12 +21,15 @@ import {
   typeError,
   type LuaState,
 } from "./fengari.js";
+import type { LuaRandom } from "./api.js";
 import { installFormat } from "./string-format.js";
 import { formatG } from "./number-format.js";
 
 /** tostring(v) of Lua 5.1 as a JS byte string. */
 export function toStringLua(L: LuaState, idx: number): string {
   if (lua.lua_type(L, idx) === lua.LUA_TNUMBER) return numberToString(L, idx);
+  // cjson.null is a NULL light userdata: glibc prints a null %p as "(nil)".
+  if (lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, idx) === null) return "userdata: (nil)";
   lauxlib.luaL_tolstring(L, idx);
   const s = toBytes(L, -1)!;
   lua.lua_pop(L, 1);
@@ -70,7 +73,7 @@ function alias(L: LuaState, from: string, to: string): void {
  * Redis's redisLrand48: X ← (0x5DEECE66D·X + 0xB) mod 2^48, the top 31 bits. Its state starts at
  * 0x1234ABCD330E and is never reset but by math.randomseed (one state per server, as Redis's).
  */
-export class Lrand48 {
+export class Lrand48 implements LuaRandom {
   private x = 0x1234abcd330en;
   seed(v: number): void {
     const s = BigInt(v | 0) & 0xffffffffn;
@@ -85,7 +88,7 @@ export class Lrand48 {
 const LRAND48_MAX = 2147483647;
 
 /** Opens the libraries into L's globals. `inScript` tells whether a script is running (math.random's check). */
-export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, heapBytes: () => number): void {
+export function openStdlib(L: LuaState, inScript: () => boolean, rand: LuaRandom, heapBytes: () => number): void {
   lauxlib.luaL_requiref(L, "_G", lbaselib.luaopen_base, 1);
   remove(L, ["print", "dofile", "loadfile", "rawlen"]);
   setFn(L, "error", (L) => {
@@ -153,9 +156,33 @@ export function openStdlib(L: LuaState, inScript: () => boolean, rand: Lrand48, 
   setFn(L, "tostring", (L) => {
     lauxlib.luaL_checkany(L, 1);
     if (lua.lua_type(L, 1) === lua.LUA_TNUMBER) lua.lua_pushstring(L, numberToString(L, 1));
+    // cjson.null is a NULL light userdata: glibc prints a null %p as "(nil)".
+    else if (lua.lua_type(L, 1) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, 1) === null) lua.lua_pushliteral(L, "userdata: (nil)");
     else lauxlib.luaL_tolstring(L, 1);
     return 1;
   });
+  // 5.1's tonumber reads base 10 with strtod, which also takes inf, infinity and nan (any case, signed);
+  // 5.3's refuses them. The rest is the same, so only those are answered here.
+  lua.lua_getfield(L, -1, "tonumber");
+  lua.lua_pushcclosure(
+    L,
+    (L: LuaState) => {
+      if (lua.lua_type(L, 1) === lua.LUA_TSTRING && lua.lua_isnoneornil(L, 2)) {
+        const m = /^[ \t\n\v\f\r]*([+-]?)(inf|infinity|nan)[ \t\n\v\f\r]*$/i.exec(toBytes(L, 1) ?? "");
+        if (m) {
+          const v = m[2].toLowerCase() === "nan" ? NaN : Infinity;
+          lua.lua_pushnumber(L, m[1] === "-" ? -v : v);
+          return 1;
+        }
+      }
+      lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+      lua.lua_insert(L, 1);
+      lua.lua_call(L, lua.lua_gettop(L) - 1, 1);
+      return 1;
+    },
+    1,
+  );
+  lua.lua_setfield(L, -2, "tonumber");
   setFn(L, "gcinfo", (L) => {
     lua.lua_pushnumber(L, Math.floor(heapBytes() / 1024));
     return 1;

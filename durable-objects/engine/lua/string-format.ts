@@ -188,8 +188,13 @@ function format(L: LuaState): number {
     const conv = fmt[i++];
     switch (conv) {
       case "c": {
-        const ch = String.fromCharCode(Number(BigInt.asUintN(8, toLong(checkNumber(L, arg)))));
-        out += pad(ch, "", { ...spec, zero: false }, false);
+        // 5.1 passes (int)n to sprintf (out of int's range: INT_MIN, as x86 converts), then keeps
+        // strlen(buff) bytes: a NUL character ends the piece, and takes any padding after it along.
+        const n = checkNumber(L, arg);
+        const t = Math.trunc(n);
+        const int = Number.isFinite(n) && t >= -2147483648 && t <= 2147483647 ? t : -2147483648;
+        const piece = pad(String.fromCharCode(int & 0xff), "", { ...spec, zero: false }, false);
+        out += piece.includes("\0") ? piece.slice(0, piece.indexOf("\0")) : piece;
         break;
       }
       case "d":

@@ -3,7 +3,7 @@
 // texts. Implements the contract in api.ts; knows nothing of commands.
 
 import type { Reply } from "../reply.js";
-import type { CreateLuaVm, LuaFunctionRef, LuaVm, RunOptions, RunResult, ScriptHost } from "./api.js";
+import type { CreateLuaVm, LuaFunctionRef, LuaRandom, LuaVm, RunOptions, RunResult, ScriptHost } from "./api.js";
 import {
   allocation,
   fromLuaBytes,
@@ -82,9 +82,10 @@ class FengariVm implements LuaVm {
   private nextId = 1;
   private killed: string | null = null;
   private onHook: (() => string | null) | undefined;
-  private rand = new Lrand48();
+  readonly random: LuaRandom;
 
-  constructor() {
+  constructor(random?: LuaRandom) {
+    this.random = random ?? new Lrand48();
     installPatches();
     this.L = this.newState();
   }
@@ -110,7 +111,7 @@ class FengariVm implements LuaVm {
 
   private newState(): LuaState {
     const L = lauxlib.luaL_newstate();
-    openStdlib(L, () => this.host !== null, this.rand, () => this.usedMemory());
+    openStdlib(L, () => this.host !== null, this.random, () => this.usedMemory());
     openCjson(L);
     openStruct(L);
     openBit(L);
@@ -620,9 +621,15 @@ function setGlobalArray(L: LuaState, name: string, items: string[]): void {
   lua.lua_pop(L, 1);
 }
 
-/** Lua 5.3's parser says `near <eof>`; 5.1's (Redis) says `near '<eof>'`, and no "(starting at line N)". */
+/**
+ * Lua 5.3's parser says `near <eof>` and `<eof> expected`; 5.1's (Redis) quotes both (`near '<eof>'`,
+ * `'<name>' expected`), and has no "(starting at line N)".
+ */
 function compileMessage(msg: string): string {
-  return msg.replace(/ near <eof>$/, " near '<eof>'").replace(/ \(starting at line \d+\)/, "");
+  return msg
+    .replace(/ near <eof>$/, " near '<eof>'")
+    .replace(/(^|: )(<eof>|<name>|<string>|<number>|<integer>) expected/, "$1'$2' expected")
+    .replace(/ \(starting at line \d+\)/, "");
 }
 
 /** Redis's luaExtractErrorInformation of the error on top: a string is "ERR <it>", a table gives err/source/line. */
@@ -712,4 +719,4 @@ function protectRecursively(L: LuaState, idx: number): void {
   }
 }
 
-export const createLuaVm: CreateLuaVm = () => new FengariVm();
+export const createLuaVm: CreateLuaVm = (random) => new FengariVm(random);

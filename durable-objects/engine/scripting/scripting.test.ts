@@ -35,6 +35,7 @@ function fakeVm(bodies: Record<string, Body>): () => LuaVm {
       release: (fn) => void fns.delete(fn.id),
       usedMemory: () => 1024,
       reset: () => fns.clear(),
+      random: { seed() {}, next: () => 0 },
     };
   };
 }

@@ -6,11 +6,11 @@
 import type { CommandSpec } from "../command.js";
 import { arityOk, keyPositions } from "../command.js";
 import { humanBytes } from "../commands/server.js";
-import { type DiskError, RedisError, diskError, noPermission, oom } from "../errors.js";
+import { type DiskError, RedisError, diskError, oom } from "../errors.js";
 import type { CreateLuaVm, LuaFunctionRef, LuaVm, ScriptHost } from "../lua/api.js";
 import { type Reply, errorReply } from "../reply.js";
 import { type ScriptFlags, flagNames, noFlags, parseLibrary, parseScript, setFlag } from "./shebang.js";
-import { sha1hex } from "./sha1.js";
+import { sha1hex } from "../lua/sha1.js";
 
 /** What scripting needs of the engine: the table, nested runs, memory and the records being built. */
 export interface ScriptEngine {
@@ -69,6 +69,15 @@ const BUSY_KILLED = "ERR Script killed by user with SCRIPT KILL...";
 
 const err = (text: string) => errorReply(`ERR ${text}`);
 
+/**
+ * Redis 7.0 commands flagged noscript that this server has no table row for (pub/sub streams and
+ * connection state live in the worker; no replication, no ACL): a script naming one gets Redis's
+ * "not allowed" rather than "unknown command".
+ */
+const NOSCRIPT_ELSEWHERE = new Set(
+  "subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe monitor client auth hello reset quit wait role sync psync replconf shutdown debug slaveof replicaof failover acl latency module".split(" "),
+);
+
 /** Commands a script may not run though the table allows them elsewhere (blocking with BLOCK). */
 function blockArgument(name: string, argv: string[]): string | null {
   if (name !== "xread" && name !== "xreadgroup") return null;
@@ -110,8 +119,10 @@ export class Scripting {
 
   private vm(kind: "eval" | "function"): LuaVm {
     if (!this.createVm) throw new RedisError("ERR scripting is not available: no Lua VM");
-    if (kind === "eval") return (this.evalVm ??= this.createVm());
-    return (this.functionVm ??= this.createVm());
+    // One math.random sequence for both, as Redis has one per server.
+    const random = (this.evalVm ?? this.functionVm)?.random;
+    if (kind === "eval") return (this.evalVm ??= this.createVm(random));
+    return (this.functionVm ??= this.createVm(random));
   }
 
   // ---- the script cache ----
@@ -217,12 +228,13 @@ export class Scripting {
   private call(state: RunState, argv: string[]): Reply {
     if (argv.length === 0) return err("Please specify at least one argument for this redis lib call");
     const spec = this.engine.lookup(argv[0]);
-    if (!spec) return err("Unknown Redis command called from script");
+    if (!spec) return err(NOSCRIPT_ELSEWHERE.has(argv[0].toLowerCase()) ? "This Redis command is not allowed from script" : "Unknown Redis command called from script");
     if (!arityOk(spec, argv.length)) return err("Wrong number of args calling Redis command from script");
     if (spec.flags.includes("noscript")) return err("This Redis command is not allowed from script");
     const write = spec.flags.includes("write");
     if (this.engine.readonlyToken && (write || spec.flags.includes("noreadonlytoken") || spec.flags.includes("admin"))) {
-      return errorReply(noPermission(argv[0]).message);
+      // The read-only token is an ACL user without @write: Redis 7.0's text for a script's denied command.
+      return err("The user executing the script can't run this command or subcommand");
     }
     if (state.readOnly && write) return err("Write commands are not allowed from read-only scripts.");
     // scriptVerifyWriteCommandAllow: a script that has written already goes on writing.
