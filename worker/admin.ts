@@ -24,7 +24,7 @@ const stub = (env: Env, shard: number) => shardStub<AdminStub>(env, shard);
 async function maxmemoryOf(env: Env): Promise<number[]> {
   return Promise.all(
     Array.from({ length: shardCount(env) }, async (_, shard) => {
-      const { replies } = await stub(env, shard).execute([["CONFIG", "GET", "maxmemory"]], false, false);
+      const { replies } = await stub(env, shard).execute([["CONFIG", "GET", "maxmemory"]], false, "admin");
       const reply = Array.isArray(replies) ? replies[0] : null;
       return Array.isArray(reply) ? Number(reply[1]) || 0 : 0;
     }),
