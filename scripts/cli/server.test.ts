@@ -159,14 +159,14 @@ describe.skipIf((REDIS_SERVER === null || REDIS_CLI === null) && !required)("the
 
   it("restore --rdb refuses a dump that would pass a shard's maxmemory before any shard is changed", async () => {
     const before = await keysByShard();
-    const data = ["cli", "--url", worker.url, "--token", TOKEN];
-    expect((await cli([...data, "CONFIG", "SET", "maxmemory", "1000"])).stdout).toBe("OK\n");
+    const config = ["cli", "--url", worker.url, "--token", ADMIN_TOKEN];
+    expect((await cli([...config, "CONFIG", "SET", "maxmemory", "1000"])).stdout).toBe("OK\n");
     try {
       const r = await cli(["restore", ...admin(), "--rdb", join(RDB_FIXTURES, "all.rdb"), "--yes"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/shard \d: its keys would take \d+ bytes of used_memory, over its maxmemory \(1000\); nothing was restored \(raise maxmemory, or add shards\)/);
     } finally {
-      expect((await cli([...data, "CONFIG", "SET", "maxmemory", "100mb"])).stdout).toBe("OK\n");
+      expect((await cli([...config, "CONFIG", "SET", "maxmemory", "100mb"])).stdout).toBe("OK\n");
     }
     expect(await keysByShard()).toEqual(before);
   });
