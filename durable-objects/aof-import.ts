@@ -154,6 +154,3 @@ export class AofImport {
     return r.end;
   }
 }
-
-/** AofError from a manifest, as text. */
-export const manifestProblem = (e: unknown): string | null => (e instanceof AofError ? e.reason : null);

@@ -44,8 +44,8 @@ describe("AofManager over the in-memory store", () => {
     const s = testShard({ "aof-use-rdb-preamble": "no" });
     for (let i = 0; i < 500; i++) s.run("SET", `k${i}`, "x".repeat(200));
     s.run("DEL", "k0");
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting started");
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting already in progress");
+    expect(s.jobs.bgrewriteaof()).toBe("started");
+    expect(s.jobs.bgrewriteaof()).toBe("in-progress");
     s.run("SET", "during", "yes"); // lands in the new increment
     expect(s.runTimers()).toBeGreaterThan(1);
     expect(s.aof.rewriteInProgress).toBe(false);
@@ -76,7 +76,7 @@ describe("AofManager over the in-memory store", () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes" });
     s.run("SET", "a", "1");
     s.stores.snapshots.failUploads = new Error("R2 500 (injected)");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     expect(s.aof.lastRewriteOk).toBe(false);
     expect(s.aof.manifest.base.kind).toBe("none");
@@ -84,7 +84,7 @@ describe("AofManager over the in-memory store", () => {
     expect(s.stores.snapshots.objects.size).toBe(0);
 
     s.stores.snapshots.failUploads = null;
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     expect(s.aof.lastRewriteOk).toBe(true);
     expect(s.aof.rewriteFailures).toBe(0);

@@ -46,11 +46,11 @@ describe("Recovery over the in-memory stores", () => {
   it("a truncated RDB base falls back to the previous base and the log since it, then adopts it", async () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes", "aof-retain-bases": "1" });
     s.run("SET", "a", "1");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const first = base(s);
     s.run("SET", "b", "2");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const second = base(s);
     s.run("SET", "c", "3");
@@ -68,7 +68,7 @@ describe("Recovery over the in-memory stores", () => {
   it("a corrupt RDB base with no earlier one refuses to serve, saying which file and why", async () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes", "aof-retain-bases": "0" });
     s.run("SET", "a", "1");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const b = base(s);
     const other = testShard({ appendonly: "no" });

@@ -4,6 +4,7 @@
 // ends serving (`loading` null) or refusing to serve (`loadError` says why).
 
 import type { AofBase, AofManager, RdbBase } from "./aof-manager.js";
+import type { BackgroundJobs } from "./background-jobs.js";
 import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
 import type { Engine } from "./engine/engine.js";
 import type { Keyspace } from "./engine/keyspace.js";
@@ -64,6 +65,8 @@ export class Recovery {
     private readonly engine: Engine,
     private readonly aof: AofManager,
     private readonly snapshots: SnapshotManager,
+    /** Starts the rewrite that gives the log a fresh base (after a fallback, or AOF being turned on). */
+    private readonly jobs: Pick<BackgroundJobs, "bgrewriteaof" | "appendonlyChanged">,
     /** Called once the dataset is loaded and the shard serves (the cron is armed then). */
     private readonly serving: () => void,
     /** Runs the next slice of a long load (a macrotask, so requests run between slices). */
@@ -152,7 +155,7 @@ export class Recovery {
     this.lastLoadSeconds = (Date.now() - this.loading!.startedMs) / 1000;
     this.loading = null;
     // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
-    if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
+    if (this.aof.enabled && !this.loadError) this.jobs.appendonlyChanged(true);
     this.serving();
   }
 
@@ -225,7 +228,7 @@ export class Recovery {
       // The earlier base is now the current one; a rewrite gives the shard a fresh base (and its
       // fallback) again instead of replaying the long increment at every start.
       this.aof.adoptBase(this.fellBackTo);
-      this.aof.startRewrite();
+      this.jobs.bgrewriteaof();
     }
   }
 

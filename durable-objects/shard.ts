@@ -5,12 +5,14 @@ import { DurableObject } from "cloudflare:workers";
 import { AofManager } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
-import { RedisError, diskError, loading as loadingError } from "./engine/errors.js";
+import { diskError, loading as loadingError } from "./engine/errors.js";
 import { configFromEnv } from "./env-config.js";
 import { r2Prefix } from "./engine/config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
+import { BackgroundJobs } from "./background-jobs.js";
+import { BGREWRITEAOF_TEXT, BGSAVE_TEXT } from "./engine/commands/server.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
 import { type LoadingState, Recovery } from "./recovery.js";
 import { persistenceInfo } from "./persistence-info.js";
@@ -49,11 +51,10 @@ export class Shard extends DurableObject<Env> {
   readonly engine: Engine;
   readonly aof: AofManager;
   readonly snapshots: SnapshotManager;
+  readonly jobs: BackgroundJobs;
   private readonly admin: ShardAdmin;
   /** The shard's index, from its Durable Object name (`shard-<n>`), for snapshot paths. */
   private readonly shardName: string;
-  /** SAVE blocks the shard until its snapshot is stored: the batch's reply waits on this. */
-  private barrier: Promise<Error | null> | null = null;
   /** Added to the wall clock; tests move time with it instead of sleeping. */
   clockOffset = 0;
   /** The AOF's timers (everysec, `no`, rewrite slices); tests swap in timers they fire by moving the clock. */
@@ -91,26 +92,11 @@ export class Shard extends DurableObject<Env> {
       log: this.aof,
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, () => `${r2Prefix(this.engine.config.get("dir"))}/${this.shardName}/`) : null,
     });
-    if (env.SNAPSHOTS) this.aof.setRdbBaseWriter(this.snapshots);
-    this.recovery = new Recovery(this.engine, this.aof, this.snapshots, () => this.armCron());
+    this.jobs = new BackgroundJobs(this.engine, this.aof, this.snapshots, { block: (fn) => ctx.blockConcurrencyWhile(fn) });
+    this.recovery = new Recovery(this.engine, this.aof, this.snapshots, this.jobs, () => this.armCron());
     this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
-    this.engine.server.host = {
-      save: () => this.startSave(true),
-      bgsave: () => this.startSave(false),
-      bgrewriteaof: () => this.aof.startRewrite(),
-      lastsave: () => Math.floor(this.snapshots.lastSaveMs / 1000),
-      aofEnabled: () => this.aof.enabled,
-      syncAof: () => {
-        this.aof.waitaofCalls++;
-        return this.aof.syncNow();
-      },
-      writesDenied: () => {
-        if (this.snapshots.stopsWrites()) return { kind: "rdb" };
-        const reason = this.aof.writeError();
-        return reason === null ? null : { kind: "aof", reason };
-      },
-    };
-    this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery));
+    this.engine.server.host = this.jobs;
+    this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery, this.jobs));
     ctx.blockConcurrencyWhile(async () => {
       await this.recovery.run();
       this.alarmAt = await ctx.storage.getAlarm();
@@ -123,7 +109,7 @@ export class Shard extends DurableObject<Env> {
       for (const [name, value] of changes) overrides[name] = value;
       ctx.storage.kv.put("config", overrides);
       const appendonly = changes.find(([name]) => name === "appendonly");
-      if (appendonly) this.aof.switchTo(appendonly[1] === "yes");
+      if (appendonly) this.jobs.appendonlyChanged(appendonly[1] === "yes");
     };
   }
 
@@ -140,16 +126,16 @@ export class Shard extends DurableObject<Env> {
   async adminStatus(): Promise<ShardStatus> {
     return this.admin.status();
   }
+  // A job already running or scheduled is a result, not a refusal: callers wait it out (scripts/cli/snapshots.ts).
   async adminBgsave(): Promise<{ result: string } | { error: string }> {
-    return this.notServing() ?? { result: this.startSave(false) };
+    return this.notServing() ?? { result: BGSAVE_TEXT[this.jobs.bgsave(true)] };
   }
   async adminBgrewriteaof(): Promise<{ result: string } | { error: string }> {
-    try {
-      return this.notServing() ?? { result: this.aof.startRewrite() };
-    } catch (e) {
-      if (e instanceof RedisError) return { error: e.message };
-      throw e;
-    }
+    const refused = this.notServing();
+    if (refused) return refused;
+    const outcome = this.jobs.bgrewriteaof();
+    // A rewrite that cannot start (the log cannot write its buffer) is Redis's error.
+    return outcome === "failed" ? { error: `ERR ${BGREWRITEAOF_TEXT.failed}` } : { result: BGREWRITEAOF_TEXT[outcome] };
   }
   async adminManifest() {
     return this.admin.manifest();
@@ -183,7 +169,7 @@ export class Shard extends DurableObject<Env> {
     if (this.loading) throw new Error(loadingError().message);
     const broken = this.loadError;
     const out = await restore(broken !== null);
-    if (!this.aof.enabled) this.startSave(false);
+    if (!this.aof.enabled) this.jobs.bgsave(true);
     if (broken !== null) {
       console.log(`restored over a log that could not be loaded (${broken}): serving again`);
       this.recovery.mended();
@@ -193,29 +179,6 @@ export class Shard extends DurableObject<Env> {
   }
   async adminSnapshotKey(): Promise<string | null> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
-  }
-
-  /** SAVE (blocking: nothing else runs until it is stored) and BGSAVE. Replies are Redis's texts. */
-  private startSave(blocking: boolean): string {
-    if (this.snapshots.inProgress) {
-      if (blocking) throw new RedisError("ERR Background save already in progress");
-      return "Background save already in progress";
-    }
-    // SAVE blocks the shard: the walk runs without yielding, and no other event runs until it is
-    // stored. It must start inside blockConcurrencyWhile, or its own I/O would wait behind the block.
-    if (blocking) {
-      // A rejection inside blockConcurrencyWhile would reset the object: the failure is returned instead.
-      this.barrier = this.ctx.blockConcurrencyWhile(() =>
-        this.snapshots.save({ blocking }).then(
-          () => null,
-          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-        ),
-      );
-      return "OK";
-    }
-    const saving = this.snapshots.save();
-    saving.catch((e) => console.error("Background saving error:", e instanceof Error ? e.message : e));
-    return "Background saving started";
   }
 
   /**
@@ -287,16 +250,8 @@ export class Shard extends DurableObject<Env> {
         this.aof.durableRequests++;
         lost = !this.aof.flush() || lost;
       }
-      if (!lost && this.barrier) {
-        const barrier = this.barrier;
-        this.barrier = null;
-        const failure = await barrier;
-        if (failure && Array.isArray(replies)) {
-          // The SAVE in this batch answers the failure instead of OK.
-          const err = errorReply(`ERR ${failure.message}`);
-          replies = replies.map((r, i) => (batch[i][0].toLowerCase() === "save" ? err : r));
-        }
-      }
+      // A SAVE in the batch blocks the shard until stored; its reply says how that went.
+      if (!lost) replies = this.engine.settleSaves(replies, await this.jobs.blockingSaveEnded());
     } catch (e) {
       console.error("shard batch failed:", e instanceof Error ? e.stack : e);
       replies = atomic ? errorReply("ERR internal error") : batch.map(() => errorReply("ERR internal error"));
@@ -342,8 +297,8 @@ export class Shard extends DurableObject<Env> {
     // A failed write keeps these DELs buffered for the retry, and writes are refused until it succeeds;
     // no reset, as no reply vouched for them.
     this.aof.afterBatch();
-    if (this.aof.shouldAutoRewrite()) this.aof.startRewrite();
-    if (this.snapshots.shouldSave()) this.startSave(false);
+    if (this.aof.shouldAutoRewrite()) this.jobs.bgrewriteaof();
+    if (this.snapshots.shouldSave()) this.jobs.bgsave(true);
     this.cronInterval = deleted > 0 ? CRON_INTERVAL_MS : Math.min(this.cronInterval * 2, CRON_MAX_INTERVAL_MS);
     this.armCron();
   }

@@ -3,9 +3,11 @@
 // stores through Recovery, as a shard's constructor does. For Node unit tests of the managers.
 
 import { AofManager } from "./aof-manager.js";
+import { BackgroundJobs } from "./background-jobs.js";
 import { Engine } from "./engine/engine.js";
 import { FakeClock, seededRandom } from "./engine/testing.js";
 import { MemoryAofStore, MemoryKv, MemorySnapshotStore } from "./persistence/testing/memory-stores.js";
+import { persistenceInfo } from "./persistence-info.js";
 import { Recovery } from "./recovery.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 
@@ -22,6 +24,7 @@ export interface TestShard {
   engine: Engine;
   aof: AofManager;
   snapshots: SnapshotManager;
+  jobs: BackgroundJobs;
   recovery: Recovery;
   clock: FakeClock;
   stores: Stores;
@@ -52,9 +55,12 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     log: aof,
     store: opts.bucket === false ? null : stores.snapshots,
   });
-  if (opts.bucket !== false) aof.setRdbBaseWriter(snapshots);
+  // SAVE's block: nothing else runs in a Node test while it is awaited.
+  const jobs = new BackgroundJobs(engine, aof, snapshots, { block: (fn) => fn() });
+  engine.server.host = jobs;
   engine.sink = (commands) => aof.append(commands);
-  const recovery = new Recovery(engine, aof, snapshots, () => {}, schedule);
+  const recovery = new Recovery(engine, aof, snapshots, jobs, () => {}, schedule);
+  engine.server.sections.set("persistence", () => persistenceInfo(aof, snapshots, recovery, jobs));
   const runTimers = (): number => {
     let ran = 0;
     for (let fn = timers.shift(); fn; fn = timers.shift()) {
@@ -67,6 +73,7 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     engine,
     aof,
     snapshots,
+    jobs,
     recovery,
     clock,
     stores,
