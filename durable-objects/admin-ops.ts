@@ -190,7 +190,7 @@ export class ShardAdmin {
         }
       })();
       const replay = replayAof(staged, counted);
-      if (replay.status === "FAILED" || replay.status === "TRUNCATED") throw new Error(`the log after ${base.key} does not replay: ${replay.error ?? "truncated"} at offset ${replay.offset}`);
+      if (replay.error) throw new Error(`the log after ${base.key} does not replay: ${replay.error.reason} at offset ${replay.status === "TRUNCATED" ? replay.validUpTo : replay.error.offset}`);
       staged.db.loading = false;
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();

@@ -5,7 +5,9 @@
 import { SliceBudget, SlicedJob } from "./slice-budget.js";
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/resp.js";
-import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
+import { type ReplayProgress, replayAofSteps } from "./aof-replay.js";
+import { AofError } from "./persistence/aof/format.js";
+import { type AofLoadResult, failedLoad } from "./persistence/aof/loader.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import type { SyncKv } from "./persistence/kv.js";
@@ -314,19 +316,20 @@ export class AofManager {
    * recovery.ts), pausing every few thousand commands so the shard can run it in slices. Called
    * before the shard serves.
    */
-  *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult> {
+  *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofLoadResult> {
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
       let baseBytes = base.kind === "rdb" ? base.size : 0;
       if (base.kind === "aof") {
         const parts = [...this.store.baseParts()];
-        if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };
+        if (parts.some((p) => !p.valid)) return failedLoad(new AofError("AOF_BAD_BASE", "bad checksum in the AOF base", 0));
         const r = yield* replayAofSteps(this.engine, parts);
-        if (r.status === "FAILED" || r.status === "TRUNCATED") {
-          return { ...r, status: "FAILED", error: `AOF base: ${r.error ?? "truncated"}` };
+        if (r.error) {
+          // A base is written whole by a rewrite: a short one is damaged, not a torn tail to cut.
+          return { ...r, status: "FAILED", truncateAt: undefined, error: new AofError("AOF_BAD_BASE", `AOF base: ${r.error.reason}`, r.status === "TRUNCATED" ? r.validUpTo : r.error.offset, { cause: r.error }) };
         }
-        baseBytes = r.offset;
+        baseBytes = r.validUpTo;
       }
       const increment = replayAofSteps(this.engine, this.store.segmentsAfter(base.seq));
       let step = increment.next();
@@ -336,7 +339,7 @@ export class AofManager {
       }
       const result = step.value;
       if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
-        console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
+        console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.validUpTo}`);
         this.store.truncate(result.truncateAt.seq, result.truncateAt.keep);
         this.incrementBytes = null;
       }

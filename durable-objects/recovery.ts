@@ -5,7 +5,9 @@
 
 import type { AofBase, AofManager, RdbBase } from "./aof-manager.js";
 import type { BackgroundJobs } from "./background-jobs.js";
-import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
+import type { ReplayProgress } from "./aof-replay.js";
+import { AofError } from "./persistence/aof/format.js";
+import { type AofLoadResult, failedLoad } from "./persistence/aof/loader.js";
 import type { Engine } from "./engine/engine.js";
 import type { Keyspace } from "./engine/keyspace.js";
 import { RdbLoadProblem, type RdbSourceStore, loadRdbStream } from "./persistence/rdb-stream-load.js";
@@ -113,8 +115,8 @@ export class Recovery {
    * Replays the log: within the start-up budget first when given one (inside the block), then a
    * slice at a time, each a macrotask, so requests run between them.
    */
-  private replay(steps: Generator<ReplayProgress, AofReplayResult>, startup: { spend(bytes: number): boolean } | null): void {
-    let result: AofReplayResult | null = null;
+  private replay(steps: Generator<ReplayProgress, AofLoadResult>, startup: { spend(bytes: number): boolean } | null): void {
+    let result: AofLoadResult | null = null;
     let lastBytes = this.loading!.loadedBytes;
     const step: SliceStep = () => {
       const r = steps.next();
@@ -182,7 +184,7 @@ export class Recovery {
    * ones kept with the segments since them (aof-retain-bases), newest first; then starts the replay
    * of the log after it. Returns the replay, or why no base could be loaded.
    */
-  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<{ steps: Generator<ReplayProgress, AofReplayResult> } | { failed: AofReplayResult }> {
+  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<{ steps: Generator<ReplayProgress, AofLoadResult> } | { failed: AofLoadResult }> {
     const candidates: AofBase[] = this.aof.baseCandidates();
     for (let i = 0; ; i++) {
       const base = candidates[i];
@@ -198,7 +200,7 @@ export class Recovery {
           this.engine.db.clear();
           this.loading!.loadedBytes = 0;
           const next = candidates[i + 1];
-          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: loaded.problem, offset: 0, commands: 0 } };
+          if (next?.kind !== "rdb") return { failed: failedLoad(new AofError("AOF_BAD_BASE", loaded.problem, 0)) };
           console.error(`${loaded.problem}: falling back to the previous base ${next.key} and the log since it`);
           this.fellBackTo = next;
           continue;
@@ -210,15 +212,15 @@ export class Recovery {
     }
   }
 
-  private loaded(result: AofReplayResult): void {
+  private loaded(result: AofLoadResult): void {
     const seconds = (Date.now() - this.loading!.startedMs) / 1000;
     this.loading = null;
     this.lastLoadSeconds = seconds;
     if (result.status === "FAILED" || (result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))) {
       this.loadError =
         result.status === "FAILED"
-          ? `ERR Bad file format reading the append only file at offset ${result.offset}: ${result.error}`
-          : `ERR Unexpected end of file reading the append only file at offset ${result.offset} (aof-load-truncated is no)`;
+          ? `ERR Bad file format reading the append only file at offset ${result.error!.offset}: ${result.error!.reason}`
+          : `ERR Unexpected end of file reading the append only file at offset ${result.validUpTo} (aof-load-truncated is no)`;
       console.error(this.loadError);
       return;
     }
