@@ -106,4 +106,47 @@ describe("AofManager over the in-memory store", () => {
     const off = testShard({ appendonly: "no" });
     expect(off.aof.syncNow()).toBe(0);
   });
+
+  it("a rewrite whose commit transaction fails keeps the old base and log current, and the next one commits", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    for (let i = 0; i < 100; i++) s.run("SET", `k${i}`, "v");
+    const manifest = structuredClone(s.aof.manifest);
+    s.faults.transactions = new Error("SQLITE_IOERR (injected)");
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures, s.aof.rewriteInProgress]).toEqual([false, 1, false]);
+    expect(s.aof.manifest).toEqual(manifest);
+    expect(s.stores.aof.staging).toEqual([]);
+    expect(s.stores.aof.lastSeq()).toBe(100);
+    s.faults.transactions = null;
+    expect((await restart(s)).engine.db.size).toBe(100);
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures, s.aof.manifest.base.kind]).toEqual([true, 0, "aof"]);
+  });
+
+  it("a hybrid rewrite whose commit transaction fails keeps the old manifest; the shard recovers every write", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "yes" });
+    s.run("SET", "a", "1");
+    s.faults.transactions = new Error("SQLITE_IOERR (injected)");
+    s.jobs.bgrewriteaof();
+    await s.aof.rdbRewrite;
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures]).toEqual([false, 1]);
+    expect(s.aof.manifest).toEqual({ base: { kind: "none", seq: 0 } });
+    expect(s.snapshots.snapshots).toEqual([]);
+    s.faults.transactions = null;
+    s.run("SET", "b", "2");
+    expect((await restart(s)).engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);
+  });
+
+  it("a failing append under always leaves the rows written before it, and recovery has exactly those", async () => {
+    const s = testShard();
+    s.run("SET", "a", "1");
+    s.stores.aof.failAppends = new Error("SQLITE_FULL (injected)");
+    s.run("SET", "b", "2");
+    expect(s.stores.aof.lastSeq()).toBe(1);
+    // The shard resets here (its memory holds b, which the log does not): a restart is what follows.
+    s.stores.aof.failAppends = null;
+    expect((await restart(s)).engine.execute(["MGET", "a", "b"])).toEqual(["1", null]);
+  });
 });

@@ -34,6 +34,12 @@ export interface TestShard {
   runTimers(): number;
   /** Timers waiting to fire. */
   pendingTimers(): number;
+  faults: Faults;
+}
+
+/** Switches for faults outside the stores: a storage transaction (the SQLite commit) that fails. */
+export interface Faults {
+  transactions: Error | null;
 }
 
 /**
@@ -45,7 +51,13 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
   const engine = new Engine({ clock: clock.now, random: seededRandom(1), config: { appendonly: "yes", appendfsync: "always", ...config } });
   const timers: (() => void)[] = [];
   const schedule = (fn: () => void) => void timers.push(fn);
-  const transaction = <T>(fn: () => T): T => fn();
+  const faults: Faults = { transactions: null };
+  // A storage transaction that fails commits nothing: its writes to the in-memory stores are undone
+  // by running nothing at all (the managers must leave their own state as it was).
+  const transaction = <T>(fn: () => T): T => {
+    if (faults.transactions) throw faults.transactions;
+    return fn();
+  };
   const aof = new AofManager(engine, stores.aof, { clock: clock.now, schedule, transaction, kv: stores.kv });
   const snapshots = new SnapshotManager(engine, {
     clock: clock.now,
@@ -84,6 +96,7 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     },
     runTimers,
     pendingTimers: () => timers.length,
+    faults,
   };
 }
 
