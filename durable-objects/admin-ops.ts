@@ -12,6 +12,9 @@ import { loadRdbBase } from "./recovery.js";
 import { MAX_ROW_BYTES } from "./persistence/sqlite-aof-store.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 import { Keyspace } from "./engine/keyspace.js";
+import type { BackgroundJobs } from "./background-jobs.js";
+import { BGREWRITEAOF_TEXT, BGSAVE_TEXT } from "./engine/commands/server.js";
+import { loading as loadingError } from "./engine/errors.js";
 
 export interface ShardStatus {
   info: string;
@@ -37,7 +40,52 @@ export class ShardAdmin {
     private readonly aof: AofManager,
     private readonly snapshots: SnapshotManager,
     private readonly state: () => { loading: boolean; loadError: string | null },
+    private readonly lifecycle: {
+      jobs: BackgroundJobs;
+      /** A restore replaced the dataset of a shard that could not load: it serves again. */
+      mended(): void;
+    },
   ) {}
+
+  // A job already running or scheduled is a result, not a refusal: callers wait it out (scripts/cli/snapshots.ts).
+  bgsave(): { result: string } | { error: string } {
+    return this.notServing() ?? { result: BGSAVE_TEXT[this.lifecycle.jobs.bgsave(true)] };
+  }
+  bgrewriteaof(): { result: string } | { error: string } {
+    const refused = this.notServing();
+    if (refused) return refused;
+    const outcome = this.lifecycle.jobs.bgrewriteaof();
+    // A rewrite that cannot start (the log cannot write its buffer) is Redis's error.
+    return outcome === "failed" ? { error: `ERR ${BGREWRITEAOF_TEXT.failed}` } : { result: BGREWRITEAOF_TEXT[outcome] };
+  }
+
+  /**
+   * Why the shard cannot save or rewrite now: while it loads, or when it could not load, a snapshot
+   * or a new base would hold a partial dataset, and a rewrite would drop the log it was cut from.
+   */
+  private notServing(): { error: string } | null {
+    const { loading, loadError } = this.state();
+    if (loading) return { error: loadingError().message };
+    if (loadError) return { error: loadError };
+    return null;
+  }
+
+  /**
+   * A restore replaces the dataset, so it is also how a shard that could not load its log is mended:
+   * the restored dataset replaces that log, and the shard serves again. Not while loading. Without
+   * an AOF nothing logs the restored dataset, so a snapshot of it starts at once.
+   */
+  async restoring<T>(restore: (replaceLog: boolean) => Promise<T>): Promise<T> {
+    const { loading, loadError: broken } = this.state();
+    if (loading) throw new Error(loadingError().message);
+    const out = await restore(broken !== null);
+    if (!this.aof.enabled) this.lifecycle.jobs.bgsave(true);
+    if (broken !== null) {
+      console.log(`restored over a log that could not be loaded (${broken}): serving again`);
+      this.lifecycle.mended();
+    }
+    return out;
+  }
 
   status(): ShardStatus {
     const info = this.engine.execute(["INFO", "persistence", "memory"]) as string;
@@ -197,7 +245,7 @@ export class ShardAdmin {
         }
       })();
       const replay = replayAof(staged, counted);
-      if (replay.status === "FAILED" || replay.status === "TRUNCATED") throw new Error(`the log after ${base.key} does not replay: ${replay.error ?? "truncated"} at offset ${replay.offset}`);
+      if (replay.error) throw new Error(`the log after ${base.key} does not replay: ${replay.error.reason} at offset ${replay.status === "TRUNCATED" ? replay.validUpTo : replay.error.offset}`);
       staged.db.loading = false;
       // Keys that have expired since that moment are gone now, as they would be in the live dataset.
       const now = this.engine.clock();

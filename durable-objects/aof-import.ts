@@ -6,7 +6,7 @@
 
 import { Engine } from "./engine/engine.js";
 import type { Keyspace } from "./engine/keyspace.js";
-import { isErrorReply } from "./engine/reply.js";
+import { replayOne } from "./aof-replay.js";
 import { AofError, isTruncation } from "./persistence/aof/format.js";
 import { type AofItem, hasRdbPreamble, loadAof } from "./persistence/aof/loader.js";
 import { loadOrder, parseManifest } from "./persistence/aof/manifest.js";
@@ -46,15 +46,6 @@ export interface AofImportResult {
 /** The file names a manifest lists, in load order (base, then increments); AofError if it is bad. */
 export function manifestFiles(manifestText: string): string[] {
   return loadOrder(parseManifest(manifestText)).map((f) => f.name);
-}
-
-class ReplayError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly offset: number,
-  ) {
-    super(reason);
-  }
 }
 
 /** One engine per database, each replaying what was logged while it was SELECTed. */
@@ -112,22 +103,18 @@ export class AofImport {
     }
     // Each file starts in database 0, as Redis's loader does.
     this.selected = 0;
-    let r;
-    try {
-      r = loadAof(bytes, {
-        startOffset: start,
-        loadTruncated: true,
-        onItem: (item: AofItem) => {
-          if (item.kind === "command") this.replay(item.argv, item.start);
-          else if (item.kind === "transaction") for (const argv of item.commands) this.replay(argv, item.start);
-        },
-      });
-    } catch (e) {
-      if (e instanceof ReplayError) throw new AofImportError("command", file.name, e.offset, e.reason, last);
-      throw e;
-    }
+    const r = loadAof(bytes, {
+      startOffset: start,
+      loadTruncated: true,
+      onItem: (item: AofItem) => {
+        if (item.kind === "command") this.replay(item.argv, item.start);
+        else if (item.kind === "transaction") for (const argv of item.commands) this.replay(argv, item.start);
+      },
+    });
     if (r.status === "OK" || r.status === "EMPTY") return null;
-    const error = r.error as AofError;
+    const error = r.error!;
+    // A command that cannot run (replay() stopped the load with it) is never cut away.
+    if (error.code === "AOF_UNKNOWN_COMMAND" || error.code === "AOF_BAD_SELECT" || error.code === "AOF_OVER_MAXMEMORY") throw new AofImportError("command", file.name, error.offset, error.reason, last);
     const truncated = isTruncation(error);
     if (!truncate || !last) throw new AofImportError(truncated ? "truncated" : "damaged", file.name, truncated ? r.validUpTo : error.offset, error.reason, last);
     // Only the records before validUpTo were replayed: an unfinished transaction never reached EXEC.
@@ -137,19 +124,12 @@ export class AofImport {
   /** Runs one logged command; an unknown command (or wrong arity) stops the load, as in Redis. */
   private replay(argv: string[], offset: number): void {
     if (argv[0].toLowerCase() === "select") {
-      if (!/^\d{1,5}$/.test(argv[1] ?? "")) throw new ReplayError(`invalid SELECT '${argv[1]}'`, offset);
+      if (!/^\d{1,5}$/.test(argv[1] ?? "")) throw new AofError("AOF_BAD_SELECT", `invalid SELECT '${argv[1]}'`, offset);
       this.selected = Number(argv[1]);
       return;
     }
-    const engine = this.engine(this.selected);
-    const reply = engine.replay(argv);
-    if (isErrorReply(reply) && (reply.error.startsWith("ERR unknown command") || reply.error.startsWith("ERR wrong number"))) {
-      throw new ReplayError(`Unknown command '${argv[0]}' reading the append only file (${reply.error})`, offset);
-    }
-    const limit = engine.loadMemoryLimit();
-    if (limit > 0 && (engine.db.usedMemory > limit || (isErrorReply(reply) && reply.error === engine.overLoadLimit()))) {
-      throw new ReplayError(engine.overLoadLimit().slice(4), offset);
-    }
+    const refused = replayOne(this.engine(this.selected), argv, offset);
+    if (refused) throw refused;
     this.commands++;
   }
 
@@ -166,6 +146,3 @@ export class AofImport {
     return r.end;
   }
 }
-
-/** AofError from a manifest, as text. */
-export const manifestProblem = (e: unknown): string | null => (e instanceof AofError ? e.reason : null);

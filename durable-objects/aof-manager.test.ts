@@ -44,8 +44,8 @@ describe("AofManager over the in-memory store", () => {
     const s = testShard({ "aof-use-rdb-preamble": "no" });
     for (let i = 0; i < 500; i++) s.run("SET", `k${i}`, "x".repeat(200));
     s.run("DEL", "k0");
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting started");
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting already in progress");
+    expect(s.jobs.bgrewriteaof()).toBe("started");
+    expect(s.jobs.bgrewriteaof()).toBe("in-progress");
     s.run("SET", "during", "yes"); // lands in the new increment
     expect(s.runTimers()).toBeGreaterThan(1);
     expect(s.aof.rewriteInProgress).toBe(false);
@@ -76,7 +76,7 @@ describe("AofManager over the in-memory store", () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes" });
     s.run("SET", "a", "1");
     s.stores.snapshots.failUploads = new Error("R2 500 (injected)");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     expect(s.aof.lastRewriteOk).toBe(false);
     expect(s.aof.manifest.base.kind).toBe("none");
@@ -84,7 +84,7 @@ describe("AofManager over the in-memory store", () => {
     expect(s.stores.snapshots.objects.size).toBe(0);
 
     s.stores.snapshots.failUploads = null;
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     expect(s.aof.lastRewriteOk).toBe(true);
     expect(s.aof.rewriteFailures).toBe(0);
@@ -98,25 +98,6 @@ describe("AofManager over the in-memory store", () => {
     expect(r.engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);
   });
 
-  it("a hybrid rewrite asked for during a BGSAVE is scheduled, not failed, and the cron starts it once the save is over", async () => {
-    const s = testShard({ "aof-use-rdb-preamble": "yes" });
-    s.run("SET", "a", "1");
-    const save = s.snapshots.save();
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting scheduled");
-    expect(s.aof.rewriteScheduled).toBe(true);
-    expect(s.aof.info()).toContainEqual(["aof_rewrite_scheduled", 1]);
-    // The cron does not start it while the save runs, and nothing counts as failed.
-    expect(s.aof.shouldAutoRewrite()).toBe(false);
-    await save;
-    expect(s.aof.rewriteFailures).toBe(0);
-    expect(s.aof.lastRewriteOk).toBe(true);
-    expect(s.aof.shouldAutoRewrite()).toBe(true);
-    expect(s.aof.startRewrite()).toBe("Background append only file rewriting started");
-    expect(s.aof.rewriteScheduled).toBe(false);
-    await s.aof.rdbRewrite;
-    expect(s.aof.lastRewriteOk).toBe(true);
-    expect(s.aof.manifest.base).toMatchObject({ kind: "rdb", seq: 1 });
-  });
 
   it("WAITAOF's sync writes the buffered records now under everysec, and vouches for nothing without an AOF", () => {
     const s = testShard({ appendfsync: "everysec" });
@@ -125,5 +106,48 @@ describe("AofManager over the in-memory store", () => {
     expect(s.stores.aof.lastSeq()).toBe(1);
     const off = testShard({ appendonly: "no" });
     expect(off.aof.syncNow()).toBe(0);
+  });
+
+  it("a rewrite whose commit transaction fails keeps the old base and log current, and the next one commits", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    for (let i = 0; i < 100; i++) s.run("SET", `k${i}`, "v");
+    const manifest = structuredClone(s.aof.manifest);
+    s.faults.transactions = new Error("SQLITE_IOERR (injected)");
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures, s.aof.rewriteInProgress]).toEqual([false, 1, false]);
+    expect(s.aof.manifest).toEqual(manifest);
+    expect(s.stores.aof.staging).toEqual([]);
+    expect(s.stores.aof.lastSeq()).toBe(100);
+    s.faults.transactions = null;
+    expect((await restart(s)).engine.db.size).toBe(100);
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures, s.aof.manifest.base.kind]).toEqual([true, 0, "aof"]);
+  });
+
+  it("a hybrid rewrite whose commit transaction fails keeps the old manifest; the shard recovers every write", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "yes" });
+    s.run("SET", "a", "1");
+    s.faults.transactions = new Error("SQLITE_IOERR (injected)");
+    s.jobs.bgrewriteaof();
+    await s.aof.rdbRewrite;
+    expect([s.aof.lastRewriteOk, s.aof.rewriteFailures]).toEqual([false, 1]);
+    expect(s.aof.manifest).toEqual({ base: { kind: "none", seq: 0 } });
+    expect(s.snapshots.snapshots).toEqual([]);
+    s.faults.transactions = null;
+    s.run("SET", "b", "2");
+    expect((await restart(s)).engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);
+  });
+
+  it("a failing append under always leaves the rows written before it, and recovery has exactly those", async () => {
+    const s = testShard();
+    s.run("SET", "a", "1");
+    s.stores.aof.failAppends = new Error("SQLITE_FULL (injected)");
+    s.run("SET", "b", "2");
+    expect(s.stores.aof.lastSeq()).toBe(1);
+    // The shard resets here (its memory holds b, which the log does not): a restart is what follows.
+    s.stores.aof.failAppends = null;
+    expect((await restart(s)).engine.execute(["MGET", "a", "b"])).toEqual(["1", null]);
   });
 });

@@ -3,10 +3,11 @@
 // time. Formats come from persistence/; storage from the SQLite adapter.
 
 import { SliceBudget, SlicedJob } from "./slice-budget.js";
-import { rewriteCannotStart } from "./engine/errors.js";
 import type { Engine } from "./engine/engine.js";
 import { encodeCommands } from "./persistence/resp.js";
-import { type AofReplayResult, type ReplayProgress, replayAofSteps } from "./aof-replay.js";
+import { type ReplayProgress, replayAofSteps } from "./aof-replay.js";
+import { AofError } from "./persistence/aof/format.js";
+import { type AofLoadResult, failedLoad } from "./persistence/aof/loader.js";
 import { AofRewriter } from "./persistence/aof/rewrite.js";
 import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import type { SyncKv } from "./persistence/kv.js";
@@ -59,16 +60,21 @@ export interface AofHost {
   kv: SyncKv;
 }
 
-/** What the AOF asks of the snapshots for a hybrid rewrite (SnapshotManager implements it). */
-export interface RdbBaseWriter {
-  /**
-   * Writes an RDB snapshot as the AOF base; `commit` runs inside the storage transaction that
-   * records it. Rejects when the snapshot could not be stored (the old base stays).
-   */
-  writeBase(commit: (record: { key: string; seq: number; size: number; createdMs: number; checksum?: string }) => void): Promise<{ copiedBytes: number }>;
-  /** The snapshot being written, if any: one at a time, so a hybrid rewrite waits for it. */
-  readonly inProgress: object | null;
+/** The new base of a hybrid rewrite as the snapshot that holds it records it. */
+export interface RdbBaseRecord {
+  key: string;
+  seq: number;
+  size: number;
+  createdMs: number;
+  checksum?: string;
 }
+
+/**
+ * Writes an RDB snapshot as a hybrid rewrite's base (background-jobs.ts gives the snapshots' save);
+ * `commit` runs inside the storage transaction that records it. Rejects when the snapshot could not
+ * be stored (the old base stays).
+ */
+export type WriteRdbBase = (commit: (record: RdbBaseRecord) => void) => Promise<{ copiedBytes: number }>;
 
 interface RewriteState {
   cut: KeyspaceCut;
@@ -77,6 +83,8 @@ interface RewriteState {
   /** Segments up to here are covered by the new base. */
   coversSeq: number;
   startedMs: number;
+  /** Settles the promise startRewrite returned. */
+  ended: () => void;
 }
 
 export class AofManager {
@@ -91,8 +99,6 @@ export class AofManager {
   /** Redis writes SELECT before the first command of each increment and after each restart. */
   private selected = false;
   private rewrite: RewriteState | null = null;
-  /** Absent when no R2 bucket is bound: rewrites then write a RESP base whatever the preamble setting. */
-  private saveRdbBase: RdbBaseWriter | null = null;
   /** A hybrid rewrite in progress (its base is being written to R2). */
   rdbRewrite: Promise<void> | null = null;
   /** WAITAOF calls, and requests that asked for their writes to be durable before the reply (INFO). */
@@ -105,7 +111,6 @@ export class AofManager {
   lastWriteError = "";
   lastRewriteOk = true;
   lastRewriteTimeSec = -1;
-  rewriteScheduled = false;
   rewrites = 0;
   /** Failed rewrites since the last one that succeeded (health checks alert on repeats). */
   rewriteFailures = 0;
@@ -124,23 +129,13 @@ export class AofManager {
     if (this.manifest.base.seq > store.lastSeq()) store.raiseFloor(this.manifest.base.seq);
   }
 
-  setRdbBaseWriter(writer: RdbBaseWriter | null): void {
-    this.saveRdbBase = writer;
-  }
-
   /**
-   * CONFIG SET appendonly: turning the AOF off drops the log (it would go stale); turning it on
-   * writes a base first, as Redis does. Until that first rewrite completes the log is not the
-   * dataset's record, so recovery ignores it (the manifest says `waitingForBase`).
+   * AOF turned on at runtime: until the first base is written (a rewrite the caller starts), the
+   * log is not the dataset's record, so recovery ignores it (the manifest says `waitingForBase`).
    */
-  switchTo(on: boolean): void {
-    if (!on) {
-      this.resetLog();
-      return;
-    }
+  awaitFirstBase(): void {
     this.manifest = { ...this.manifest, waitingForBase: true };
     this.host.kv.put(MANIFEST_KEY, this.manifest);
-    this.startRewrite();
   }
 
   /**
@@ -321,19 +316,20 @@ export class AofManager {
    * recovery.ts), pausing every few thousand commands so the shard can run it in slices. Called
    * before the shard serves.
    */
-  *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofReplayResult> {
+  *recoverSteps(base: AofBase = this.manifest.base): Generator<ReplayProgress, AofLoadResult> {
     const loadTruncated = this.engine.config.getBool("aof-load-truncated");
     this.engine.db.loading = true;
     try {
       let baseBytes = base.kind === "rdb" ? base.size : 0;
       if (base.kind === "aof") {
         const parts = [...this.store.baseParts()];
-        if (parts.some((p) => !p.valid)) return { status: "FAILED", error: "bad checksum in the AOF base", offset: 0, commands: 0 };
+        if (parts.some((p) => !p.valid)) return failedLoad(new AofError("AOF_BAD_BASE", "bad checksum in the AOF base", 0));
         const r = yield* replayAofSteps(this.engine, parts);
-        if (r.status === "FAILED" || r.status === "TRUNCATED") {
-          return { ...r, status: "FAILED", error: `AOF base: ${r.error ?? "truncated"}` };
+        if (r.error) {
+          // A base is written whole by a rewrite: a short one is damaged, not a torn tail to cut.
+          return { ...r, status: "FAILED", truncateAt: undefined, error: new AofError("AOF_BAD_BASE", `AOF base: ${r.error.reason}`, r.status === "TRUNCATED" ? r.validUpTo : r.error.offset, { cause: r.error }) };
         }
-        baseBytes = r.offset;
+        baseBytes = r.validUpTo;
       }
       const increment = replayAofSteps(this.engine, this.store.segmentsAfter(base.seq));
       let step = increment.next();
@@ -343,7 +339,7 @@ export class AofManager {
       }
       const result = step.value;
       if (result.status === "TRUNCATED" && loadTruncated && result.truncateAt) {
-        console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.offset}`);
+        console.warn(`AOF loaded anyway because aof-load-truncated is enabled: truncated at segment ${result.truncateAt.seq}, offset ${result.validUpTo}`);
         this.store.truncate(result.truncateAt.seq, result.truncateAt.keep);
         this.incrementBytes = null;
       }
@@ -412,24 +408,27 @@ export class AofManager {
     return this.baseSize() + this.incrementBytes + this.bufferBytes;
   }
 
-  /** BGREWRITEAOF: Redis's reply texts. With aof-use-rdb-preamble the new base is an RDB in R2. */
-  startRewrite(): string {
-    if (this.rewrite || this.rdbRewrite) return "Background append only file rewriting already in progress";
-    // As Redis schedules a rewrite asked for during a BGSAVE: it starts from the cron once the snapshot
-    // is over (starting it now would fail, and count as a failed rewrite).
-    const hybrid = this.engine.config.getBool("aof-use-rdb-preamble") ? this.saveRdbBase : null;
-    if (hybrid?.inProgress) {
-      this.rewriteScheduled = true;
-      return "Background append only file rewriting scheduled";
-    }
-    // A rewrite starts by writing the buffer (as Redis's does): records left in it would be numbered
-    // after the cut, which holds their effects, and a recovery would apply them twice.
-    if (!this.flush()) {
-      this.lastRewriteOk = false;
-      this.rewriteFailures++;
-      throw rewriteCannotStart();
-    }
-    if (hybrid) return this.startRdbRewrite(hybrid);
+  /**
+   * A rewrite starts by writing the buffer (as Redis's does): records left in it would be numbered
+   * after the cut, which holds their effects, and a recovery would apply them twice. False when the
+   * log cannot write it: the rewrite cannot start, and counts as a failed one.
+   */
+  canStartRewrite(): boolean {
+    if (this.flush()) return true;
+    this.lastRewriteOk = false;
+    this.rewriteFailures++;
+    return false;
+  }
+
+  /**
+   * An AOF-form rewrite (a RESP base in SQLite), cut now and written a slice at a time. Resolves
+   * once it has ended, committed or failed (lastRewriteOk says which). One rewrite at a time: the
+   * caller checks rewriteInProgress (background-jobs.ts).
+   */
+  startRewrite(): Promise<void> {
+    if (this.rewriteInProgress) throw new Error("an AOF rewrite is already in progress");
+    // Written already when the jobs checked canStartRewrite(); a caller that did not gets the error here.
+    this.flushOrThrow();
     const startedMs = this.host.clock();
     const coversSeq = this.store.lastSeq();
     this.store.clearStaging();
@@ -453,16 +452,17 @@ export class AofManager {
       if (chunk) this.store.stage(chunk);
     };
     const job = new SlicedJob(new SliceBudget(REWRITE_SLICE_MS, REWRITE_SLICE_BYTES), step, (fn) => this.host.schedule(fn, 0), (e) => this.rewriteEnded(rw, e), stage);
-    const rw: RewriteState = { cut, rewriter, job, coversSeq, startedMs };
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const rw: RewriteState = { cut, rewriter, job, coversSeq, startedMs, ended };
     this.rewrite = rw;
     // INFO stats' fork fields (an RDB-form rewrite counts as its snapshot's cut).
     this.engine.server.totalForks++;
     this.engine.server.latestForkUsec = (this.host.clock() - startedMs) * 1000;
     // Later records belong to the new increment, which starts with its own SELECT.
     this.selected = false;
-    this.rewriteScheduled = false;
     job.start();
-    return "Background append only file rewriting started";
+    return done;
   }
 
   /**
@@ -470,11 +470,11 @@ export class AofManager {
    * complete, one storage transaction records it as the base and drops the segments it covers;
    * segments written meanwhile stay as the increment.
    */
-  private startRdbRewrite(saveRdbBase: RdbBaseWriter): string {
+  startRdbRewrite(writeBase: WriteRdbBase): Promise<void> {
+    if (this.rewriteInProgress) throw new Error("an AOF rewrite is already in progress");
     const startedMs = this.host.clock();
     this.selected = false;
-    this.rewriteScheduled = false;
-    this.rdbRewrite = saveRdbBase.writeBase((record) => {
+    this.rdbRewrite = writeBase((record) => {
       // The base being replaced joins the history when it is an RDB in R2 (an AOF base in SQLite
       // is cleared here); segments stay from the oldest base kept on.
       const previous = this.manifest.base;
@@ -505,7 +505,7 @@ export class AofManager {
       .finally(() => {
         this.rdbRewrite = null;
       });
-    return "Background append only file rewriting started";
+    return this.rdbRewrite;
   }
 
   private readonly onWrite = (key: string): void => {
@@ -523,7 +523,7 @@ export class AofManager {
       this.finishRewrite(rw);
     } catch (e) {
       console.error("AOF rewrite failed:", e instanceof Error ? e.stack : e);
-      this.endRewrite(false);
+      this.endRewrite(rw, false);
     }
   }
 
@@ -540,21 +540,21 @@ export class AofManager {
     this.lastRewriteCowBytes = rw.cut.copiedBytes;
     this.rewrites++;
     this.baseSizeAtRewrite = this.currentSize();
-    this.endRewrite(true);
+    this.endRewrite(rw, true);
   }
 
-  private endRewrite(ok: boolean): void {
+  private endRewrite(rw: RewriteState, ok: boolean): void {
     this.engine.writeListeners.delete(this.onWrite);
     this.rewrite = null;
     this.lastRewriteOk = ok;
     this.rewriteFailures = ok ? 0 : this.rewriteFailures + 1;
     if (!ok) this.store.clearStaging();
+    rw.ended();
   }
 
   /** auto-aof-rewrite-percentage / -min-size: growth of the log since the last rewrite. */
   shouldAutoRewrite(): boolean {
     if (!this.enabled || this.rewriteInProgress || !this.lastWriteOk) return false;
-    if (this.rewriteScheduled) return !this.saveRdbBase?.inProgress;
     const pct = this.engine.config.getNumber("auto-aof-rewrite-percentage");
     if (pct === 0) return false;
     const size = this.currentSize();
@@ -563,12 +563,12 @@ export class AofManager {
     return ((size - base) * 100) / base >= pct;
   }
 
-  /** INFO persistence, AOF part, with Redis's field names. */
-  info(): [string, string | number][] {
+  /** INFO persistence, AOF part, with Redis's field names; `rewriteScheduled` is the jobs' (a rewrite waiting for a save). */
+  info(rewriteScheduled = false): [string, string | number][] {
     return [
       ["aof_enabled", this.enabled ? 1 : 0],
       ["aof_rewrite_in_progress", this.rewriteInProgress ? 1 : 0],
-      ["aof_rewrite_scheduled", this.rewriteScheduled ? 1 : 0],
+      ["aof_rewrite_scheduled", rewriteScheduled ? 1 : 0],
       ["aof_last_rewrite_time_sec", this.lastRewriteTimeSec],
       ["aof_current_rewrite_time_sec", this.rewrite ? Math.round((this.host.clock() - this.rewrite.startedMs) / 1000) : -1],
       ["aof_last_bgrewrite_status", this.lastRewriteOk ? "ok" : "err"],

@@ -4,23 +4,13 @@
 // that pauses every few thousand commands, so a large load can run in slices between requests.
 
 import type { Engine } from "./engine/engine.js";
-import { isErrorReply } from "./engine/reply.js";
+import { arityOk } from "./engine/command.js";
+import { unknownCommand, wrongArity } from "./engine/errors.js";
 import { AofError } from "./persistence/aof/format.js";
-import { type AofItem, AofReader } from "./persistence/aof/loader.js";
+import { isErrorReply } from "./engine/reply.js";
+import { type AofItem, type AofLoadResult, AofReader } from "./persistence/aof/loader.js";
 import type { SegmentRow } from "./persistence/sqlite-aof-store.js";
 import { bytesToBinary } from "./engine/bytes.js";
-
-export type AofLoadStatus = "OK" | "EMPTY" | "TRUNCATED" | "FAILED";
-
-export interface AofReplayResult {
-  status: AofLoadStatus;
-  /** Byte offset in the concatenated log: the end of the last whole record, or where it failed. */
-  offset: number;
-  error?: string;
-  /** Where to cut the stored log to keep exactly the whole records (row and bytes kept in it). */
-  truncateAt?: { seq: number; keep: number };
-  commands: number;
-}
 
 /** What a paused replay reports: bytes read so far. */
 export interface ReplayProgress {
@@ -35,7 +25,7 @@ interface RowSpan {
   end: number;
 }
 
-export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Generator<ReplayProgress, AofReplayResult> {
+export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Generator<ReplayProgress, AofLoadResult> {
   const reader = new AofReader();
   const limit = engine.loadMemoryLimit();
   const spans: RowSpan[] = [];
@@ -48,14 +38,19 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
     const last = spans[spans.length - 1];
     return { seq: last?.seq ?? 0, keep: last ? last.end - last.start : 0 };
   };
-  const failed = (offset: number, error: string): AofReplayResult => ({ status: "FAILED", offset, error, commands });
-  const truncated = (error?: string): AofReplayResult => ({
-    status: "TRUNCATED",
-    offset: reader.validUpTo,
-    error,
-    truncateAt: where(reader.validUpTo),
+  const result = (status: AofLoadResult["status"], validUpTo: number, error: AofError | null): AofLoadResult => ({
+    status,
+    size: total,
+    validUpTo,
     commands,
+    error,
+    rdbPreamble: false,
+    respOffset: 0,
+    lastTimestamp: reader.lastTimestamp,
+    lines: error?.line ?? reader.lines,
+    ...(status === "TRUNCATED" ? { truncateAt: where(validUpTo) } : {}),
   });
+  const failed = (error: AofError): AofLoadResult => result("FAILED", reader.validUpTo, error);
 
   // One row of lookahead: a bad checksum is a torn tail only on the last row.
   const it = rows[Symbol.iterator]();
@@ -64,8 +59,8 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
     const row = next.value;
     next = it.next();
     if (!row.valid) {
-      if (next.done) return truncated(`bad checksum in segment ${row.seq}`);
-      return failed(total, `bad checksum in segment ${row.seq}`);
+      const bad = new AofError("AOF_BAD_CHECKSUM", `bad checksum in segment ${row.seq}`, total);
+      return next.done ? result("TRUNCATED", reader.validUpTo, bad) : failed(bad);
     }
     spans.push({ seq: row.seq, start: total, end: total + row.data.length });
     total += row.data.length;
@@ -75,7 +70,7 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
       try {
         item = reader.next();
       } catch (e) {
-        if (e instanceof AofError) return failed(e.offset, e.reason);
+        if (e instanceof AofError) return failed(e);
         throw e;
       }
       if (item === null) break;
@@ -83,11 +78,11 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
       const batch = item.kind === "transaction" ? item.commands : [item.argv];
       for (const argv of batch) {
         if (argv[0].toLowerCase() === "select") {
-          if (argv[1] !== "0") return failed(item.start, `SELECT ${argv[1]}: only database 0 exists`);
+          if (argv[1] !== "0") return failed(new AofError("AOF_BAD_SELECT", `SELECT ${argv[1]}: only database 0 exists`, item.start));
           continue;
         }
-        const err = runOne(engine, argv, limit);
-        if (err) return failed(item.start, err);
+        const err = replayOne(engine, argv, item.start);
+        if (err) return failed(err);
         commands++;
       }
       if ((sinceYield += batch.length) >= COMMANDS_PER_STEP) {
@@ -97,12 +92,12 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
     }
   }
   const cut = reader.finish();
-  if (cut) return truncated(cut.reason);
-  return { status: total === 0 ? "EMPTY" : "OK", offset: total, commands };
+  if (cut) return result("TRUNCATED", reader.validUpTo, cut);
+  return result(total === 0 ? "EMPTY" : "OK", total, null);
 }
 
 /** Runs a replay to the end in one go. */
-export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofReplayResult {
+export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofLoadResult {
   const steps = replayAofSteps(engine, rows);
   for (;;) {
     const r = steps.next();
@@ -111,16 +106,20 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofReplay
 }
 
 /**
- * Runs a logged command; an unknown command or wrong arity is fatal, as in Redis. So is a dataset
- * growing past the engine's load limit (ours): the load stops, naming maxmemory, before the isolate
- * runs out of memory and restarts into the same load.
+/**
+ * Runs a logged command. An unknown command or a wrong arity is fatal, as in Redis: it says so
+ * (AOF_UNKNOWN_COMMAND at `offset`) instead of running. So is a dataset growing past the engine's load
+ * limit (ours): AOF_OVER_MAXMEMORY stops the load, naming maxmemory, before the isolate runs out of
+ * memory and restarts into the same load. Other error replies are the command's own.
  */
-function runOne(engine: Engine, argv: string[], limit: number): string | null {
+export function replayOne(engine: Engine, argv: string[], offset: number): AofError | null {
+  const spec = engine.lookup(argv[0]);
+  const refused = !spec ? unknownCommand(argv[0], argv.slice(1)) : arityOk(spec, argv.length) ? null : wrongArity(argv[0]);
+  if (refused) return new AofError("AOF_UNKNOWN_COMMAND", `Unknown command '${argv[0]}' reading the append only file (${refused.message})`, offset);
   const reply = engine.replay(argv);
-  if (isErrorReply(reply) && (reply.error.startsWith("ERR unknown command") || reply.error.startsWith("ERR wrong number"))) {
-    return `Unknown command '${argv[0]}' reading the append only file (${reply.error})`;
+  const limit = engine.loadMemoryLimit();
+  if (limit > 0 && (engine.db.usedMemory > limit || (isErrorReply(reply) && reply.error === engine.overLoadLimit()))) {
+    return new AofError("AOF_OVER_MAXMEMORY", engine.overLoadLimit().replace(/^ERR /, ""), offset);
   }
-  if (limit > 0 && engine.db.usedMemory > limit) return engine.overLoadLimit();
-  if (isErrorReply(reply) && reply.error === engine.overLoadLimit()) return reply.error;
   return null;
 }

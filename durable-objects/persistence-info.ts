@@ -3,10 +3,11 @@
 // and the fork's progress is the cut's.
 
 import type { AofManager } from "./aof-manager.js";
+import type { BackgroundJobs } from "./background-jobs.js";
 import type { Recovery } from "./recovery.js";
 import type { SnapshotManager } from "./snapshot-manager.js";
 
-export function persistenceInfo(aof: AofManager, snapshots: SnapshotManager, recovery: Recovery): [string, string | number][] {
+export function persistenceInfo(aof: AofManager, snapshots: SnapshotManager, recovery: Recovery, jobs: BackgroundJobs): [string, string | number][] {
   const cut = snapshots.inProgress?.cut ?? aof.rewriteCut;
   return [
     ["loading", recovery.loading ? 1 : 0],
@@ -19,7 +20,7 @@ export function persistenceInfo(aof: AofManager, snapshots: SnapshotManager, rec
     ["current_save_keys_total", cut?.total ?? 0],
     ...snapshots.info(),
     ...recovery.rdbLoadInfo(),
-    ...aof.info(),
+    ...aof.info(jobs.rewriteScheduled),
     ...recovery.loadingInfo(),
     // durable-redis's own: snapshots kept in R2, log rows written, how long the last load took,
     // WAITAOF calls and requests made durable by their header.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { crc32 } from "./persistence/crc32.js";
 import { restart, testShard } from "./testing.js";
 
 const base = (s: ReturnType<typeof testShard>) => {
@@ -46,11 +47,11 @@ describe("Recovery over the in-memory stores", () => {
   it("a truncated RDB base falls back to the previous base and the log since it, then adopts it", async () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes", "aof-retain-bases": "1" });
     s.run("SET", "a", "1");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const first = base(s);
     s.run("SET", "b", "2");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const second = base(s);
     s.run("SET", "c", "3");
@@ -68,7 +69,7 @@ describe("Recovery over the in-memory stores", () => {
   it("a corrupt RDB base with no earlier one refuses to serve, saying which file and why", async () => {
     const s = testShard({ "aof-use-rdb-preamble": "yes", "aof-retain-bases": "0" });
     s.run("SET", "a", "1");
-    s.aof.startRewrite();
+    s.jobs.bgrewriteaof();
     await s.aof.rdbRewrite;
     const b = base(s);
     const other = testShard({ appendonly: "no" });
@@ -101,5 +102,50 @@ describe("Recovery over the in-memory stores", () => {
     const fellBack = await restart(s, { "rdb-load-fallback": "yes" });
     expect(fellBack.recovery.loadError).toBe(null);
     expect(fellBack.engine.execute(["GET", "a"])).toBe("1");
+  });
+
+  it("an AOF-form base with a damaged part refuses to serve, whatever aof-load-truncated says", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    for (let i = 0; i < 50; i++) s.run("SET", `k${i}`, "v");
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    expect(s.aof.manifest.base.kind).toBe("aof");
+    const part = s.stores.aof.base[0];
+    const data = part.data.slice();
+    data[10] ^= 0xff;
+    s.stores.aof.base[0] = { ...part, data };
+    const r = await restart(s, { "aof-load-truncated": "yes" });
+    expect(r.recovery.loadError).toBe("ERR Bad file format reading the append only file at offset 0: bad checksum in the AOF base");
+  });
+
+  it("an AOF-form base cut mid-record is damaged, not a torn tail: refused with where its whole records end", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "no" });
+    s.run("SET", "a", "1");
+    s.run("SET", "b", "2");
+    s.jobs.bgrewriteaof();
+    s.runTimers();
+    s.run("SET", "c", "3");
+    const part = s.stores.aof.base[0];
+    const whole = part.data.length;
+    const data = part.data.slice(0, whole - 3);
+    s.stores.aof.base[0] = { ...part, data, crc: crc32(data) };
+    const r = await restart(s, { "aof-load-truncated": "yes" });
+    // The base ends with SET b 2 (27 bytes): the whole records end where it starts.
+    expect(r.recovery.loadError).toBe(
+      `ERR Bad file format reading the append only file at offset ${whole - 27}: AOF base: Expected to read 3 bytes, got 0 bytes`,
+    );
+  });
+
+  it("a truncated RDB base with no earlier one kept refuses to serve, naming the base", async () => {
+    const s = testShard({ "aof-use-rdb-preamble": "yes", "aof-retain-bases": "0" });
+    s.run("SET", "a", "1");
+    s.jobs.bgrewriteaof();
+    await s.aof.rdbRewrite;
+    const b = base(s);
+    const bytes = s.stores.snapshots.objects.get(b.key)!;
+    s.stores.snapshots.objects.set(b.key, bytes.slice(0, bytes.length - 12));
+    const r = await restart(s);
+    expect(r.recovery.loadError).toMatch(new RegExp(`^ERR Bad file format reading the append only file at offset 0: the AOF base ${b.key}: unexpected end of file`));
+    expect(r.engine.db.size).toBe(0);
   });
 });

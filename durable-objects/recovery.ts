@@ -4,7 +4,10 @@
 // ends serving (`loading` null) or refusing to serve (`loadError` says why).
 
 import type { AofBase, AofManager, RdbBase } from "./aof-manager.js";
-import type { AofReplayResult, ReplayProgress } from "./aof-replay.js";
+import type { BackgroundJobs } from "./background-jobs.js";
+import type { ReplayProgress } from "./aof-replay.js";
+import { AofError } from "./persistence/aof/format.js";
+import { type AofLoadResult, failedLoad } from "./persistence/aof/loader.js";
 import type { Engine } from "./engine/engine.js";
 import type { Keyspace } from "./engine/keyspace.js";
 import { RdbLoadProblem, type RdbSourceStore, loadRdbStream } from "./persistence/rdb-stream-load.js";
@@ -64,6 +67,8 @@ export class Recovery {
     private readonly engine: Engine,
     private readonly aof: AofManager,
     private readonly snapshots: SnapshotManager,
+    /** Starts the rewrite that gives the log a fresh base (after a fallback, or AOF being turned on). */
+    private readonly jobs: Pick<BackgroundJobs, "bgrewriteaof" | "appendonlyChanged">,
     /** Called once the dataset is loaded and the shard serves (the cron is armed then). */
     private readonly serving: () => void,
     /** Runs the next slice of a long load (a macrotask, so requests run between slices). */
@@ -110,8 +115,8 @@ export class Recovery {
    * Replays the log: within the start-up budget first when given one (inside the block), then a
    * slice at a time, each a macrotask, so requests run between them.
    */
-  private replay(steps: Generator<ReplayProgress, AofReplayResult>, startup: { spend(bytes: number): boolean } | null): void {
-    let result: AofReplayResult | null = null;
+  private replay(steps: Generator<ReplayProgress, AofLoadResult>, startup: { spend(bytes: number): boolean } | null): void {
+    let result: AofLoadResult | null = null;
     let lastBytes = this.loading!.loadedBytes;
     const step: SliceStep = () => {
       const r = steps.next();
@@ -152,7 +157,7 @@ export class Recovery {
     this.lastLoadSeconds = (Date.now() - this.loading!.startedMs) / 1000;
     this.loading = null;
     // AOF was being turned on when the shard stopped: finish the transition with a fresh base.
-    if (this.aof.enabled && !this.loadError) this.aof.switchTo(true);
+    if (this.aof.enabled && !this.loadError) this.jobs.appendonlyChanged(true);
     this.serving();
   }
 
@@ -179,7 +184,7 @@ export class Recovery {
    * ones kept with the segments since them (aof-retain-bases), newest first; then starts the replay
    * of the log after it. Returns the replay, or why no base could be loaded.
    */
-  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<{ steps: Generator<ReplayProgress, AofReplayResult> } | { failed: AofReplayResult }> {
+  private async startReplay(onBaseBytes: (bytes: number) => void): Promise<{ steps: Generator<ReplayProgress, AofLoadResult> } | { failed: AofLoadResult }> {
     const candidates: AofBase[] = this.aof.baseCandidates();
     for (let i = 0; ; i++) {
       const base = candidates[i];
@@ -196,7 +201,7 @@ export class Recovery {
           this.engine.db.clear();
           this.loading!.loadedBytes = 0;
           const next = candidates[i + 1];
-          if (next?.kind !== "rdb") return { failed: { status: "FAILED", error: loaded.problem, offset: 0, commands: 0 } };
+          if (next?.kind !== "rdb") return { failed: failedLoad(new AofError("AOF_BAD_BASE", loaded.problem, 0)) };
           console.error(`${loaded.problem}: falling back to the previous base ${next.key} and the log since it`);
           this.fellBackTo = next;
           continue;
@@ -208,20 +213,20 @@ export class Recovery {
     }
   }
 
-  private loaded(result: AofReplayResult): void {
+  private loaded(result: AofLoadResult): void {
     const seconds = (Date.now() - this.loading!.startedMs) / 1000;
     this.loading = null;
     this.lastLoadSeconds = seconds;
     if (result.status === "FAILED" || (result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))) {
-      const overMemory = result.status === "FAILED" && result.error?.startsWith("ERR the dataset exceeds maxmemory") === true;
+      const overMemory = result.error?.code === "AOF_OVER_MAXMEMORY";
       // What it loaded can never serve; its memory goes back at once.
       if (overMemory) this.engine.db.clear();
       this.loadError =
         overMemory
-          ? `${result.error}, at offset ${result.offset} of the append only file`
+          ? `ERR ${result.error!.reason}, at offset ${result.error!.offset} of the append only file`
           : result.status === "FAILED"
-          ? `ERR Bad file format reading the append only file at offset ${result.offset}: ${result.error}`
-          : `ERR Unexpected end of file reading the append only file at offset ${result.offset} (aof-load-truncated is no)`;
+          ? `ERR Bad file format reading the append only file at offset ${result.error!.offset}: ${result.error!.reason}`
+          : `ERR Unexpected end of file reading the append only file at offset ${result.validUpTo} (aof-load-truncated is no)`;
       console.error(this.loadError);
       return;
     }
@@ -231,7 +236,7 @@ export class Recovery {
       // The earlier base is now the current one; a rewrite gives the shard a fresh base (and its
       // fallback) again instead of replaying the long increment at every start.
       this.aof.adoptBase(this.fellBackTo);
-      this.aof.startRewrite();
+      this.jobs.bgrewriteaof();
     }
   }
 

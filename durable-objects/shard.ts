@@ -5,33 +5,23 @@ import { DurableObject } from "cloudflare:workers";
 import { AofManager } from "./aof-manager.js";
 import { Engine } from "./engine/engine.js";
 import { type ErrorReply, type Reply, errorReply } from "./engine/reply.js";
-import { RedisError, diskError, loading as loadingError } from "./engine/errors.js";
+import { diskError, loading as loadingError } from "./engine/errors.js";
 import { configFromEnv } from "./env-config.js";
 import { r2Prefix } from "./engine/config.js";
 import { SqliteAofStore } from "./persistence/sqlite-aof-store.js";
 import { R2SnapshotStore } from "./persistence/r2-snapshot-store.js";
 import { SnapshotManager } from "./snapshot-manager.js";
+import { BackgroundJobs } from "./background-jobs.js";
 import { ShardAdmin, type ShardStatus } from "./admin-ops.js";
 import { type LoadingState, Recovery } from "./recovery.js";
 import { persistenceInfo } from "./persistence-info.js";
 import { functionPayloadCodec } from "./persistence/rdb-codec/index.js";
-import { keySlot, slotShard } from "../worker/slots.js";
-import { type TokenAccess, arityOk } from "./engine/command.js";
-import { MAX_REPLY_BYTES } from "./engine/reply-budget.js";
-import { hubCount, hubOf, hubStub } from "./pubsub/hubs.js";
-import { monitorLine } from "./pubsub/monitor.js";
+import { clusterOf } from "./cluster.js";
+import { ShardPublisher } from "./pubsub/shard-publisher.js";
+import { CRON_INTERVAL_MS, ShardCron } from "./cron.js";
+import type { TokenAccess } from "./engine/command.js";
 import { createLuaVm } from "./engine/lua/vm.js";
-
-/**
- * With several shards, scripts get Redis Cluster's checks on the keys they touch: this shard is
- * `shard-<n>` of SHARDS, and serves the slots the router maps to it.
- */
-function clusterOf(env: Env, name: string | undefined) {
-  const shards = Math.max(1, Math.min(1024, Number(env.SHARDS) || 1));
-  const index = Number(/^shard-(\d+)$/.exec(name ?? "")?.[1] ?? 0);
-  if (shards === 1) return undefined;
-  return { slotOf: keySlot, isLocal: (slot: number) => slotShard(slot, shards) === index };
-}
+import { MAX_REPLY_BYTES } from "./engine/reply-budget.js";
 
 /** What a shard answers for a batch (the worker's ShardCaller returns it). A refused transaction is one error. */
 export interface ShardResult {
@@ -40,20 +30,14 @@ export interface ShardResult {
   token: string;
 }
 
-/** Longest an active-expiry pass may hold the shard, and how often it runs while it finds work. */
-const EXPIRE_BUDGET_MS = 5;
-const CRON_INTERVAL_MS = 100;
-const CRON_MAX_INTERVAL_MS = 60_000;
-
 export class Shard extends DurableObject<Env> {
   readonly engine: Engine;
   readonly aof: AofManager;
   readonly snapshots: SnapshotManager;
+  readonly jobs: BackgroundJobs;
   private readonly admin: ShardAdmin;
   /** The shard's index, from its Durable Object name (`shard-<n>`), for snapshot paths. */
   private readonly shardName: string;
-  /** SAVE blocks the shard until its snapshot is stored: the batch's reply waits on this. */
-  private barrier: Promise<Error | null> | null = null;
   /** Added to the wall clock; tests move time with it instead of sleeping. */
   clockOffset = 0;
   /** The AOF's timers (everysec, `no`, rewrite slices); tests swap in timers they fire by moving the clock. */
@@ -61,13 +45,11 @@ export class Shard extends DurableObject<Env> {
   /** The cron's shortest interval (Redis's hz 10); tests lengthen it so that only runDurableObjectAlarm runs the cron. */
   cronMinIntervalMs = CRON_INTERVAL_MS;
   private readonly recovery: Recovery;
+  private readonly cron: ShardCron;
+  private readonly publisher: ShardPublisher;
   private readonly bootId = Date.now().toString(36);
-  private cronInterval = CRON_INTERVAL_MS;
-  private alarmAt: number | null = null;
   /** Set once a batch that had to be durable could not be written: the shard is resetting (see resetAfterLostWrite). */
   private lostWrite: string | null = null;
-  /** Until when hub 0 asked for MONITOR lines (a lease its open monitors renew); 0: nobody monitors. */
-  private monitorLease = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,39 +73,36 @@ export class Shard extends DurableObject<Env> {
       log: this.aof,
       store: env.SNAPSHOTS ? new R2SnapshotStore(env.SNAPSHOTS, () => `${r2Prefix(this.engine.config.get("dir"))}/${this.shardName}/`) : null,
     });
-    if (env.SNAPSHOTS) this.aof.setRdbBaseWriter(this.snapshots);
-    this.recovery = new Recovery(this.engine, this.aof, this.snapshots, () => this.armCron());
-    this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }));
-    this.engine.server.host = {
-      save: () => this.startSave(true),
-      bgsave: () => this.startSave(false),
-      bgrewriteaof: () => this.aof.startRewrite(),
-      lastsave: () => Math.floor(this.snapshots.lastSaveMs / 1000),
-      aofEnabled: () => this.aof.enabled,
-      syncAof: () => {
-        this.aof.waitaofCalls++;
-        return this.aof.syncNow();
+    this.jobs = new BackgroundJobs(this.engine, this.aof, this.snapshots, { block: (fn) => ctx.blockConcurrencyWhile(fn) });
+    this.cron = new ShardCron(this.engine, this.aof, this.snapshots, this.jobs, {
+      setAlarm: (at) => void ctx.storage.setAlarm(at),
+      minIntervalMs: () => this.cronMinIntervalMs,
+      serving: () => !this.loading && !this.loadError && this.lostWrite === null,
+    });
+    this.recovery = new Recovery(this.engine, this.aof, this.snapshots, this.jobs, () => this.cron.arm());
+    this.admin = new ShardAdmin(this.engine, this.aof, this.snapshots, () => ({ loading: this.loading !== null, loadError: this.loadError }), {
+      jobs: this.jobs,
+      mended: () => {
+        this.recovery.mended();
+        this.cron.arm();
       },
-      writesDenied: () => {
-        if (this.snapshots.stopsWrites()) return { kind: "rdb" };
-        const reason = this.aof.writeError();
-        return reason === null ? null : { kind: "aof", reason };
-      },
-    };
-    this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery));
+    });
+    this.publisher = new ShardPublisher(env, this.engine, clock);
+    this.engine.server.host = this.jobs;
+    this.engine.server.sections.set("persistence", () => persistenceInfo(this.aof, this.snapshots, this.recovery, this.jobs));
     ctx.blockConcurrencyWhile(async () => {
       await this.recovery.run();
-      this.alarmAt = await ctx.storage.getAlarm();
+      this.cron.alarmAt = await ctx.storage.getAlarm();
     });
     this.engine.sink = (commands) => this.aof.append(commands);
-    this.engine.notificationSink = (messages) => this.deliverNotifications(messages);
+    this.engine.notificationSink = (messages) => this.publisher.notify(messages);
     this.engine.config.onChange = (changes) => {
       // Only what CONFIG SET changed is kept: the rest keeps following the deployment's vars.
       const overrides = ctx.storage.kv.get<Record<string, string>>("config") ?? {};
       for (const [name, value] of changes) overrides[name] = value;
       ctx.storage.kv.put("config", overrides);
       const appendonly = changes.find(([name]) => name === "appendonly");
-      if (appendonly) this.aof.switchTo(appendonly[1] === "yes");
+      if (appendonly) this.jobs.appendonlyChanged(appendonly[1] === "yes");
     };
   }
 
@@ -141,15 +120,10 @@ export class Shard extends DurableObject<Env> {
     return this.admin.status();
   }
   async adminBgsave(): Promise<{ result: string } | { error: string }> {
-    return this.notServing() ?? { result: this.startSave(false) };
+    return this.admin.bgsave();
   }
   async adminBgrewriteaof(): Promise<{ result: string } | { error: string }> {
-    try {
-      return this.notServing() ?? { result: this.aof.startRewrite() };
-    } catch (e) {
-      if (e instanceof RedisError) return { error: e.message };
-      throw e;
-    }
+    return this.admin.bgrewriteaof();
   }
   async adminManifest() {
     return this.admin.manifest();
@@ -158,102 +132,19 @@ export class Shard extends DurableObject<Env> {
     return this.admin.aofStream();
   }
   async adminRestore(rdb: ReadableStream<Uint8Array>): Promise<{ keys: number }> {
-    return this.restoring((replaceLog) => this.admin.restore(rdb, replaceLog));
+    return this.admin.restoring((replaceLog) => this.admin.restore(rdb, replaceLog));
   }
   async adminRestoreToTime(time: number): Promise<{ keys: number; base: string; rows: number }> {
-    return this.restoring((replaceLog) => this.admin.restoreToTime(time, replaceLog));
+    return this.admin.restoring((replaceLog) => this.admin.restoreToTime(time, replaceLog));
   }
 
-  /**
-   * Why the shard cannot save or rewrite now: while it loads, or when it could not load, a snapshot
-   * or a new base would hold a partial dataset, and a rewrite would drop the log it was cut from.
-   */
-  private notServing(): { error: string } | null {
-    if (this.loading) return { error: loadingError().message };
-    if (this.loadError) return { error: this.loadError };
-    return null;
-  }
-
-  /**
-   * A restore replaces the dataset, so it is also how a shard that could not load its log is mended:
-   * the restored dataset replaces that log, and the shard serves again. Not while loading. Without
-   * an AOF nothing logs the restored dataset, so a snapshot of it starts at once.
-   */
-  private async restoring<T>(restore: (replaceLog: boolean) => Promise<T>): Promise<T> {
-    if (this.loading) throw new Error(loadingError().message);
-    const broken = this.loadError;
-    const out = await restore(broken !== null);
-    if (!this.aof.enabled) this.startSave(false);
-    if (broken !== null) {
-      console.log(`restored over a log that could not be loaded (${broken}): serving again`);
-      this.recovery.mended();
-      this.armCron();
-    }
-    return out;
-  }
   async adminSnapshotKey(): Promise<string | null> {
     return this.snapshots.snapshots.at(-1)?.key ?? null;
   }
 
-  /** SAVE (blocking: nothing else runs until it is stored) and BGSAVE. Replies are Redis's texts. */
-  private startSave(blocking: boolean): string {
-    if (this.snapshots.inProgress) {
-      if (blocking) throw new RedisError("ERR Background save already in progress");
-      return "Background save already in progress";
-    }
-    // SAVE blocks the shard: the walk runs without yielding, and no other event runs until it is
-    // stored. It must start inside blockConcurrencyWhile, or its own I/O would wait behind the block.
-    if (blocking) {
-      // A rejection inside blockConcurrencyWhile would reset the object: the failure is returned instead.
-      this.barrier = this.ctx.blockConcurrencyWhile(() =>
-        this.snapshots.save({ blocking }).then(
-          () => null,
-          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-        ),
-      );
-      return "OK";
-    }
-    const saving = this.snapshots.save();
-    saving.catch((e) => console.error("Background saving error:", e instanceof Error ? e.message : e));
-    return "Background saving started";
-  }
-
-  /**
-   * Keyspace notifications of a batch, to the hubs of their channels, in order (one call per hub;
-   * calls on one stub arrive in order). Nobody waits for them: a publisher never waits on subscribers.
-   */
-  private deliverNotifications(messages: [string, string][]): void {
-    const hubs = hubCount(this.env);
-    const byHub = new Map<number, [string, string][]>();
-    for (const m of messages) {
-      const i = hubOf(m[0], hubs);
-      let list = byHub.get(i);
-      if (!list) byHub.set(i, (list = []));
-      list.push(m);
-    }
-    for (const [i, list] of byHub) {
-      hubStub(this.env.PUBSUB, i).publishAll(list).catch((e: unknown) => console.error("keyspace notifications:", e instanceof Error ? e.message : e));
-    }
-  }
-
   /** Hub 0 asks for MONITOR lines until `untilMs` while monitors are open. */
   async monitorUntil(untilMs: number): Promise<void> {
-    this.monitorLease = untilMs;
-  }
-
-  /** The batch's commands as MONITOR shows them (a transaction between MULTI and EXEC; not the admin ones). */
-  private feedMonitor(batch: string[][], atomic: boolean, client: string): void {
-    const now = Date.now() + this.clockOffset;
-    const lines: string[] = [];
-    const at = client || "unknown";
-    if (atomic) lines.push(monitorLine(now, at, ["multi"]));
-    for (const argv of batch) {
-      const spec = this.engine.lookup(argv[0]);
-      if (spec && arityOk(spec, argv.length) && !spec.flags.includes("admin")) lines.push(monitorLine(now, at, argv));
-    }
-    if (atomic) lines.push(monitorLine(now, at, ["exec"]));
-    if (lines.length === 0) return;
-    hubStub(this.env.PUBSUB, 0).feedMonitor(lines).catch((e: unknown) => console.error("monitor:", e instanceof Error ? e.message : e));
+    this.publisher.monitorUntil(untilMs);
   }
 
   /**
@@ -267,7 +158,7 @@ export class Shard extends DurableObject<Env> {
   async execute(batch: string[][], atomic: boolean, access: TokenAccess, durable = false, client = "", replyBudget = MAX_REPLY_BYTES, textReplies = false): Promise<ShardResult> {
     // Memory holds a batch the log lost: nothing may run on it until the reset.
     if (this.lostWrite !== null) throw new Error(this.lostWrite);
-    if (this.monitorLease > Date.now()) this.feedMonitor(batch, atomic, client);
+    this.publisher.monitor(batch, atomic, client);
     if (this.loading) {
       // Only the commands Redis answers while loading (INFO, TIME, CONFIG GET, …) run; a transaction waits.
       const replies = atomic ? errorReply(loadingError().message) : this.engine.executeBatch(batch, { access, datasetLoading: true, replyBudget, textReplies });
@@ -288,22 +179,14 @@ export class Shard extends DurableObject<Env> {
         this.aof.durableRequests++;
         lost = !this.aof.flush() || lost;
       }
-      if (!lost && this.barrier) {
-        const barrier = this.barrier;
-        this.barrier = null;
-        const failure = await barrier;
-        if (failure && Array.isArray(replies)) {
-          // The SAVE in this batch answers the failure instead of OK.
-          const err = errorReply(`ERR ${failure.message}`);
-          replies = replies.map((r, i) => (batch[i][0].toLowerCase() === "save" ? err : r));
-        }
-      }
+      // A SAVE in the batch blocks the shard until stored; its reply says how that went.
+      if (!lost) replies = this.engine.settleSaves(replies, await this.jobs.blockingSaveEnded());
     } catch (e) {
       console.error("shard batch failed:", e instanceof Error ? e.stack : e);
       replies = atomic ? errorReply("ERR internal error") : batch.map(() => errorReply("ERR internal error"));
     }
     if (lost) await this.resetAfterLostWrite();
-    this.armCron();
+    this.cron.arm();
     return { replies, token: `${this.bootId}-${this.engine.writes}` };
   }
 
@@ -325,34 +208,8 @@ export class Shard extends DurableObject<Env> {
     throw new Error(message);
   }
 
-  private armCron(): void {
-    if (this.alarmAt !== null) return;
-    const wanted = this.engine.db.expires.size > 0 || this.aof.rewriteScheduled || this.aof.shouldAutoRewrite() || (this.engine.dirty > 0 && this.snapshots.rules.length > 0);
-    if (!wanted) return;
-    this.alarmAt = Date.now() + Math.max(this.cronInterval, this.cronMinIntervalMs);
-    void this.ctx.storage.setAlarm(this.alarmAt);
-  }
-
-  /** The shard's cron (Redis's serverCron): active expiry, automatic rewrites. */
+  /** The shard's cron (Redis's serverCron): active expiry, automatic rewrites, save rules. */
   async alarm(): Promise<void> {
-    this.alarmAt = null;
-    // As in Redis, no cron work while the dataset loads (loaded() arms the cron again), and none on a
-    // shard that could not load: expiring, saving or rewriting a partial dataset would lose the rest.
-    if (this.loading || this.loadError || this.lostWrite !== null) return;
-    const deleted = this.engine.activeExpireCycle(EXPIRE_BUDGET_MS);
-    // A failed write keeps these DELs buffered for the retry, and writes are refused until it succeeds;
-    // no reset, as no reply vouched for them.
-    this.aof.afterBatch();
-    if (this.aof.shouldAutoRewrite()) {
-      try {
-        this.aof.startRewrite();
-      } catch (e) {
-        // It could not start (the log's buffer would not write): counted as a failed rewrite; the cron goes on.
-        if (!(e instanceof RedisError)) throw e;
-      }
-    }
-    if (this.snapshots.shouldSave()) this.startSave(false);
-    this.cronInterval = deleted > 0 ? CRON_INTERVAL_MS : Math.min(this.cronInterval * 2, CRON_MAX_INTERVAL_MS);
-    this.armCron();
+    this.cron.run();
   }
 }

@@ -8,7 +8,6 @@ import { KeyspaceCut } from "./persistence/keyspace-cut.js";
 import { RdbWriter, crcHex } from "./persistence/rdb-codec/index.js";
 import type { SyncKv } from "./persistence/kv.js";
 import type { SnapshotStore, SnapshotUpload } from "./persistence/r2-snapshot-store.js";
-import type { RdbBaseWriter } from "./aof-manager.js";
 import { type SaveRule, dueRule, parseSaveRules } from "./persistence/save-rules.js";
 
 /** One complete snapshot, as recorded in the shard's manifest. */
@@ -78,9 +77,10 @@ export interface SaveOptions {
   onCommitted?: (record: SnapshotRecord) => void;
 }
 
-export class SnapshotManager implements RdbBaseWriter {
+export class SnapshotManager {
   snapshots: SnapshotRecord[];
-  inProgress: { startedMs: number; cut: KeyspaceCut } | null = null;
+  /** The snapshot being written; `aofBase` when it is a hybrid rewrite's base, not a BGSAVE. */
+  inProgress: { startedMs: number; cut: KeyspaceCut; aofBase: boolean } | null = null;
   lastSaveMs: number;
   lastOk = true;
   lastAttemptMs = 0;
@@ -153,7 +153,7 @@ export class SnapshotManager implements RdbBaseWriter {
     );
     const listener = (key: string) => cut.beforeWrite(key);
     this.engine.writeListeners.add(listener);
-    this.inProgress = { startedMs, cut };
+    this.inProgress = { startedMs, cut, aofBase: !!opts.aofBase };
     this.lastAttemptMs = startedMs;
     // INFO stats' fork fields: the pause from the save's start to its cut being in place (the log
     // flushed, the header written), by the host's clock.
@@ -210,11 +210,6 @@ export class SnapshotManager implements RdbBaseWriter {
       this.lastDurationSec = Math.round((this.host.clock() - startedMs) / 1000);
       this.inProgress = null;
     }
-  }
-
-  /** A hybrid rewrite's base: a snapshot with aux aof-base 1, recorded by `commit` in the AOF's manifest. */
-  async writeBase(commit: (record: SnapshotRecord) => void): Promise<{ copiedBytes: number }> {
-    return this.save({ aofBase: true, onCommitted: commit });
   }
 
   /** INFO persistence, RDB part, with Redis's field names. */

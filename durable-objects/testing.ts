@@ -3,9 +3,11 @@
 // stores through Recovery, as a shard's constructor does. For Node unit tests of the managers.
 
 import { AofManager } from "./aof-manager.js";
+import { BackgroundJobs } from "./background-jobs.js";
 import { Engine } from "./engine/engine.js";
 import { FakeClock, seededRandom } from "./engine/testing.js";
 import { MemoryAofStore, MemoryKv, MemorySnapshotStore } from "./persistence/testing/memory-stores.js";
+import { persistenceInfo } from "./persistence-info.js";
 import { Recovery } from "./recovery.js";
 import { SnapshotManager } from "./snapshot-manager.js";
 
@@ -22,6 +24,7 @@ export interface TestShard {
   engine: Engine;
   aof: AofManager;
   snapshots: SnapshotManager;
+  jobs: BackgroundJobs;
   recovery: Recovery;
   clock: FakeClock;
   stores: Stores;
@@ -31,6 +34,12 @@ export interface TestShard {
   runTimers(): number;
   /** Timers waiting to fire. */
   pendingTimers(): number;
+  faults: Faults;
+}
+
+/** Switches for faults outside the stores: a storage transaction (the SQLite commit) that fails. */
+export interface Faults {
+  transactions: Error | null;
 }
 
 /**
@@ -42,7 +51,13 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
   const engine = new Engine({ clock: clock.now, random: seededRandom(1), config: { appendonly: "yes", appendfsync: "always", ...config } });
   const timers: (() => void)[] = [];
   const schedule = (fn: () => void) => void timers.push(fn);
-  const transaction = <T>(fn: () => T): T => fn();
+  const faults: Faults = { transactions: null };
+  // A storage transaction that fails commits nothing: its writes to the in-memory stores are undone
+  // by running nothing at all (the managers must leave their own state as it was).
+  const transaction = <T>(fn: () => T): T => {
+    if (faults.transactions) throw faults.transactions;
+    return fn();
+  };
   const aof = new AofManager(engine, stores.aof, { clock: clock.now, schedule, transaction, kv: stores.kv });
   const snapshots = new SnapshotManager(engine, {
     clock: clock.now,
@@ -52,9 +67,12 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     log: aof,
     store: opts.bucket === false ? null : stores.snapshots,
   });
-  if (opts.bucket !== false) aof.setRdbBaseWriter(snapshots);
+  // SAVE's block: nothing else runs in a Node test while it is awaited.
+  const jobs = new BackgroundJobs(engine, aof, snapshots, { block: (fn) => fn() });
+  engine.server.host = jobs;
   engine.sink = (commands) => aof.append(commands);
-  const recovery = new Recovery(engine, aof, snapshots, () => {}, schedule);
+  const recovery = new Recovery(engine, aof, snapshots, jobs, () => {}, schedule);
+  engine.server.sections.set("persistence", () => persistenceInfo(aof, snapshots, recovery, jobs));
   const runTimers = (): number => {
     let ran = 0;
     for (let fn = timers.shift(); fn; fn = timers.shift()) {
@@ -67,6 +85,7 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     engine,
     aof,
     snapshots,
+    jobs,
     recovery,
     clock,
     stores,
@@ -77,6 +96,7 @@ export function testShard(config: Record<string, string> = {}, stores: Stores = 
     },
     runTimers,
     pendingTimers: () => timers.length,
+    faults,
   };
 }
 

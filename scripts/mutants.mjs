@@ -19,6 +19,8 @@ const AOF = "durable-objects/aof-manager.ts";
 const SHARD = "durable-objects/shard.ts";
 const ENGINE = "durable-objects/engine/engine.ts";
 const SNAPSHOTS = "durable-objects/snapshot-manager.ts";
+const RECOVERY = "durable-objects/recovery.ts";
+const CRON = "durable-objects/cron.ts";
 
 /**
  * The mutants: name, what the change does (one line), where (file, the exact text to replace, which
@@ -36,7 +38,7 @@ const MUTANTS = [
   {
     name: "cron-never-armed",
     does: "the shard never sets its alarm, so the cron never runs",
-    file: SHARD,
+    file: CRON,
     find: "    if (!wanted) return;\n",
     replace: "    return;\n",
     tests: { workerd: ["test/timers-cron.test.ts"] },
@@ -78,7 +80,7 @@ const MUTANTS = [
   {
     name: "base-crc-unchecked",
     does: "an RDB base is loaded without checking its CRC-64",
-    file: "durable-objects/recovery.ts",
+    file: RECOVERY,
     find: "      checksum: true,\n      expected: base.checksum,\n",
     replace: "      checksum: false,\n",
     tests: { workerd: ["test/rdb.test.ts"] },
@@ -190,7 +192,7 @@ const MUTANTS = [
   {
     name: "load-truncated-ignored",
     does: "a truncated log is loaded even with aof-load-truncated no",
-    file: "durable-objects/recovery.ts",
+    file: RECOVERY,
     find: '(result.status === "TRUNCATED" && !this.engine.config.getBool("aof-load-truncated"))',
     replace: "false",
     tests: { workerd: ["test/aof.test.ts"] },
@@ -199,8 +201,8 @@ const MUTANTS = [
     name: "cron-works-while-loading",
     does: "the cron expires, saves and rewrites while the dataset is still loading",
     file: SHARD,
-    find: "    if (this.loading || this.loadError || this.lostWrite !== null) return;\n",
-    replace: "    if (this.loadError || this.lostWrite !== null) return;\n",
+    find: "      serving: () => !this.loading && !this.loadError && this.lostWrite === null,\n",
+    replace: "      serving: () => !this.loadError && this.lostWrite === null,\n",
     tests: { workerd: ["test/not-serving.test.ts"] },
   },
   {

@@ -136,7 +136,7 @@ describe("AOF download (GET /admin/aof)", () => {
     const outcome = await runInDurableObject(s, async (i: Shard) => {
       const reader = (await i.adminAof()).getReader();
       await reader.read();
-      i.aof.startRewrite();
+      i.jobs.bgrewriteaof();
       while (i.aof.rewriteInProgress) await new Promise((r) => setTimeout(r, 0));
       return drain(reader).then(
         () => "completed",

@@ -308,7 +308,7 @@ describe("AOF rewrite", () => {
     await exec(s, ...Array.from({ length: 3000 }, (_, i) => ["SET", `k${i}`, "v".repeat(100)]));
     const field = (info: string, name: string) => new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec(info)![1];
     const during = await runInDurableObject(s, (i: Shard) => {
-      i.aof.startRewrite();
+      i.jobs.bgrewriteaof();
       i.aof.rewriteStep(); // one slice: part of the keys written out
       i.engine.execute(["SET", "k2999", "changed"]); // not written out yet: copied first
       return i.engine.execute(["INFO", "persistence"]) as string;

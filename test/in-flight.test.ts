@@ -77,7 +77,7 @@ describe("crashes with requests in flight", () => {
     for (let b = 0; b < 3; b++) await exec(s, ...Array.from({ length: 1000 }, (_, i) => ["SET", `k${b * 1000 + i}`, value]));
     const staged = await runInDurableObject(s, async (i: Shard, state) => {
       i.schedule = () => {}; // the rewrite's slices run only when called here: the crash comes before the last
-      i.aof.startRewrite();
+      i.jobs.bgrewriteaof();
       const stagedParts = () => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM aof_base_staging").one().n;
       while (stagedParts() === 0) i.aof.rewriteStep();
       await i.execute([["SET", "k2999", "changed"], ["SET", "new", "1"], ["DEL", "k0"]], false, "admin");
@@ -111,7 +111,7 @@ describe("crashes with requests in flight", () => {
         upload.complete = () => ((completing = true), new Promise(() => {}));
         return upload;
       };
-      i.aof.startRewrite();
+      i.jobs.bgrewriteaof();
       while (!completing) await new Promise((r) => setTimeout(r, 0));
       await i.execute([["SET", "during", "1"]], false, "admin");
       return structuredClone(i.aof.manifest);

@@ -57,7 +57,7 @@ describe("routing by the command table's tips", () => {
   it("fans WAITAOF out and merges its [local, replicas] arrays element by element (agg_min)", async () => {
     const c = cluster();
     c.engines.forEach((e, i) => {
-      e.server.host = { save: () => "OK", bgsave: () => "", bgrewriteaof: () => "", lastsave: () => 0, aofEnabled: () => true, syncAof: () => (i === 2 ? 0 : 1) };
+      e.server.host = { save: () => "started", bgsave: () => "started", bgrewriteaof: () => "started", lastsave: () => 0, aofEnabled: () => true, syncAof: () => (i === 2 ? 0 : 1) };
     });
     expect(await c.run("WAITAOF", "1", "0", "0")).toEqual([0, 0]);
     expect(c.calls.map(([shard]) => shard).sort()).toEqual([0, 1, 2, 3]);

@@ -72,6 +72,8 @@ export interface ServerInfo {
   sections: Map<string, () => [string, string | number][]>;
   /** Persistence operations the host (the Durable Object) implements; absent in a bare engine. */
   host?: PersistenceHost;
+  /** SAVE replies of the batch being run whose save the host has not finished yet (Engine.settleSaves). */
+  savesPending: Reply[];
   /** FUNCTION DUMP / RESTORE's payload format (Redis's DUMP format: RDB records, version, CRC64), from persistence. */
   functionPayload?: FunctionPayloadCodec;
 }
@@ -83,11 +85,23 @@ export interface FunctionPayloadCodec {
   restore(payload: string): string[] | string;
 }
 
-/** What SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and WAITAOF ask of the host; replies are Redis's texts. */
+/**
+ * What the host did with SAVE, BGSAVE or BGREWRITEAOF; the engine turns each into Redis's reply.
+ * - `started`: running now (SAVE: the batch's reply waits for it, see Engine.settleSaves).
+ * - `scheduled`: another job holds the shard's snapshotter or log; this one starts when it ends.
+ * - `in-progress`: the same job is already running.
+ * - `busy`: BGSAVE without SCHEDULE while a rewrite runs (Redis: another child process is active).
+ * - `failed`: the rewrite could not start (the log cannot write its buffer).
+ */
+export type SaveOutcome = "started" | "in-progress";
+export type BgsaveOutcome = "started" | "scheduled" | "in-progress" | "busy";
+export type RewriteOutcome = "started" | "scheduled" | "in-progress" | "failed";
+
+/** What SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and WAITAOF ask of the host: outcomes, not reply texts. */
 export interface PersistenceHost {
-  save(): string;
-  bgsave(schedule: boolean): string;
-  bgrewriteaof(): string;
+  save(): SaveOutcome;
+  bgsave(schedule: boolean): BgsaveOutcome;
+  bgrewriteaof(): RewriteOutcome;
   lastsave(): number;
   /** Whether the AOF is on (WAITAOF's numlocal needs it). */
   aofEnabled(): boolean;

@@ -125,6 +125,7 @@ export class Engine {
       latestForkUsec: 0,
       totalForks: 0,
       sections: new Map(),
+      savesPending: [],
     };
     this.table = COMMANDS;
     const engine = this;
@@ -263,6 +264,20 @@ export class Engine {
     }
     this.flush();
     return replies;
+  }
+
+  /**
+   * After a batch whose SAVE the host ran on past the batch (it blocks the shard until stored): its
+   * OK stands, or becomes the error `failure` says. Replies are matched by identity, so only the
+   * SAVE replies this engine handed out change.
+   */
+  settleSaves(replies: Reply[] | ErrorReply, failure: string | null): Reply[] | ErrorReply {
+    const pending = this.server.savesPending;
+    if (pending.length === 0) return replies;
+    this.server.savesPending = [];
+    if (failure === null || !Array.isArray(replies)) return replies;
+    const err = errorReply(`ERR ${failure}`);
+    return replies.map((r) => (pending.includes(r) ? err : r));
   }
 
   /** Replays one logged command while loading: no propagation, no lazy expiry, no memory limit, no notifications. */

@@ -1,8 +1,8 @@
 // Server commands: connection-level replies, keyspace-wide operations, INFO, CONFIG, persistence triggers.
 
-import { type CommandContext, type CommandSpec, type RoutingTips, command } from "../command.js";
+import { type BgsaveOutcome, type CommandContext, type CommandSpec, type RewriteOutcome, type RoutingTips, command } from "../command.js";
 import { RedisError, notInteger, syntaxError, unknownSubcommand, wrongArity } from "../errors.js";
-import { OK, PONG, type Reply, status } from "../reply.js";
+import { OK, PONG, type Reply, errorReply, status } from "../reply.js";
 import { intArg, opt, rangeArg } from "./args.js";
 import { parseInt64 } from "../bytes.js";
 
@@ -176,15 +176,43 @@ function requireHost(ctx: CommandContext) {
   return ctx.server.host;
 }
 
-/** SAVE */
-const save = (ctx: CommandContext): Reply => status(requireHost(ctx).save());
+/** Redis's texts for BGSAVE's outcomes (the admin API answers them as well). */
+export const BGSAVE_TEXT: Record<BgsaveOutcome, string> = {
+  started: "Background saving started",
+  scheduled: "Background saving scheduled",
+  "in-progress": "Background save already in progress",
+  busy: "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+};
+
+/** Redis's texts for BGREWRITEAOF's outcomes. */
+export const BGREWRITEAOF_TEXT: Record<RewriteOutcome, string> = {
+  started: "Background append only file rewriting started",
+  scheduled: "Background append only file rewriting scheduled",
+  "in-progress": "Background append only file rewriting already in progress",
+  failed: "Can't execute an AOF background rewriting. Please check the server logs for more information.",
+};
+
+/** Started and scheduled are statuses; the rest are Redis's errors. */
+const jobReply = (outcome: string, text: string): Reply => (outcome === "started" || outcome === "scheduled" ? status(text) : errorReply(`ERR ${text}`));
+
+/** SAVE: its OK is provisional until the host's save has ended (the shard settles it before replying). */
+function save(ctx: CommandContext): Reply {
+  if (requireHost(ctx).save() === "in-progress") throw new RedisError("ERR Background save already in progress");
+  const reply = status("OK");
+  ctx.server.savesPending.push(reply);
+  return reply;
+}
 /** BGSAVE [SCHEDULE] */
 function bgsave(ctx: CommandContext, argv: string[]): Reply {
   if (argv.length === 2 && opt(argv[1]) !== "SCHEDULE") throw syntaxError();
-  return status(requireHost(ctx).bgsave(argv.length === 2));
+  const outcome = requireHost(ctx).bgsave(argv.length === 2);
+  return jobReply(outcome, BGSAVE_TEXT[outcome]);
 }
 /** BGREWRITEAOF */
-const bgrewriteaof = (ctx: CommandContext): Reply => status(requireHost(ctx).bgrewriteaof());
+function bgrewriteaof(ctx: CommandContext): Reply {
+  const outcome = requireHost(ctx).bgrewriteaof();
+  return jobReply(outcome, BGREWRITEAOF_TEXT[outcome]);
+}
 /** LASTSAVE */
 const lastsave = (ctx: CommandContext): Reply => requireHost(ctx).lastsave();
 

@@ -55,7 +55,17 @@ export type AofErrorCode =
   /** Incremental sequence numbers with a hole (only with `contiguous`; Redis accepts it). */
   | "AOF_MANIFEST_SEQUENCE_GAP"
   /** A file the manifest lists is not there. */
-  | "AOF_MISSING_FILE";
+  | "AOF_MISSING_FILE"
+  /** A stored segment or base part whose checksum does not match: damaged, or a torn last write. */
+  | "AOF_BAD_CHECKSUM"
+  /** A command the server does not know, or with the wrong number of arguments: the load stops, as in Redis. */
+  | "AOF_UNKNOWN_COMMAND"
+  /** SELECT of a database that does not exist here (one database per deployment), or not a number. */
+  | "AOF_BAD_SELECT"
+  /** Replaying the log would take the dataset past maxmemory (our load limit): the load stops instead. */
+  | "AOF_OVER_MAXMEMORY"
+  /** The log's base (an RDB in R2, or a RESP base) could not be loaded; the cause says why. */
+  | "AOF_BAD_BASE";
 
 export class AofError extends Error {
   constructor(

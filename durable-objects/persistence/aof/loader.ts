@@ -205,6 +205,11 @@ export interface AofLoadOptions {
   loadTruncated?: boolean;
 }
 
+/**
+ * What loading an AOF concluded, as Redis's loadSingleAppendOnlyFile returns it: a file read by
+ * loadAof, or a shard's stored log replayed (durable-objects/aof-replay.ts). The error's code and
+ * offset say what stopped it and where; text is for people only.
+ */
 export interface AofLoadResult {
   status: AofStatus;
   /** Bytes read: the whole input, unless a FAILED load stopped early. */
@@ -225,6 +230,13 @@ export interface AofLoadResult {
   lines: number;
   /** With `collect`: the commands in order, transactions as MULTI, …, EXEC. */
   records?: string[][];
+  /** A log stored as rows, TRUNCATED: the row to cut and the bytes of it to keep (whole records only). */
+  truncateAt?: { seq: number; keep: number };
+}
+
+/** A load that failed before or outside reading records (a bad base, say). */
+export function failedLoad(error: AofError, commands = 0): AofLoadResult {
+  return { status: "FAILED", size: 0, validUpTo: 0, commands, error, rdbPreamble: false, respOffset: 0, lastTimestamp: null, lines: 0 };
 }
 
 /**
