@@ -104,9 +104,9 @@ const MUTANTS = [
   {
     name: "readonly-check-skipped",
     does: "the read-only token may run write commands",
-    file: ENGINE,
-    find: "if (opts.readonly && (",
-    replace: "if (false && (",
+    file: "durable-objects/engine/command.ts",
+    find: '  if (access === "readonly" && (flags.includes("write") || flags.includes("noreadonlytoken"))) return noPermission(name);\n',
+    replace: "",
     tests: { node: ["durable-objects/engine/engine.test.ts"], workerd: ["test/http.test.ts"] },
   },
   {
