@@ -81,7 +81,7 @@ export function* replayAofSteps(engine: Engine, rows: Iterable<SegmentRow>): Gen
           if (argv[1] !== "0") return failed(new AofError("AOF_BAD_SELECT", `SELECT ${argv[1]}: only database 0 exists`, item.start));
           continue;
         }
-        const err = replayOne(engine, argv, item.start);
+        const err = replayOne(engine, argv, item.start, limit);
         if (err) return failed(err);
         commands++;
       }
@@ -106,18 +106,16 @@ export function replayAof(engine: Engine, rows: Iterable<SegmentRow>): AofLoadRe
 }
 
 /**
-/**
  * Runs a logged command. An unknown command or a wrong arity is fatal, as in Redis: it says so
  * (AOF_UNKNOWN_COMMAND at `offset`) instead of running. So is a dataset growing past the engine's load
  * limit (ours): AOF_OVER_MAXMEMORY stops the load, naming maxmemory, before the isolate runs out of
  * memory and restarts into the same load. Other error replies are the command's own.
  */
-export function replayOne(engine: Engine, argv: string[], offset: number): AofError | null {
+export function replayOne(engine: Engine, argv: string[], offset: number, limit = engine.loadMemoryLimit()): AofError | null {
   const spec = engine.lookup(argv[0]);
   const refused = !spec ? unknownCommand(argv[0], argv.slice(1)) : arityOk(spec, argv.length) ? null : wrongArity(argv[0]);
   if (refused) return new AofError("AOF_UNKNOWN_COMMAND", `Unknown command '${argv[0]}' reading the append only file (${refused.message})`, offset);
   const reply = engine.replay(argv);
-  const limit = engine.loadMemoryLimit();
   if (limit > 0 && (engine.db.usedMemory > limit || (isErrorReply(reply) && reply.error === engine.overLoadLimit()))) {
     return new AofError("AOF_OVER_MAXMEMORY", engine.overLoadLimit().replace(/^ERR /, ""), offset);
   }
