@@ -135,6 +135,8 @@ describe("AofManager over the in-memory store", () => {
     expect([s.aof.lastRewriteOk, s.aof.rewriteFailures]).toEqual([false, 1]);
     expect(s.aof.manifest).toEqual({ base: { kind: "none", seq: 0 } });
     expect(s.snapshots.snapshots).toEqual([]);
+    // The object the manifest never recorded is deleted, not left in the bucket.
+    expect(s.stores.snapshots.objects.size).toBe(0);
     s.faults.transactions = null;
     s.run("SET", "b", "2");
     expect((await restart(s)).engine.execute(["MGET", "a", "b"])).toEqual(["1", "2"]);

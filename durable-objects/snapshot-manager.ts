@@ -162,6 +162,8 @@ export class SnapshotManager {
     const stem = this.engine.config.get("dbfilename").replace(/\.rdb$/, "");
     const key = store.keyFor(stem, startedMs, seq);
     let upload: SnapshotUpload | null = null;
+    /** The object is in R2 but not in the manifest: a failure now (the manifest's transaction) must delete it. */
+    let unrecorded = false;
     try {
       upload = await store.startUpload(key, { seq: String(seq), aofBase: opts.aofBase ? "1" : "0" });
       let done = false;
@@ -177,6 +179,7 @@ export class SnapshotManager {
         if (!done && !opts.blocking) await this.host.yieldToRequests();
       }
       const obj = await upload.complete();
+      unrecorded = true;
       const record: SnapshotRecord = { key, size: obj.size, seq, createdMs: startedMs, aofBase: !!opts.aofBase };
       if (writer.trailer !== 0n) record.checksum = crcHex(writer.trailer);
       const retain = this.engine.config.getNumber("rdb-retain-snapshots");
@@ -190,6 +193,7 @@ export class SnapshotManager {
         this.snapshots = all.filter((r) => !dropped.includes(r));
         this.host.kv.put(SNAPSHOTS_KEY, this.snapshots);
       });
+      unrecorded = false;
       await store.delete(dropped.map((d) => d.key)).catch((e) => console.warn("deleting old snapshots failed:", e));
       if (!opts.aofBase) {
         // As Redis: changes made during the save still count; BGREWRITEAOF is not a save.
@@ -203,7 +207,8 @@ export class SnapshotManager {
       return { record, copiedBytes: cut.copiedBytes };
     } catch (e) {
       if (!opts.aofBase) this.lastOk = false;
-      if (upload) await upload.abort();
+      if (unrecorded) await store.delete([key]).catch((d) => console.warn(`deleting the unrecorded snapshot ${key} failed:`, d));
+      else if (upload) await upload.abort();
       throw e;
     } finally {
       this.engine.writeListeners.delete(listener);
