@@ -125,7 +125,7 @@ async function runFaultSuite(suite: Mode, seed: number, crashes: number): Promis
         ? [["appendonly", "yes"], ["appendfsync", "always"], ["aof-use-rdb-preamble", "yes"]]
         : [["appendonly", "yes"], ["appendfsync", mode], ["aof-use-rdb-preamble", "no"]];
   // The cron rewrites whenever it runs, so rewrites also start from alarms, mid-load ones included
-  // (which must do nothing: test/not-serving.test.ts checks that on a load long enough to catch).
+  // (which must do nothing: test/loading-refusals.test.ts checks that on a load long enough to catch).
   if (sliced) settings.push(["loading-block-ms", "0"], ["auto-aof-rewrite-percentage", "1"], ["auto-aof-rewrite-min-size", "1"]);
   let fallbacks = 0;
   let loadsSeenMidway = 0;

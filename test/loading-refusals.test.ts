@@ -4,6 +4,13 @@
 // how an operator mends a shard that refuses to serve: the restored dataset replaces the log.
 import { SELF, abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
+
+// Every object stopped before the runtime tears down: under its old name (not-serving.test.ts) this
+// file hung between files in most full runs after its last test had passed; renamed and with this,
+// it ends in seconds (cause not found: see the closing note of that session).
+afterAll(async () => {
+  await abortAllDurableObjects();
+});
 import { Keyspace } from "../durable-objects/engine/keyspace.js";
 import { encodeRdb } from "../durable-objects/persistence/rdb-codec/index.js";
 import type { Shard } from "../durable-objects/shard.js";
@@ -29,23 +36,6 @@ async function restartOnLog(stub: ShardStub, bytes: string): Promise<void> {
   await abortAllDurableObjects();
 }
 
-/** Shards left with timer jobs due on every alarm (a save rule of 1 change, a 1% rewrite). */
-const busyShards: string[] = [];
-
-// Nothing of this file may still be saving or rewriting in the background when the runtime tears
-// down: the shards' jobs are switched off and their alarms deleted, then every object is stopped.
-afterAll(async () => {
-  for (const name of busyShards) {
-    const s = shardNamed(name);
-    await config(s, "save", "");
-    await config(s, "auto-aof-rewrite-percentage", "0");
-    await runInDurableObject(s, async (_i: Shard, state: DurableObjectState) => {
-      await state.storage.deleteAlarm();
-    });
-  }
-  await abortAllDurableObjects();
-});
-
 /** A shard whose log has 10,000 keys with expiries in a million ms, set to go on loading after its first step. */
 async function slowLoadingShard(name: string): Promise<ShardStub> {
   const s = shardNamed(name);
@@ -57,7 +47,6 @@ async function slowLoadingShard(name: string): Promise<ShardStub> {
   await config(s, "auto-aof-rewrite-percentage", "1");
   await config(s, "auto-aof-rewrite-min-size", "1");
   await config(s, "save", "1 1");
-  busyShards.push(name);
   await abortAllDurableObjects();
   return shardNamed(name);
 }
