@@ -24,12 +24,13 @@ export default {
 
 const common = { host: "127.0.0.1", port: 0, compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"], modules: true };
 
-export async function startOurs(extraBindings = {}) {
+/** Our built worker in Miniflare; `scriptPath` names another build of it (the A/B bench starts an older one). */
+export async function startOurs(extraBindings = {}, scriptPath = "dist/index.js") {
   const persist = mkdtempSync(join(tmpdir(), "bench-state-"));
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...common,
-      scriptPath: "dist/index.js",
+      scriptPath,
       durableObjects: { SHARD: { className: "Shard", useSQLite: true }, PUBSUB: { className: "PubSubHub", useSQLite: true } },
       r2Buckets: ["SNAPSHOTS"],
       durableObjectsPersist: join(persist, "do"),

@@ -4,6 +4,7 @@
 import { execFileSync, execSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { abBench } from "./ab.mjs";
 import { httpBench } from "./http.mjs";
 
 const started = Date.now();
@@ -61,6 +62,8 @@ await section("scripting", scriptingBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await section("recovery", recoveryBench);
 await section("persistence", persistenceBench);
+// BENCH_AB=<commit>: this checkout against that commit's build, the two taking turns (bench/ab.mjs).
+await section("ab", abBench);
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
