@@ -1,25 +1,42 @@
-// A/B: this checkout's worker against an earlier commit's, in one run. `BENCH_AB=<commit> npm run bench`
-// builds that commit from git into a scratch directory, starts both builds in Miniflare side by side
-// and runs the HTTP and AOF-policy scenarios on each, the two taking turns within every round, so a
-// regression shows as a ratio measured under the same machine load rather than as two tables from two
+// A/B: this checkout against an earlier commit, in one run. `BENCH_AB=<commit> npm run bench` builds
+// that commit from git into a scratch directory (its worker and its bench bundle), then
+//  - starts both workers in Miniflare side by side and runs the HTTP and AOF-policy scenarios on each,
+//    the two taking turns within every round;
+//  - runs every other bench section both builds have, old and new in turns (old, new, new, old), and
+//    sets each figure of each table beside the same figure from the other build.
+// A regression then shows as a ratio measured under the same machine load, not as two tables from two
 // runs minutes apart.
 import { execFileSync, execSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildForBench } from "./build.mjs";
 import { ADMIN_TOKEN, TOKEN, call, load, startOurs } from "./http.mjs";
 
 const ROUNDS = 5;
 
-/** Builds `ref`'s worker (its own wrangler.toml and sources, our node_modules); the path of its bundle. */
+/** `ref`'s checkout from git, with our node_modules, its worker built and its bench bundled. */
 function buildAt(ref) {
-  // Inside this checkout: Miniflare will not load a script from outside its working directory.
-  const dir = resolve("bench/.build", `ab-${ref}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `durable-redis-ab-${ref}-`));
   execSync(`git archive --format=tar ${ref} | tar -x -C ${dir}`, { stdio: ["ignore", "ignore", "inherit"] });
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
-  return { dir, script: join("bench/.build", `ab-${ref}`, "dist/index.js") };
+  buildForBench(dir);
+  return dir;
+}
+
+/**
+ * Runs `fn` with the working directory at `dir`: the bench's relative paths (dist/index.js) then name
+ * that build's files, and Miniflare loads no script from outside its working directory.
+ */
+async function inDir(dir, fn) {
+  const back = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(back);
+  }
 }
 
 /** CONFIG SET on either build: an older one may not take the admin token on the data API. */
@@ -34,14 +51,9 @@ async function configSet(url, key, value) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
-export async function abBench(report) {
-  const ref = process.env.BENCH_AB;
-  if (!ref) return;
-  const sha = execFileSync("git", ["rev-parse", "--short", ref], { encoding: "utf8" }).trim();
-  const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  console.log(`A/B: building ${sha}'s worker…`);
-  const old = buildAt(sha);
-  const a = await startOurs({}, old.script);
+/** The HTTP and AOF-policy scenarios on both workers, in turns. */
+async function httpAb(report, oldDir, names) {
+  const a = await inDir(oldDir, () => startOurs());
   const b = await startOurs();
   try {
     const setBody = (i) => JSON.stringify(["SET", `key:${i % 10000}`, "value-0123456789"]);
@@ -49,17 +61,18 @@ export async function abBench(report) {
     const pipeBody = (i) => JSON.stringify(Array.from({ length: 100 }, (_, j) => ["SET", `key:${(i * 100 + j) % 10000}`, "value-0123456789"]));
     for (const side of [a, b]) await load(side.url, "/", setBody, { inFlight: 8, total: 1000 });
 
+    const everysec = [["appendonly", "yes"], ["appendfsync", "everysec"]];
     const scenarios = [];
     for (const [name, path, body, opsPerRequest, total] of [
       ["SET", "/", setBody, 1, 6000],
       ["GET", "/", getBody, 1, 6000],
       ["pipeline of 100 SET", "/pipeline", pipeBody, 100, 600],
     ]) {
-      for (const inFlight of [1, 32]) scenarios.push({ label: `${name}, ${inFlight} in flight`, path, body, opsPerRequest, total, inFlight });
+      for (const inFlight of [1, 32]) scenarios.push({ label: `${name}, ${inFlight} in flight`, path, body, opsPerRequest, total, inFlight, settings: everysec });
     }
     for (const [policy, settings] of [
       ["no", [["appendonly", "no"]]],
-      ["everysec", [["appendonly", "yes"], ["appendfsync", "everysec"]]],
+      ["everysec", everysec],
       ["always", [["appendonly", "yes"], ["appendfsync", "always"]]],
     ]) {
       scenarios.push({ label: `AOF: appendfsync ${policy}, SET, 32 in flight`, path: "/", body: setBody, opsPerRequest: 1, total: 6000, inFlight: 32, settings });
@@ -67,7 +80,7 @@ export async function abBench(report) {
 
     const rows = [];
     for (const s of scenarios) {
-      for (const side of [a, b]) for (const [k, v] of s.settings ?? [["appendonly", "yes"], ["appendfsync", "everysec"]]) await configSet(side.url, k, v);
+      for (const side of [a, b]) for (const [k, v] of s.settings) await configSet(side.url, k, v);
       const ratios = [];
       const opsA = [];
       const opsB = [];
@@ -86,8 +99,8 @@ export async function abBench(report) {
       console.log(`  ${rows[rows.length - 1].join("  ")}`);
     }
     report.table(
-      `A/B: ${head} (this checkout) against ${sha}, in one run`,
-      ["scenario", `${sha} ops/s`, `${head} ops/s`, `${head} ÷ ${sha} (median)`, "range over rounds"],
+      `A/B over HTTP: ${names.new} (this checkout) against ${names.old}`,
+      ["scenario", `${names.old} ops/s`, `${names.new} ops/s`, `${names.new} ÷ ${names.old} (median)`, "range over rounds"],
       rows,
       `Both builds run in this process's Miniflare with the same bindings (one shard, everysec unless the row says otherwise); ` +
         `each row is ${ROUNDS} rounds, the two builds back to back in each with the first alternating; the ratio is the median of the rounds' ratios ` +
@@ -96,6 +109,84 @@ export async function abBench(report) {
   } finally {
     await a.mf.dispose();
     await b.mf.dispose();
-    rmSync(old.dir, { recursive: true, force: true });
+  }
+}
+
+/** A report that keeps the tables a section prints instead of printing them. */
+function capture() {
+  const tables = new Map();
+  return { tables, table: (title, header, rows) => tables.set(title, { header, rows }), note() {} };
+}
+
+/** "1,633,349" → 1633349, "2.0×" → 2, "0.612" → 0.612; null for a cell that is not one number. */
+function figure(cell) {
+  const m = /^(-?[\d,]*\.?\d+)\s*×?$/.exec(String(cell ?? "").trim());
+  return m ? Number(m[1].replaceAll(",", "")) : null;
+}
+
+/**
+ * Every other section both builds have, old, new, new, old; then one row per table row and figure:
+ * the figure in each build (the mean of its two runs), new ÷ old, and how far a build's own two runs
+ * differed (the larger of the two builds' spreads), which is the noise to read the ratio against.
+ */
+async function sectionsAb(report, oldDir, names, sections) {
+  const rows = [];
+  for (const [name, newSection] of Object.entries(sections)) {
+    const file = join(oldDir, "bench", `${name}.mjs`);
+    if (!existsSync(file)) continue;
+    const oldSection = (await import(pathToFileURL(file).href))[`${name}Bench`];
+    if (!oldSection) continue;
+    console.log(`A/B: section ${name}, ${names.old} then ${names.new} then ${names.new} then ${names.old}…`);
+    const runs = { old: [], new: [] };
+    for (const side of ["old", "new", "new", "old"]) {
+      const r = capture();
+      if (side === "old") await inDir(oldDir, () => oldSection(r));
+      else await newSection(r);
+      runs[side].push(r.tables);
+    }
+    for (const [title, { header, rows: newRows }] of runs.new[0]) {
+      const oldTable = runs.old[0].get(title);
+      if (!oldTable) continue;
+      for (const newRow of newRows) {
+        const at = (tables) => tables.get(title)?.rows.find((r) => r[0] === newRow[0]);
+        const o = [at(runs.old[0]), at(runs.old[1])];
+        const n = [at(runs.new[0]), at(runs.new[1])];
+        if (o.includes(undefined) || n.includes(undefined)) continue;
+        for (let col = 1; col < header.length; col++) {
+          if (oldTable.header[col] !== header[col]) continue;
+          const [o1, o2, n1, n2] = [o[0][col], o[1][col], n[0][col], n[1][col]].map(figure);
+          if ([o1, o2, n1, n2].some((v) => v === null) || o1 + o2 === 0) continue;
+          const spread = (x, y) => (Math.max(x, y) === 0 ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+          const oldMean = (o1 + o2) / 2;
+          const newMean = (n1 + n2) / 2;
+          rows.push([name, `${newRow[0]} · ${header[col]}`, +oldMean.toPrecision(4), +newMean.toPrecision(4), (newMean / oldMean).toFixed(2), `±${Math.round(100 * Math.max(spread(o1, o2), spread(n1, n2)))}%`]);
+        }
+      }
+    }
+  }
+  report.table(
+    `A/B of the other sections: ${names.new} (this checkout) against ${names.old}`,
+    ["section", "row · figure", names.old, names.new, `${names.new} ÷ ${names.old}`, "same build, run to run"],
+    rows,
+    `Each section ran four times in this process, ${names.old}, ${names.new}, ${names.new}, ${names.old}; each build's figure is the mean of its two runs. ` +
+      `Whether higher or lower is better is the figure's own (ops/s up, seconds and bytes down). The last column is how far one build's two runs ` +
+      `differed (the larger of the two builds'): a ratio whose distance from 1.00 is inside it is noise.`,
+  );
+}
+
+export async function abBench(report, sections) {
+  const ref = process.env.BENCH_AB;
+  if (!ref) return;
+  const names = {
+    old: execFileSync("git", ["rev-parse", "--short", ref], { encoding: "utf8" }).trim(),
+    new: execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+  };
+  console.log(`A/B: building ${names.old}'s worker and bench…`);
+  const oldDir = buildAt(names.old);
+  try {
+    await httpAb(report, oldDir, names);
+    await sectionsAb(report, oldDir, names, sections);
+  } finally {
+    rmSync(oldDir, { recursive: true, force: true });
   }
 }

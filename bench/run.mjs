@@ -1,10 +1,10 @@
 // `npm run bench`: builds the worker, runs each section, prints tables, and writes BENCHMARKS.md
 // from what it printed. Figures are ratios against references measured in the same run (a floor
 // worker, a real redis-server), because the machine is shared and noisy.
-import { execFileSync, execSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { abBench } from "./ab.mjs";
+import { buildForBench } from "./build.mjs";
 import { httpBench } from "./http.mjs";
 
 const started = Date.now();
@@ -24,14 +24,8 @@ const report = {
   },
 };
 
-console.log("building the worker (npm run build)…");
-execSync("npm run build --silent", { stdio: ["ignore", "ignore", "inherit"] });
-console.log("bundling the engine and persistence for Node…");
-// The banner gives the bundle a require() for the Node built-ins that CommonJS dependencies (fengari) ask for.
-const banner = "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-execFileSync("npx", ["esbuild", "bench/entry.ts", "--bundle", "--format=esm", "--platform=node", "--outfile=bench/.build/lib.mjs", "--log-level=warning", banner], {
-  stdio: "inherit",
-});
+console.log("building the worker and bundling the engine and persistence for Node…");
+buildForBench();
 
 // These import the bundle built just above.
 const { engineBench } = await import("./engine.mjs");
@@ -63,7 +57,9 @@ await section("scripting", scriptingBench);
 await section("recovery", recoveryBench);
 await section("persistence", persistenceBench);
 // BENCH_AB=<commit>: this checkout against that commit's build, the two taking turns (bench/ab.mjs).
-await section("ab", abBench);
+await section("ab", (r) =>
+  abBench(r, { pubsub: pubsubBench, engine: engineBench, streams: streamsBench, eviction: evictionBench, limits: limitsBench, memory: memoryBench, lua: luaBench, scripting: scriptingBench, recovery: recoveryBench, persistence: persistenceBench }),
+);
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
