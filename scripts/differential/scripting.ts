@@ -10,11 +10,12 @@ import { compareBytes } from "../../durable-objects/engine/bytes.js";
 import { Engine } from "../../durable-objects/engine/engine.js";
 import { sha1hex as sha1Of } from "../../durable-objects/engine/lua/sha1.js";
 import { createLuaVm } from "../../durable-objects/engine/lua/vm.js";
-import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { type Reply, isErrorReply } from "../../durable-objects/engine/reply.js";
 import { seededRandom } from "../../durable-objects/engine/testing.js";
 import { type KeyDump, dumpKeyspace, dumpRedis } from "../../durable-objects/persistence/testing/redis.js";
 import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
 import { Draws } from "./gen.js";
+import { normalize, showJson } from "./replies.js";
 
 export interface ScriptDiffOptions {
   seed: number;
@@ -535,33 +536,23 @@ export class ScriptGen extends Draws {
 
 // ---- comparison ----
 
-export const show = (r: Reply): string =>
-  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).replace(/[\u0080-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
-
-function norm(r: Reply): Reply {
-  if (typeof r === "bigint") return Number(r);
-  if (Array.isArray(r)) return r.map(norm);
-  if (isStatusReply(r)) return { status: r.status };
-  return r;
-}
-
 /**
  * FUNCTION LIST of one side with its libraries, and each library's functions, sorted by name: Redis
  * lists both in its dicts' (hash) order, ours in the order they were made.
  */
 function sortedListing(list: Reply): Reply {
-  if (!Array.isArray(list)) return norm(list);
+  if (!Array.isArray(list)) return normalize(list);
   const libs = (list as Reply[][]).map((l) => {
-    const lib = norm(l) as Reply[];
+    const lib = normalize(l) as Reply[];
     const at = lib.indexOf("functions") + 1;
     if (at > 0) lib[at] = [...(lib[at] as Reply[][])].sort((a, b) => compareBytes(String(a[1]), String(b[1])));
     return lib;
   });
   return libs.sort((a, b) => compareBytes(String(a[1]), String(b[1])));
 }
-const librariesOf = (list: Reply): string => show(sortedListing(list));
+const librariesOf = (list: Reply): string => showJson(sortedListing(list));
 
-const showDump = (d: Map<string, KeyDump>): string => show([...d].map(([k, v]) => [k, v.type, v.value as Reply, v.expireAt]) as Reply);
+const showDump = (d: Map<string, KeyDump>): string => showJson([...d].map(([k, v]) => [k, v.type, v.value as Reply, v.expireAt]) as Reply);
 
 /** Runs the differential on a fresh engine and a connected Redis (flushed first, functions too). */
 export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffOptions): Promise<ScriptDiffResult> {
@@ -589,7 +580,7 @@ export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffO
     result.byKind.set(kind, (result.byKind.get(kind) ?? 0) + 1);
     if (isErrorReply(theirs)) result.errors++;
     const listing = argv[0] === "FUNCTION" && argv[1] === "LIST";
-    compare(i, argv, listing ? librariesOf(ours) : show(norm(ours)), listing ? librariesOf(theirs) : show(norm(theirs)));
+    compare(i, argv, listing ? librariesOf(ours) : showJson(normalize(ours)), listing ? librariesOf(theirs) : showJson(normalize(theirs)));
   }
   // The datasets and the libraries after the run.
   const theirs = await dumpRedis(redis);
@@ -599,7 +590,7 @@ export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffO
   compare(-1, listing, librariesOf(engine.execute(listing)), librariesOf(await redis.call(...listing)));
   // The log holds scripts' effects only; replayed (FUNCTION LOAD is data and needs the VM) it rebuilds the same keys.
   const scripted = log.filter((c) => /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO|SCRIPT)$/i.test(c[0]));
-  compare(-2, ["(log)"], show(scripted as Reply), "[]");
+  compare(-2, ["(log)"], showJson(scripted as Reply), "[]");
   const replayed = new Engine({ clock: Date.now, createLuaVm });
   replayed.db.loading = true;
   for (const c of log) replayed.replay(c);
@@ -613,7 +604,7 @@ export function formatScriptResult(r: ScriptDiffResult, limit = 20): string {
   const lines = [`${r.commands} scripts and script commands, ${r.errors} error replies, ${r.keys} keys at the end, ${r.mismatches.length} mismatches`];
   lines.push([...r.byKind].sort().map(([n, c]) => `${n} ${c}`).join(", "));
   for (const m of r.mismatches.slice(0, limit)) {
-    lines.push(`#${m.index} ${show(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
+    lines.push(`#${m.index} ${showJson(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
   }
   return lines.join("\n");
 }

@@ -6,10 +6,11 @@
 // Used by scripts/differential/streams.test.ts (a short seeded run) and scripts/differential-streams-cli.mjs.
 
 import { Engine } from "../../durable-objects/engine/engine.js";
-import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { type Reply, isErrorReply } from "../../durable-objects/engine/reply.js";
 import { seededRandom } from "../../durable-objects/engine/testing.js";
 import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
 import { Draws } from "./gen.js";
+import { normalize, showJson } from "./replies.js";
 
 export interface StreamDiffOptions {
   seed: number;
@@ -60,17 +61,6 @@ function mask(argv: string[], reply: Reply): Reply {
       }
     }
   }
-  return r;
-}
-
-const show = (r: Reply): string =>
-  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).replace(/[\u0080-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
-
-/** Normalizes a reply from either side for comparison (RESP status vs our status objects are alike). */
-function norm(r: Reply): Reply {
-  if (typeof r === "bigint") return Number(r);
-  if (Array.isArray(r)) return r.map(norm);
-  if (isStatusReply(r)) return { status: r.status };
   return r;
 }
 
@@ -296,8 +286,8 @@ export async function runStreamDifferential(redis: RespClient, opts: StreamDiffO
   const gen = new StreamCommandGen(opts.seed);
   const result: StreamDiffResult = { commands: 0, mismatches: [], byName: new Map(), errors: 0 };
   const compare = (index: number, argv: string[], ours: Reply, theirs: Reply) => {
-    const a = show(norm(mask(argv, ours)));
-    const b = show(norm(mask(argv, theirs)));
+    const a = showJson(normalize(mask(argv, ours)));
+    const b = showJson(normalize(mask(argv, theirs)));
     if (a !== b) result.mismatches.push({ index, command: argv, ours: a, redis: b });
   };
   for (let i = 0; i < opts.count; i++) {
@@ -329,7 +319,7 @@ export function formatStreamResult(r: StreamDiffResult, limit = 20): string {
   const lines = [`${r.commands} stream commands, ${r.errors} error replies, ${r.mismatches.length} mismatches`];
   lines.push([...r.byName].sort().map(([n, c]) => `${n} ${c}`).join(", "));
   for (const m of r.mismatches.slice(0, limit)) {
-    lines.push(`#${m.index} ${show(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
+    lines.push(`#${m.index} ${showJson(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
   }
   return lines.join("\n");
 }
