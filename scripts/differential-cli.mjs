@@ -11,23 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleAndImport } from "./bundle-and-import.mjs";
-
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(`--${name}`);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-
-function parseSeeds(text) {
-  const out = [];
-  for (const part of text.split(",")) {
-    const m = /^(\d+)-(\d+)$/.exec(part);
-    if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) out.push(s);
-    else out.push(Number(part));
-  }
-  return out;
-}
+import { flag, option, parseSeeds } from "./cli-args.mjs";
 
 const seeds = parseSeeds(option("seeds", option("seed", "1")));
 const count = Number(option("count", "10000"));

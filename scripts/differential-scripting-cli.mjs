@@ -7,18 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleAndImport, root } from "./bundle-and-import.mjs";
+import { option, parseSeeds } from "./cli-args.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const seeds = [];
-for (const part of option("seeds", "1").split(",")) {
-  const m = /^(\d+)-(\d+)$/.exec(part);
-  if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) seeds.push(s);
-  else seeds.push(Number(part));
-}
+const seeds = parseSeeds(option("seeds", "1"));
 const count = Number(option("count", "2000"));
 const limit = Number(option("limit", "20"));
 

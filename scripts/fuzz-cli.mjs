@@ -12,12 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { bundle, bundleAndImport, root } from "./bundle-and-import.mjs";
-
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+import { flag, option } from "./cli-args.mjs";
 
 const seed = Number(option("seed", "1"));
 const count = Number(option("count", "10000"));
@@ -113,7 +108,7 @@ try {
         // --alone: only that request, on a fresh server (quicker, when the earlier ones do not matter).
         for (let i = 0; i < Number(index); i++) {
           const earlier = stream.next();
-          if (!args.includes("--alone")) await send(earlier).catch(() => {});
+          if (!flag("alone")) await send(earlier).catch(() => {});
         }
         const req = stream.next();
         console.log(f.describeRequest(req));
