@@ -1,6 +1,6 @@
 // Which slots a shard serves, for Redis Cluster's checks on the keys a script touches.
 
-import { keySlot, slotShard } from "../worker/slots.js";
+import { keySlot, slotShard } from "./engine/slots.js";
 
 /**
  * With several shards, scripts get Redis Cluster's checks on the keys they touch: this shard is

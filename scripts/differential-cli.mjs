@@ -7,29 +7,11 @@
 //        [--kinds reply,state,encoding,final,replay] [--coverage] [--summary (grouped by command)]
 //        [--strict-lex (compare lex ranges over mixed scores, which Redis leaves unspecified)]
 //        [--only geo,zsets (generate only these families' commands)]
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(`--${name}`);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-
-function parseSeeds(text) {
-  const out = [];
-  for (const part of text.split(",")) {
-    const m = /^(\d+)-(\d+)$/.exec(part);
-    if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) out.push(s);
-    else out.push(Number(part));
-  }
-  return out;
-}
+import { join } from "node:path";
+import { bundleAndImport } from "./bundle-and-import.mjs";
+import { flag, option, parseSeeds } from "./cli-args.mjs";
 
 const seeds = parseSeeds(option("seeds", option("seed", "1")));
 const count = Number(option("count", "10000"));
@@ -42,11 +24,7 @@ const kinds = option("kinds", null)?.split(",");
 const only = option("only", null)?.split(",");
 
 const dir = mkdtempSync(join(tmpdir(), "differential-cli-"));
-const out = join(dir, "differential.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], {
-  stdio: "inherit",
-});
-const d = await import(pathToFileURL(out).href);
+const d = await bundleAndImport("scripts/differential/index.ts", join(dir, "differential.mjs"));
 rmSync(dir, { recursive: true, force: true });
 
 const ref = await d.startReference();

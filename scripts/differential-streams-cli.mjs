@@ -3,31 +3,18 @@
 // redis-server it starts, and prints the mismatches. Bundles the TypeScript with esbuild first.
 //
 //   node scripts/differential-streams-cli.mjs [--seeds 1-20] [--count 5000] [--limit 20]
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { bundleAndImport } from "./bundle-and-import.mjs";
+import { option, parseSeeds } from "./cli-args.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const seeds = [];
-for (const part of option("seeds", "1").split(",")) {
-  const m = /^(\d+)-(\d+)$/.exec(part);
-  if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) seeds.push(s);
-  else seeds.push(Number(part));
-}
+const seeds = parseSeeds(option("seeds", "1"));
 const count = Number(option("count", "5000"));
 const limit = Number(option("limit", "20"));
 
 const dir = mkdtempSync(join(tmpdir(), "differential-streams-"));
-const out = join(dir, "bundle.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/differential/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`, "--log-level=warning"], { stdio: "inherit" });
-const d = await import(pathToFileURL(out).href);
+const d = await bundleAndImport("scripts/differential/index.ts", join(dir, "bundle.mjs"));
 
 const bin = d.findBinary("redis-server");
 if (!bin) {

@@ -7,18 +7,12 @@
 //        [--known skip|include] [--keep 3] [--url http://127.0.0.1:8787 --token T --readonly-token R --admin-token A]
 //   node scripts/fuzz-cli.mjs --seed 1 --print 600-699 [--grep FLUSH] [--body-chars 300]   (the requests of a range)
 //   node scripts/fuzz-cli.mjs --seed 1 --index 731 [--alone]           (runs the stream up to 731, reports 731's reply)
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { bundle, bundleAndImport, root } from "./bundle-and-import.mjs";
+import { flag, option } from "./cli-args.mjs";
 
 const seed = Number(option("seed", "1"));
 const count = Number(option("count", "10000"));
@@ -33,9 +27,7 @@ const TOKENS = { data: option("token", "fuzz-token"), readonly: option("readonly
 // Inside the repository, two levels down: the bundles import packages from node_modules, and
 // scripts/cli/testing.ts finds the repository two levels above itself.
 const dir = mkdtempSync(join(root, "scripts", ".fuzz-"));
-const bundle = join(dir, "fuzz.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/fuzz.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${bundle}`, "--log-level=warning"], { stdio: "inherit" });
-const f = await import(pathToFileURL(bundle).href);
+const f = await bundleAndImport("scripts/fuzz.ts", join(dir, "fuzz.mjs"));
 const exclude = known === "include" ? [] : f.KNOWN_FAILING;
 // The server's record limit: strings reach it, and one past it.
 const maxString = Number(option("max-string", String(10 * 1024 * 1024)));
@@ -100,7 +92,7 @@ async function startServer(shards) {
 }
 
 if (!url) {
-  execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "scripts/cli/testing.ts"), "--bundle", "--format=esm", "--platform=node", "--packages=external", `--outfile=${join(dir, "testing.mjs")}`, "--log-level=warning"], { stdio: "inherit" });
+  bundle("scripts/cli/testing.ts", join(dir, "testing.mjs"), ["--packages=external"]);
 }
 
 const index = option("index", null);
@@ -116,7 +108,7 @@ try {
         // --alone: only that request, on a fresh server (quicker, when the earlier ones do not matter).
         for (let i = 0; i < Number(index); i++) {
           const earlier = stream.next();
-          if (!args.includes("--alone")) await send(earlier).catch(() => {});
+          if (!flag("alone")) await send(earlier).catch(() => {});
         }
         const req = stream.next();
         console.log(f.describeRequest(req));

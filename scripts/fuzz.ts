@@ -8,7 +8,7 @@
 import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { type CommandSpec, keyPositions } from "../durable-objects/engine/command.js";
 import { seededRandom } from "../durable-objects/engine/testing.js";
-import { keySlot, slotShard } from "../worker/slots.js";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Requests

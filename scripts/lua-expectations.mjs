@@ -6,14 +6,12 @@
 //
 //   redis-server --port 23456 --save '' --appendonly no &
 //   node scripts/lua-expectations.mjs 23456
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleAndImport } from "./bundle-and-import.mjs";
 
 const port = Number(process.argv[2] ?? 6379);
-const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = new URL("../durable-objects/engine/lua/fixtures/", import.meta.url);
 const cases = readFileSync(new URL("eval-cases.txt", dir), "latin1")
   .split("\n")
@@ -21,9 +19,7 @@ const cases = readFileSync(new URL("eval-cases.txt", dir), "latin1")
 
 // The tests' RESP client (durable-objects/persistence/testing/resp-client.ts), bundled with esbuild.
 const build = mkdtempSync(join(tmpdir(), "lua-expectations-"));
-const bundle = join(build, "resp-client.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "durable-objects/persistence/testing/resp-client.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${bundle}`, "--log-level=warning"], { stdio: "inherit" });
-const { RespClient } = await import(pathToFileURL(bundle).href);
+const { RespClient } = await bundleAndImport("durable-objects/persistence/testing/resp-client.ts", join(build, "resp-client.mjs"));
 rmSync(build, { recursive: true, force: true });
 
 const client = await RespClient.connect(port);

@@ -1,9 +1,10 @@
 // Failures injected where they happen, in a shard's real stores: R2 part uploads and storage
 // transactions that fail, as R2 answering an error or a failed commit would; and crashes with a request in flight.
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import type { SnapshotUpload } from "../durable-objects/persistence/r2-snapshot-store.js";
-import { type ShardStub, execOn } from "./helpers.js";
+import { type ShardStub, exec, execOn, shardNamed } from "./helpers.js";
 
 /** The next `times` R2 part uploads of this shard fail, as R2 answering an error would. */
 export const failPartUploads = (s: ShardStub, times: number) =>
@@ -53,4 +54,19 @@ export async function sendAndCrashAfterFirst(s: ShardStub, batches: (string | nu
   await sent[0];
   await abortAllDurableObjects();
   return Promise.all(sent);
+}
+
+/**
+ * One round of the crash test with transactions in flight: three of them (INCR a, RPUSH l <round>-<j>,
+ * INCR b) sent to the shard `name` with a crash after the first, then read back, where a, b and the
+ * list's length must agree (each transaction kept whole or not at all). Returns the values pushed,
+ * each one's outcome (as sendAndCrashAfterFirst gives it) and the list as recovered.
+ */
+export async function crashWithTransactionsInFlight(name: string, round: number): Promise<{ values: string[]; outcomes: string[]; list: string[] }> {
+  const values = [0, 1, 2].map((j) => `${round}-${j}`);
+  const outcomes = await sendAndCrashAfterFirst(shardNamed(name), values.map((v) => [["INCR", "a"], ["RPUSH", "l", v], ["INCR", "b"]]), true);
+  const [a, b, list] = (await exec(shardNamed(name), ["GET", "a"], ["GET", "b"], ["LRANGE", "l", 0, -1])) as [string | null, string | null, string[]];
+  expect(a, `round ${round}`).toBe(b);
+  expect(Number(a ?? 0), `round ${round}`).toBe(list.length);
+  return { values, outcomes, list };
 }

@@ -6,7 +6,7 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
 import { type ShardStub, exec, execOn, infoField, one, settle, shardNamed, uniq } from "./helpers.js";
-import { sendAndCrashAfterFirst } from "./faults.js";
+import { crashWithTransactionsInFlight, sendAndCrashAfterFirst } from "./faults.js";
 
 const config = async (s: ShardStub, settings: Record<string, string>) => {
   for (const [k, v] of Object.entries(settings)) expect(await one(s, "CONFIG", "SET", k, v)).toEqual({ status: "OK" });
@@ -38,11 +38,7 @@ describe("crashes with requests in flight", () => {
     await config(shardNamed(name), { appendfsync: "always" });
     let recovered: string[] = [];
     for (let round = 0; round < 12; round++) {
-      const values = [0, 1, 2].map((j) => `${round}-${j}`);
-      const outcomes = await sendAndCrashAfterFirst(shardNamed(name), values.map((v) => [["INCR", "a"], ["RPUSH", "l", v], ["INCR", "b"]]), true);
-      const [a, b, list] = (await exec(shardNamed(name), ["GET", "a"], ["GET", "b"], ["LRANGE", "l", 0, -1])) as [string | null, string | null, string[]];
-      expect(a, `round ${round}`).toBe(b);
-      expect(Number(a ?? 0), `round ${round}`).toBe(list.length);
+      const { values, outcomes, list } = await crashWithTransactionsInFlight(name, round);
       expect(list.slice(0, recovered.length), `round ${round}: what was kept stays`).toEqual(recovered);
       const kept = list.slice(recovered.length);
       expect(kept, `round ${round}: a prefix of what was sent`).toEqual(values.slice(0, kept.length));

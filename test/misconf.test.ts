@@ -9,7 +9,7 @@ import type { Shard } from "../durable-objects/shard.js";
 import { SqliteAofStore } from "../durable-objects/persistence/sqlite-aof-store.js";
 import { encodeCommands } from "../durable-objects/persistence/resp.js";
 import { ADMIN_TOKEN, type ShardStub, cmd, post, exec, execOn, infoField, logBytes, logRows, one, settle, shardNamed, uniq } from "./helpers.js";
-import { failPartUploads, sendAndCrashAfterFirst } from "./faults.js";
+import { crashWithTransactionsInFlight, failPartUploads, sendAndCrashAfterFirst } from "./faults.js";
 import { advance, useManualTimers } from "./manual-timers.js";
 
 const REASON = "SQLITE_FULL: database or disk is full (injected)";
@@ -293,11 +293,7 @@ describe("crashes with requests in flight during a failing-append episode", () =
     };
     const seen = new Set<string>();
     for (let round = 0; round < 12; round++) {
-      const values = [0, 1, 2].map((j) => `${round}-${j}`);
-      const outcomes = await sendAndCrashAfterFirst(shardNamed(name), values.map((v) => [["INCR", "a"], ["RPUSH", "l", v], ["INCR", "b"]]), true);
-      const [a, b, list] = (await exec(shardNamed(name), ["GET", "a"], ["GET", "b"], ["LRANGE", "l", 0, -1])) as [string | null, string | null, string[]];
-      expect(a, `round ${round}`).toBe(b);
-      expect(Number(a ?? 0), `round ${round}`).toBe(list.length);
+      const { values, outcomes, list } = await crashWithTransactionsInFlight(name, round);
       values.forEach((v, j) => {
         const outcome = outcomes[j] === `rejected: ${MISCONF}` ? "misconf" : outcomes[j];
         seen.add(outcome);

@@ -3,7 +3,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
 import type { Shard } from "../durable-objects/shard.js";
-import { keySlot, slotShard } from "../worker/slots.js";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 import { cmd, post, uniq } from "./helpers.js";
 
 /** Two keys on different shards. */

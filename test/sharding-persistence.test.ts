@@ -4,7 +4,7 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Shard } from "../durable-objects/shard.js";
-import { keySlot, slotShard } from "../worker/slots.js";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 import { adminCmd, cmd, infoField, one, post, settle, type ShardStub, uniq } from "./helpers.js";
 import { advance, useManualTimers } from "./manual-timers.js";
 

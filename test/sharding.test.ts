@@ -1,7 +1,7 @@
 // Runs with SHARDS=4 only: keys spread over shards by hash slot.
 import { runInDurableObject, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { keySlot, slotShard } from "../worker/slots.js";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 import type { Shard } from "../durable-objects/shard.js";
 import { adminCmd, cmd, post, uniq } from "./helpers.js";
 

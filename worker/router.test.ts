@@ -1,9 +1,9 @@
 // The router over four engines standing in for four shards: how each routing policy on the command
 // table (Redis's request_policy / response_policy tips) splits, fans out and merges.
 import { describe, expect, it } from "vitest";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 import { testEngine } from "../durable-objects/engine/testing.js";
 import { Router, type ShardCaller } from "./router.js";
-import { keySlot, slotShard } from "./slots.js";
 
 function cluster(shards = 4) {
   const engines = Array.from({ length: shards }, () => testEngine().engine);

@@ -17,8 +17,8 @@ import { COMMANDS } from "../durable-objects/engine/commands/index.js";
 import { crossSlot } from "../durable-objects/engine/errors.js";
 import { type ErrorReply, type Reply, errorReply, isErrorReply } from "../durable-objects/engine/reply.js";
 import { MAX_REPLY_BYTES } from "../durable-objects/engine/reply-budget.js";
+import { keySlot, patternSlot, slotShard } from "../durable-objects/engine/slots.js";
 import type { ShardResult } from "../durable-objects/shard.js";
-import { keySlot, patternSlot, slotShard } from "./slots.js";
 import { shardOfKey } from "./shards.js";
 
 /**

@@ -1,7 +1,7 @@
 // The shard count from the deployment's vars and the key → shard mapping.
 import { describe, expect, it } from "vitest";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 import { MAX_SHARDS, shardCount, shardOfKey } from "./shards.js";
-import { keySlot, slotShard } from "./slots.js";
 
 describe("shards", () => {
   it("reads SHARDS: 1 when unset, zero or not a number, at most MAX_SHARDS", () => {

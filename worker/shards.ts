@@ -1,7 +1,7 @@
-// Which shard serves what, in one place: the deployment's shard count, the key → slot → shard
-// mapping (Redis Cluster's slots in contiguous ranges, worker/slots.ts), and each shard's Durable Object.
+// Which shard serves what, in one place: the deployment's shard count, the key → slot → shard mapping
+// (Redis Cluster's slots in contiguous ranges, durable-objects/engine/slots.ts), and each shard's Durable Object.
 
-import { keySlot, slotShard } from "./slots.js";
+import { keySlot, slotShard } from "../durable-objects/engine/slots.js";
 
 export const MAX_SHARDS = 1024;
 

@@ -11,7 +11,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryToBytes, bytesToBinary, compareBytes, textToBinary } from "../../durable-objects/engine/bytes.js";
 import { loadAof } from "../../durable-objects/persistence/aof/loader.js";
-import { keySlot, slotShard } from "../../worker/slots.js";
+import { keySlot, slotShard } from "../../durable-objects/engine/slots.js";
 import { tarBlocks, untar } from "./tar.js";
 import { type RedisProcess, dumpRedis, findBinary, freePort, startRedis } from "../../durable-objects/persistence/testing/redis.js";
 import { fixtureDataset } from "../../durable-objects/persistence/testing/fixtures.js";

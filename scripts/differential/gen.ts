@@ -59,17 +59,28 @@ export const ABS_MS = ["4000000000000", "4000000500123", "4000001000000", "40000
 export const PAST_REL = ["0", "-5", "-1000"];
 export const PAST_ABS = ["1", "0", "-5", "100"];
 
-/** Seeded choices; every generator draws only from it, so a seed names one command stream. */
-export class Gen {
+/**
+ * The seeded draws every generator here is built on: Gen below, and the stream and script
+ * generators (streams.ts, scripting.ts), which keep their own vocabularies.
+ */
+export class Draws {
   constructor(readonly rnd: () => number) {}
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.rnd() * (hi - lo + 1));
+  /** A whole number from 0 to n - 1. */
+  below(n: number): number {
+    return Math.floor(this.rnd() * n);
   }
   chance(p: number): boolean {
     return this.rnd() < p;
   }
   pick<T>(a: readonly T[]): T {
-    return a[Math.floor(this.rnd() * a.length)];
+    return a[this.below(a.length)];
+  }
+}
+
+/** Seeded choices; every generator draws only from it, so a seed names one command stream. */
+export class Gen extends Draws {
+  int(lo: number, hi: number): number {
+    return lo + this.below(hi - lo + 1);
   }
   /** A command name, now and then in another case (commands are case-insensitive). */
   name(n: string): string {

@@ -25,6 +25,21 @@ export function show(r: Reply): string {
   return JSON.stringify(r);
 }
 
+/**
+ * A reply as JSON, bigints as `5n` and chars past ASCII escaped: the stream and script differentials'
+ * form (apply `normalize` first so either side's reply prints alike).
+ */
+export const showJson = (r: Reply): string =>
+  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).replace(/[\u0080-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+
+/** A reply from either side made comparable: bigints as numbers, RESP's status and ours alike. */
+export function normalize(r: Reply): Reply {
+  if (typeof r === "bigint") return Number(r);
+  if (Array.isArray(r)) return r.map(normalize);
+  if (isStatusReply(r)) return { status: r.status };
+  return r;
+}
+
 export const clip = (s: string, n = 400): string => (s.length > n ? s.slice(0, n) + `… (${s.length} chars)` : s);
 export const byBytes = (a: string, b: string) => compareBytes(a, b);
 export const sortStrings = (r: Reply): Reply => (Array.isArray(r) ? [...(r as string[])].sort(byBytes) : r);

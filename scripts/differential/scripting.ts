@@ -10,10 +10,12 @@ import { compareBytes } from "../../durable-objects/engine/bytes.js";
 import { Engine } from "../../durable-objects/engine/engine.js";
 import { sha1hex as sha1Of } from "../../durable-objects/engine/lua/sha1.js";
 import { createLuaVm } from "../../durable-objects/engine/lua/vm.js";
-import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { type Reply, isErrorReply } from "../../durable-objects/engine/reply.js";
 import { seededRandom } from "../../durable-objects/engine/testing.js";
 import { type KeyDump, dumpKeyspace, dumpRedis } from "../../durable-objects/persistence/testing/redis.js";
 import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
+import { Draws } from "./gen.js";
+import { normalize, showJson } from "./replies.js";
 
 export interface ScriptDiffOptions {
   seed: number;
@@ -75,8 +77,7 @@ end
 
 // ---- the generator ----
 
-export class ScriptGen {
-  private readonly rand: () => number;
+export class ScriptGen extends Draws {
   /** Libraries loaded so far (name → its functions and whether each has no-writes), as Redis would have them. */
   readonly libraries = new Map<string, Map<string, boolean>>();
   private libCounter = 0;
@@ -84,17 +85,7 @@ export class ScriptGen {
   private readonly bodies: string[] = [];
 
   constructor(seed: number) {
-    this.rand = seededRandom(seed);
-  }
-
-  private int(n: number): number {
-    return Math.floor(this.rand() * n);
-  }
-  private pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  private chance(p: number): boolean {
-    return this.rand() < p;
+    super(seededRandom(seed));
   }
   private key(): string {
     return this.pick(KEYS);
@@ -105,20 +96,20 @@ export class ScriptGen {
 
   /** A Lua number literal: whole, fractional, negative, large, tiny. */
   private number(): string {
-    const r = this.int(10);
-    if (r < 3) return String(this.int(2000) - 1000);
-    if (r < 5) return (this.rand() * 200 - 100).toFixed(this.int(4) + 1);
+    const r = this.below(10);
+    if (r < 3) return String(this.below(2000) - 1000);
+    if (r < 5) return (this.rnd() * 200 - 100).toFixed(this.below(4) + 1);
     if (r < 6) return this.pick(["2^31", "2^32", "2^53", "-2^53", "2^31 - 1", "1e15", "-1e15", "123456789012"]);
     if (r < 7) return this.pick(["0.1", "1/3", "-0.5", "0.5", "1.5", "-1.5", "2.5", "1e-5", "3.99999"]);
     // No -0: 5.1 shares one constant for 0 and -0 in a function (README), which ours does not.
     if (r < 8) return this.pick(["0", "1", "-1"]);
-    if (r < 9) return `${this.int(100)} / ${1 + this.int(7)}`;
-    return `${this.int(50)} % ${1 + this.int(9)}`;
+    if (r < 9) return `${this.below(100)} / ${1 + this.below(7)}`;
+    return `${this.below(50)} % ${1 + this.below(9)}`;
   }
 
   /** A Lua value expression that converts to a reply in some way Redis defines. */
   private returnable(depth = 0): string {
-    const r = this.int(depth > 1 ? 8 : 13);
+    const r = this.below(depth > 1 ? 8 : 13);
     if (r < 3) return this.number();
     if (r < 5) return luaString(this.value());
     if (r < 6) return this.pick(["true", "false", "nil"]);
@@ -126,9 +117,9 @@ export class ScriptGen {
     if (r < 8) return `{err=${luaString(this.pick(["ERR bad thing", "MYERR custom", "oops", "", "-X lead dash", "WRONGTYPE x"]))}}`;
     if (r < 9) return `redis.${this.pick(["status_reply", "error_reply"])}(${luaString(this.pick(["OK", "ERR x", "custom", ""]))})`;
     if (r < 10) return this.pick(["ARGV[1]", "KEYS[1]", "#ARGV", "#KEYS", "ARGV[2]", "ARGV[9]"]);
-    const n = this.int(5);
+    const n = this.below(5);
     const items = Array.from({ length: n }, () => this.returnable(depth + 1));
-    if (this.chance(0.1)) items.splice(this.int(n + 1), 0, "nil");
+    if (this.chance(0.1)) items.splice(this.below(n + 1), 0, "nil");
     return `{${items.join(", ")}}`;
   }
 
@@ -136,7 +127,7 @@ export class ScriptGen {
   private writeCall(): string {
     const k = luaString(this.key());
     const v = this.chance(0.7) ? luaString(this.value()) : this.number();
-    const r = this.int(14);
+    const r = this.below(14);
     if (r < 2) return `redis.call('SET', ${k}, ${v})`;
     if (r < 3) return `redis.call('INCRBY', ${k}, ${this.number()})`;
     if (r < 4) return `redis.call('RPUSH', ${k}, ${v}, ${luaString(this.value())})`;
@@ -148,14 +139,14 @@ export class ScriptGen {
     if (r < 10) return `redis.call('PEXPIREAT', ${k}, ${EXPIRE_AT})`;
     if (r < 11) return `redis.call('LPOP', ${k})`;
     if (r < 12) return `redis.call('HINCRBYFLOAT', ${k}, 'f', ${this.number()})`;
-    if (r < 13) return `redis.call('SETRANGE', ${k}, ${this.int(6)}, ${v})`;
+    if (r < 13) return `redis.call('SETRANGE', ${k}, ${this.below(6)}, ${v})`;
     return `redis.call('INCRBYFLOAT', ${k}, ${this.number()})`;
   }
 
   /** A redis.call whose reply exercises Redis → Lua conversion (nil bulk, integers, statuses, arrays with nils). */
   private readCall(): string {
     const k = luaString(this.key());
-    const r = this.int(16);
+    const r = this.below(16);
     if (r < 2) return `redis.call('GET', ${k})`;
     if (r < 3) return `redis.call('MGET', ${k}, ${luaString(this.key())}, 'missing')`;
     if (r < 4) return `redis.call('LRANGE', ${k}, 0, -1)`;
@@ -199,12 +190,12 @@ export class ScriptGen {
   }
 
   private conversionScript(): string {
-    const r = this.int(4);
+    const r = this.below(4);
     if (r === 0) return `return ${this.returnable()}`;
     if (r === 1) return `${SER}return ser(${this.readCall()})`;
     if (r === 2) return `${SER}local r = ${this.failingCall()}\nreturn {ser(r), type(r)}`;
     // Writes, then what a read sees.
-    const writes = Array.from({ length: 1 + this.int(3) }, () => this.writeCall());
+    const writes = Array.from({ length: 1 + this.below(3) }, () => this.writeCall());
     return `${writes.join("\n")}\nreturn ${this.chance(0.5) ? `{${this.readCall()}}` : this.readCall()}`;
   }
 
@@ -261,7 +252,7 @@ export class ScriptGen {
   }
 
   private libScript(): string {
-    const r = this.int(20);
+    const r = this.below(20);
     const n = () => this.number();
     const s = () => luaString(this.value());
     if (r < 4) {
@@ -283,7 +274,7 @@ export class ScriptGen {
         "{}",
       ]);
       return this.pick([
-        `return cjson.encode({${[n(), s(), this.pick(["true", "false"]), n()].slice(0, 1 + this.int(4)).join(", ")}})`,
+        `return cjson.encode({${[n(), s(), this.pick(["true", "false"]), n()].slice(0, 1 + this.below(4)).join(", ")}})`,
         `return cjson.encode(${n()})`,
         `return cjson.encode(${s()})`,
         `${SER}return ser(cjson.decode(${luaString(json)}))`,
@@ -345,11 +336,11 @@ export class ScriptGen {
       `return tonumber(${luaString(this.pick(["0x10", " 5 ", "1e2", "abc", "5.", ".5", "", "1e", "  0x1p4", "inf", "- 1", "10"]))})`,
       `return tonumber(${luaString(this.pick(["ff", "z", "777", "10"]))}, ${this.pick(["16", "36", "8", "2"])})`,
       `return {string.byte(${s()}, 1, -1)}`,
-      `return string.sub(${s()}, ${this.int(7) - 3}, ${this.int(7) - 3})`,
+      `return string.sub(${s()}, ${this.below(7) - 3}, ${this.below(7) - 3})`,
       `return {string.find(${s()}, ${luaString(this.pick(["l", "o w", "%d+", "^h", "x*", "[%a]+"]))})}`,
       `return (string.gsub(${s()}, ${luaString(this.pick(["%s", "o", "(%w+)", "."]))}, ${luaString(this.pick(["_", "%1%1", "", "<%0>"]))}))`,
       `return string.upper(${s()}) .. string.lower(${s()}) .. string.reverse(${s()})`,
-      `return string.rep(${s()}, ${this.int(4)})`,
+      `return string.rep(${s()}, ${this.below(4)})`,
       `return table.concat({${n()}, ${s()}, ${n()}}, ${luaString(this.pick([",", "", " - "]))})`,
       `local t = {${n()}, ${n()}, ${n()}, ${n()}} table.sort(t) return t`,
       `local t = {${s()}, ${s()}, ${s()}} table.sort(t) return t`,
@@ -358,8 +349,8 @@ export class ScriptGen {
       `return {math.fmod(${n()}, 3), math.max(${n()}, ${n()}), math.min(${n()}, ${n()})}`,
       `return tostring(math.huge) .. tostring(-math.huge) .. tostring(math.pi)`,
       `return {math.sqrt(16), math.pow(2, 10), math.log10(1000), math.exp(0)}`,
-      `local s = 0 for i = 1, ${this.int(200)} do s = s + i end return s`,
-      `local s = '' for i = ${this.int(5)}, 1, -1 do s = s .. i end return s`,
+      `local s = 0 for i = 1, ${this.below(200)} do s = s + i end return s`,
+      `local s = '' for i = ${this.below(5)}, 1, -1 do s = s .. i end return s`,
       `return table.getn({1, 2, 3})`,
       `return math.mod(${n()}, 4)`,
       `return ('10' + 1) .. ('3' * '4')`,
@@ -373,8 +364,8 @@ export class ScriptGen {
       `return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}`,
       `redis.log(redis.LOG_DEBUG, 'hello') return 1`,
       `return #KEYS + #ARGV`,
-      `return {tostring(math.random()), math.random(${1 + this.int(100)}), math.random(${this.int(5)}, ${5 + this.int(5)})}`,
-      `math.randomseed(${this.int(100)}) return {tostring(math.random()), math.random(1000)}`,
+      `return {tostring(math.random()), math.random(${1 + this.below(100)}), math.random(${this.below(5)}, ${5 + this.below(5)})}`,
+      `math.randomseed(${this.below(100)}) return {tostring(math.random()), math.random(1000)}`,
       `return math.random(0)`,
       `return math.random(3, 1)`,
       `redis.setresp(${this.pick(["2", "3"])}) return redis.call('PING')`,
@@ -384,7 +375,7 @@ export class ScriptGen {
   }
 
   private sandboxScript(): string {
-    const g = `g_${this.int(5)}`;
+    const g = `g_${this.below(5)}`;
     return this.pick([
       `${g} = 1 return ${g}`,
       `return ${g}`,
@@ -443,7 +434,7 @@ export class ScriptGen {
     const name = `lib${this.libCounter++ % 6}`;
     const fns = new Map<string, boolean>();
     const parts: string[] = [`#!lua name=${name}`];
-    for (let i = 0, n = 1 + this.int(3); i < n; i++) {
+    for (let i = 0, n = 1 + this.below(3); i < n; i++) {
       const fname = `${name}_f${i}`;
       const noWrites = this.chance(0.4);
       fns.set(fname, noWrites);
@@ -489,10 +480,10 @@ export class ScriptGen {
 
   /** The next command: a kind name (for coverage) and the argv. */
   next(): { kind: string; argv: string[] } {
-    const keys = Array.from({ length: this.int(3) }, () => this.key());
-    const args = Array.from({ length: this.int(3) }, () => this.value());
+    const keys = Array.from({ length: this.below(3) }, () => this.key());
+    const args = Array.from({ length: this.below(3) }, () => this.value());
     const evalOf = (body: string, cmd = "EVAL") => [cmd, body, String(keys.length), ...keys, ...args];
-    const r = this.int(100);
+    const r = this.below(100);
     if (r < 25) return { kind: "conversion", argv: evalOf(this.conversionScript()) };
     if (r < 38) return { kind: "error", argv: evalOf(this.errorScript()) };
     if (r < 41) return { kind: "compile", argv: evalOf(this.compileErrorScript()) };
@@ -504,7 +495,7 @@ export class ScriptGen {
       return { kind: "eval_ro", argv: evalOf(this.chance(0.3) ? `#!lua flags=no-writes\n${body}` : body, "EVAL_RO") };
     }
     if (r < 81) {
-      const sub = this.int(6);
+      const sub = this.below(6);
       if (sub < 2 || this.bodies.length === 0) {
         const body = this.chance(0.8) ? `return ${this.chance(0.5) ? this.readCall() : this.writeCall()}` : this.compileErrorScript();
         this.bodies.push(body);
@@ -531,7 +522,7 @@ export class ScriptGen {
       return { kind: "fcall", argv: [cmd, fname, n, ...fkeys, ...args] };
     }
     const names = [...this.libraries.keys()];
-    const sub = this.int(5);
+    const sub = this.below(5);
     if (sub < 2 && names.length > 0) {
       const name = this.pick(names);
       this.libraries.delete(name);
@@ -545,33 +536,23 @@ export class ScriptGen {
 
 // ---- comparison ----
 
-export const show = (r: Reply): string =>
-  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).replace(/[\u0080-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
-
-function norm(r: Reply): Reply {
-  if (typeof r === "bigint") return Number(r);
-  if (Array.isArray(r)) return r.map(norm);
-  if (isStatusReply(r)) return { status: r.status };
-  return r;
-}
-
 /**
  * FUNCTION LIST of one side with its libraries, and each library's functions, sorted by name: Redis
  * lists both in its dicts' (hash) order, ours in the order they were made.
  */
 function sortedListing(list: Reply): Reply {
-  if (!Array.isArray(list)) return norm(list);
+  if (!Array.isArray(list)) return normalize(list);
   const libs = (list as Reply[][]).map((l) => {
-    const lib = norm(l) as Reply[];
+    const lib = normalize(l) as Reply[];
     const at = lib.indexOf("functions") + 1;
     if (at > 0) lib[at] = [...(lib[at] as Reply[][])].sort((a, b) => compareBytes(String(a[1]), String(b[1])));
     return lib;
   });
   return libs.sort((a, b) => compareBytes(String(a[1]), String(b[1])));
 }
-const librariesOf = (list: Reply): string => show(sortedListing(list));
+const librariesOf = (list: Reply): string => showJson(sortedListing(list));
 
-const showDump = (d: Map<string, KeyDump>): string => show([...d].map(([k, v]) => [k, v.type, v.value as Reply, v.expireAt]) as Reply);
+const showDump = (d: Map<string, KeyDump>): string => showJson([...d].map(([k, v]) => [k, v.type, v.value as Reply, v.expireAt]) as Reply);
 
 /** Runs the differential on a fresh engine and a connected Redis (flushed first, functions too). */
 export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffOptions): Promise<ScriptDiffResult> {
@@ -599,7 +580,7 @@ export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffO
     result.byKind.set(kind, (result.byKind.get(kind) ?? 0) + 1);
     if (isErrorReply(theirs)) result.errors++;
     const listing = argv[0] === "FUNCTION" && argv[1] === "LIST";
-    compare(i, argv, listing ? librariesOf(ours) : show(norm(ours)), listing ? librariesOf(theirs) : show(norm(theirs)));
+    compare(i, argv, listing ? librariesOf(ours) : showJson(normalize(ours)), listing ? librariesOf(theirs) : showJson(normalize(theirs)));
   }
   // The datasets and the libraries after the run.
   const theirs = await dumpRedis(redis);
@@ -609,7 +590,7 @@ export async function runScriptDifferential(redis: RespClient, opts: ScriptDiffO
   compare(-1, listing, librariesOf(engine.execute(listing)), librariesOf(await redis.call(...listing)));
   // The log holds scripts' effects only; replayed (FUNCTION LOAD is data and needs the VM) it rebuilds the same keys.
   const scripted = log.filter((c) => /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO|SCRIPT)$/i.test(c[0]));
-  compare(-2, ["(log)"], show(scripted as Reply), "[]");
+  compare(-2, ["(log)"], showJson(scripted as Reply), "[]");
   const replayed = new Engine({ clock: Date.now, createLuaVm });
   replayed.db.loading = true;
   for (const c of log) replayed.replay(c);
@@ -623,7 +604,7 @@ export function formatScriptResult(r: ScriptDiffResult, limit = 20): string {
   const lines = [`${r.commands} scripts and script commands, ${r.errors} error replies, ${r.keys} keys at the end, ${r.mismatches.length} mismatches`];
   lines.push([...r.byKind].sort().map(([n, c]) => `${n} ${c}`).join(", "));
   for (const m of r.mismatches.slice(0, limit)) {
-    lines.push(`#${m.index} ${show(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
+    lines.push(`#${m.index} ${showJson(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
   }
   return lines.join("\n");
 }

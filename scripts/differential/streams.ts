@@ -6,9 +6,11 @@
 // Used by scripts/differential/streams.test.ts (a short seeded run) and scripts/differential-streams-cli.mjs.
 
 import { Engine } from "../../durable-objects/engine/engine.js";
-import { type Reply, isErrorReply, isStatusReply } from "../../durable-objects/engine/reply.js";
+import { type Reply, isErrorReply } from "../../durable-objects/engine/reply.js";
 import { seededRandom } from "../../durable-objects/engine/testing.js";
 import type { RespClient } from "../../durable-objects/persistence/testing/resp-client.js";
+import { Draws } from "./gen.js";
+import { normalize, showJson } from "./replies.js";
 
 export interface StreamDiffOptions {
   seed: number;
@@ -62,35 +64,13 @@ function mask(argv: string[], reply: Reply): Reply {
   return r;
 }
 
-const show = (r: Reply): string =>
-  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).replace(/[\u0080-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
-
-/** Normalizes a reply from either side for comparison (RESP status vs our status objects are alike). */
-function norm(r: Reply): Reply {
-  if (typeof r === "bigint") return Number(r);
-  if (Array.isArray(r)) return r.map(norm);
-  if (isStatusReply(r)) return { status: r.status };
-  return r;
-}
-
 /** The command generator: remembers the IDs it made per key so ranges, deletes and claims hit. */
-export class StreamCommandGen {
-  private readonly rand: () => number;
+export class StreamCommandGen extends Draws {
   private readonly nextMs = new Map<string, number>();
   private readonly ids = new Map<string, string[]>();
 
   constructor(seed: number) {
-    this.rand = seededRandom(seed);
-  }
-
-  private int(n: number): number {
-    return Math.floor(this.rand() * n);
-  }
-  private pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  private chance(p: number): boolean {
-    return this.rand() < p;
+    super(seededRandom(seed));
   }
 
   private key(): string {
@@ -100,16 +80,16 @@ export class StreamCommandGen {
   /** An ID the key has seen, or one near them, or a special. */
   private someId(key: string): string {
     const known = this.ids.get(key) ?? [];
-    const r = this.rand();
+    const r = this.rnd();
     if (known.length && r < 0.6) return this.pick(known);
-    if (r < 0.7) return `${this.int(40)}-${this.int(4)}`;
-    if (r < 0.8) return String(this.int(40));
+    if (r < 0.7) return `${this.below(40)}-${this.below(4)}`;
+    if (r < 0.8) return String(this.below(40));
     if (r < 0.83) return this.pick(["0-0", "18446744073709551615-18446744073709551615", "abc", "1-", "-1", "01-2", " 5"]);
-    return `${this.nextMs.get(key) ?? 1}-${this.int(3)}`;
+    return `${this.nextMs.get(key) ?? 1}-${this.below(3)}`;
   }
 
   private bound(key: string, start: boolean): string {
-    const r = this.rand();
+    const r = this.rnd();
     if (r < 0.25) return start ? "-" : "+";
     if (r < 0.4) return `(${this.someId(key)}`;
     if (r < 0.43) return this.pick(["(-", "(+", "((1", "(0-0", "(18446744073709551615-18446744073709551615"]);
@@ -118,16 +98,16 @@ export class StreamCommandGen {
 
   private newId(key: string): string {
     let ms = this.nextMs.get(key) ?? 1;
-    const r = this.rand();
+    const r = this.rnd();
     let id: string;
     if (r < 0.6) {
-      ms += this.int(3);
-      id = `${ms}-${this.int(3)}`;
+      ms += this.below(3);
+      id = `${ms}-${this.below(3)}`;
     } else if (r < 0.85) {
-      ms += this.int(2);
+      ms += this.below(2);
       id = `${ms}-*`;
-    } else if (r < 0.9) id = String(ms + this.int(2));
-    else if (r < 0.95) id = `${Math.max(0, ms - 2)}-${this.int(2)}`;
+    } else if (r < 0.9) id = String(ms + this.below(2));
+    else if (r < 0.95) id = `${Math.max(0, ms - 2)}-${this.below(2)}`;
     else id = this.pick(["0-0", "0-*", "18446744073709551615-*", "18446744073709551615-18446744073709551615", "bad"]);
     this.nextMs.set(key, Math.max(ms, this.nextMs.get(key) ?? 1));
     return id;
@@ -144,11 +124,11 @@ export class StreamCommandGen {
     const out: string[] = [];
     const minid = this.chance(0.35);
     out.push(minid ? "MINID" : "MAXLEN");
-    const approx = this.rand();
+    const approx = this.rnd();
     if (approx < 0.35) out.push("~");
     else if (approx < 0.55) out.push("=");
-    out.push(minid ? this.someId(key) : String(this.int(30) - (this.chance(0.02) ? 5 : 0)));
-    if (this.chance(0.2)) out.push("LIMIT", String(this.int(12)));
+    out.push(minid ? this.someId(key) : String(this.below(30) - (this.chance(0.02) ? 5 : 0)));
+    if (this.chance(0.2)) out.push("LIMIT", String(this.below(12)));
     return out;
   }
 
@@ -168,7 +148,7 @@ export class StreamCommandGen {
     const key = this.key();
     const group = this.pick(GROUPS);
     const consumer = this.pick(CONSUMERS);
-    const r = this.int(100);
+    const r = this.below(100);
     if (r < 22) {
       const argv = ["XADD", key];
       if (this.chance(0.05)) argv.push("NOMKSTREAM");
@@ -180,35 +160,35 @@ export class StreamCommandGen {
     if (r < 30) {
       const rev = this.chance(0.4);
       const argv = [rev ? "XREVRANGE" : "XRANGE", key, this.bound(key, !rev), this.bound(key, rev)];
-      if (this.chance(0.5)) argv.push("COUNT", String(this.int(8) - (this.chance(0.05) ? 2 : 0)));
+      if (this.chance(0.5)) argv.push("COUNT", String(this.below(8) - (this.chance(0.05) ? 2 : 0)));
       return argv;
     }
     if (r < 32) return ["XLEN", key];
     if (r < 37) {
       const argv = ["XDEL", key];
-      for (let n = 1 + this.int(3); n > 0; n--) argv.push(this.someId(key));
+      for (let n = 1 + this.below(3); n > 0; n--) argv.push(this.someId(key));
       return argv;
     }
     if (r < 40) return ["XTRIM", key, ...this.trimArgs(key)];
     if (r < 45) {
       const argv = ["XREAD"];
-      if (this.chance(0.5)) argv.push("COUNT", String(this.int(5)));
+      if (this.chance(0.5)) argv.push("COUNT", String(this.below(5)));
       if (this.chance(0.2)) argv.push("BLOCK", this.pick(["0", "10", "-1", "x"]));
       const keys = this.chance(0.7) ? [key] : [key, this.key()];
       argv.push("STREAMS", ...keys, ...keys.map((k) => (this.chance(0.2) ? "$" : this.chance(0.3) ? "0" : this.someId(k))));
       return argv;
     }
     if (r < 53) {
-      const sub = this.int(10);
+      const sub = this.below(10);
       if (sub < 4) {
         const argv = ["XGROUP", "CREATE", key, group, this.chance(0.3) ? "$" : this.chance(0.5) ? "0" : this.someId(key)];
         if (this.chance(0.4)) argv.push("MKSTREAM");
-        if (this.chance(0.2)) argv.push("ENTRIESREAD", String(this.int(10) - 1));
+        if (this.chance(0.2)) argv.push("ENTRIESREAD", String(this.below(10) - 1));
         return argv;
       }
       if (sub < 6) {
         const argv = ["XGROUP", "SETID", key, group, this.chance(0.3) ? "$" : this.someId(key)];
-        if (this.chance(0.3)) argv.push("ENTRIESREAD", String(this.int(10) - 1));
+        if (this.chance(0.3)) argv.push("ENTRIESREAD", String(this.below(10) - 1));
         return argv;
       }
       if (sub < 7) return ["XGROUP", "DESTROY", key, group];
@@ -218,7 +198,7 @@ export class StreamCommandGen {
     }
     if (r < 65) {
       const argv = ["XREADGROUP", "GROUP", group, consumer];
-      if (this.chance(0.5)) argv.push("COUNT", String(1 + this.int(4)));
+      if (this.chance(0.5)) argv.push("COUNT", String(1 + this.below(4)));
       if (this.chance(0.15)) argv.push("NOACK");
       if (this.chance(0.1)) argv.push("BLOCK", "100");
       argv.push("STREAMS", key, this.chance(0.75) ? ">" : this.chance(0.5) ? "0" : this.someId(key));
@@ -226,23 +206,23 @@ export class StreamCommandGen {
     }
     if (r < 71) {
       const argv = ["XACK", key, group];
-      for (let n = 1 + this.int(3); n > 0; n--) argv.push(this.someId(key));
+      for (let n = 1 + this.below(3); n > 0; n--) argv.push(this.someId(key));
       return argv;
     }
     if (r < 77) {
       if (this.chance(0.4)) return ["XPENDING", key, group];
       const argv = ["XPENDING", key, group];
       if (this.chance(0.3)) argv.push("IDLE", this.pick(["0", "10000000000000"]));
-      argv.push(this.bound(key, true), this.bound(key, false), String(this.int(10)));
+      argv.push(this.bound(key, true), this.bound(key, false), String(this.below(10)));
       if (this.chance(0.4)) argv.push(consumer);
       return argv;
     }
     if (r < 83) {
       const argv = ["XCLAIM", key, group, consumer, this.pick(["0", "0", "10000000000000", "-5"])];
-      for (let n = 1 + this.int(3); n > 0; n--) argv.push(this.someId(key));
+      for (let n = 1 + this.below(3); n > 0; n--) argv.push(this.someId(key));
       if (this.chance(0.2)) argv.push("IDLE", this.pick(["0", "3600000"]));
       if (this.chance(0.2)) argv.push("TIME", this.pick(["1000", "2000"]));
-      if (this.chance(0.2)) argv.push("RETRYCOUNT", String(this.int(5)));
+      if (this.chance(0.2)) argv.push("RETRYCOUNT", String(this.below(5)));
       if (this.chance(0.2)) argv.push("FORCE");
       if (this.chance(0.3)) argv.push("JUSTID");
       if (this.chance(0.1)) argv.push("LASTID", this.someId(key));
@@ -255,20 +235,20 @@ export class StreamCommandGen {
       return argv;
     }
     if (r < 94) {
-      const sub = this.int(6);
+      const sub = this.below(6);
       if (sub < 2) return ["XINFO", "STREAM", key];
-      if (sub < 3) return ["XINFO", "STREAM", key, "FULL", ...(this.chance(0.5) ? ["COUNT", String(this.int(4))] : [])];
+      if (sub < 3) return ["XINFO", "STREAM", key, "FULL", ...(this.chance(0.5) ? ["COUNT", String(this.below(4))] : [])];
       if (sub < 4) return ["XINFO", "GROUPS", key];
       if (sub < 5) return ["XINFO", "CONSUMERS", key, group];
       return ["XINFO", this.pick(["HELP", "BAD", "STREAM"]), ...(this.chance(0.5) ? [key] : [])];
     }
     if (r < 97) {
       const argv = ["XSETID", key, this.chance(0.5) ? this.someId(key) : `${(this.nextMs.get(key) ?? 1) + 5}-0`];
-      if (this.chance(0.3)) argv.push("ENTRIESADDED", String(this.int(60)));
+      if (this.chance(0.3)) argv.push("ENTRIESADDED", String(this.below(60)));
       if (this.chance(0.3)) argv.push("MAXDELETEDID", this.someId(key));
       return argv;
     }
-    const r2 = this.int(5);
+    const r2 = this.below(5);
     if (r2 === 0) return ["TYPE", key];
     if (r2 === 1) return ["OBJECT", "ENCODING", key];
     if (r2 === 2) return ["DEL", key];
@@ -306,8 +286,8 @@ export async function runStreamDifferential(redis: RespClient, opts: StreamDiffO
   const gen = new StreamCommandGen(opts.seed);
   const result: StreamDiffResult = { commands: 0, mismatches: [], byName: new Map(), errors: 0 };
   const compare = (index: number, argv: string[], ours: Reply, theirs: Reply) => {
-    const a = show(norm(mask(argv, ours)));
-    const b = show(norm(mask(argv, theirs)));
+    const a = showJson(normalize(mask(argv, ours)));
+    const b = showJson(normalize(mask(argv, theirs)));
     if (a !== b) result.mismatches.push({ index, command: argv, ours: a, redis: b });
   };
   for (let i = 0; i < opts.count; i++) {
@@ -339,7 +319,7 @@ export function formatStreamResult(r: StreamDiffResult, limit = 20): string {
   const lines = [`${r.commands} stream commands, ${r.errors} error replies, ${r.mismatches.length} mismatches`];
   lines.push([...r.byName].sort().map(([n, c]) => `${n} ${c}`).join(", "));
   for (const m of r.mismatches.slice(0, limit)) {
-    lines.push(`#${m.index} ${show(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
+    lines.push(`#${m.index} ${showJson(m.command)}\n  ours:  ${m.ours}\n  redis: ${m.redis}`);
   }
   return lines.join("\n");
 }

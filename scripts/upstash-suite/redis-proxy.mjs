@@ -6,12 +6,11 @@
 //
 // It speaks what @upstash/redis sends: POST / (one command), /pipeline, /multi-exec, path commands,
 // and Upstash-Encoding: base64. No auth: it listens on loopback only. Not used by the product.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleAndImport } from "../bundle-and-import.mjs";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -22,11 +21,8 @@ const [redisHost, redisPort] = arg("--redis", "127.0.0.1:6379").split(":");
 
 // The tests' RESP client (durable-objects/persistence/testing/resp-client.ts), bundled with esbuild:
 // commands pipelined in order, replies as byte strings, {status}, {error}, numbers (bigints past 2^53).
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const build = mkdtempSync(join(tmpdir(), "redis-proxy-"));
-const bundle = join(build, "resp-client.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "durable-objects/persistence/testing/resp-client.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${bundle}`, "--log-level=warning"], { stdio: "inherit" });
-const { RespClient } = await import(pathToFileURL(bundle).href);
+const { RespClient } = await bundleAndImport("durable-objects/persistence/testing/resp-client.ts", join(build, "resp-client.mjs"));
 rmSync(build, { recursive: true, force: true });
 
 const utf8 = (s) => Buffer.from(s, "latin1").toString("utf8");

@@ -1,5 +1,6 @@
 // Redis Cluster's key → hash slot function (CRC16-XMODEM of the key or its {hash tag}, mod 16384),
-// and slot → shard by contiguous ranges.
+// and slot → shard by contiguous ranges. Here in the engine because both layers above it use it: the
+// worker's router to pick a shard, and each shard (durable-objects/cluster.ts) for scripts' slot checks.
 
 export const SLOTS = 16384;
 
