@@ -1,5 +1,16 @@
 // What the Node-side benchmarks use, bundled by esbuild into bench/.build/lib.mjs.
-export { Engine } from "../durable-objects/engine/engine.js";
+import { Engine as ShardEngine, type EngineOptions } from "../durable-objects/engine/engine.js";
+
+/**
+ * The engine with no maxmemory unless a bench sets one, as redis-server has none by default: the
+ * datasets here (a million keys, 100,000-element collections) pass a shard's default of 24mb, and a
+ * capped engine would answer OOM or stop a replay part-way and time the fraction it kept.
+ */
+export class Engine extends ShardEngine {
+  constructor(opts: EngineOptions = {}) {
+    super({ ...opts, config: { maxmemory: "0", ...opts.config } });
+  }
+}
 export { Keyspace } from "../durable-objects/engine/keyspace.js";
 export { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "../durable-objects/engine/types/index.js";
 export { encodeRdb, loadRdbInto, RdbWriter } from "../durable-objects/persistence/rdb-codec/index.js";

@@ -12,6 +12,8 @@ const secs = (ms) => (ms / 1000).toFixed(3);
 function stringKeys(n) {
   const e = new Engine();
   for (let b = 0; b < n; b += 1000) e.executeBatch(Array.from({ length: Math.min(1000, n - b) }, (_, i) => ["SET", `key:${b + i}`, `value:${b + i}`]));
+  // A figure about n keys must be about n keys (a maxmemory once stopped this at a quarter of them).
+  if (e.db.data.size !== n) throw new Error(`stringKeys: ${e.db.data.size} keys, not ${n}`);
   return e;
 }
 
@@ -40,6 +42,7 @@ export async function persistenceBench(report) {
     const back = new Engine();
     loadRdbInto(back.db, file, { checksum: true });
     const loadMs = performance.now() - t0;
+    if (back.db.data.size !== N) throw new Error(`RDB load: ${back.db.data.size} keys, not ${N}`);
     const rows = [["durable-redis", secs(saveMs), fmt(N / (saveMs / 1000)), secs(loadMs), fmt(N / (loadMs / 1000)), (file.length / 2 ** 20).toFixed(1)]];
     let redisLoad = null;
     if (redis) {
@@ -100,13 +103,26 @@ export async function persistenceBench(report) {
       return best / 1000;
     };
     const rowsOf = (bytes) => [{ seq: 1, data: bytes, valid: true, createdMs: 0 }];
-    const tBase = time(() => loadRdbInto(new Engine().db, base, { checksum: true }));
+    // Each load must end with every key (the tail's keys are among the base's).
+    const expectAll = (x, what) => {
+      if (x.db.data.size !== K) throw new Error(`${what}: ${x.db.data.size} keys after the load, not ${K}`);
+    };
+    const tBase = time(() => {
+      const x = new Engine();
+      loadRdbInto(x.db, base, { checksum: true });
+      expectAll(x, "(a)");
+    });
     // (b) holds the same data as (c): the base in command form, then the same 50,000 commands.
-    const tAof = time(() => replayAof(new Engine(), [...rowsOf(aof), { ...rowsOf(tail)[0], seq: 2 }]));
+    const tAof = time(() => {
+      const x = new Engine();
+      replayAof(x, [...rowsOf(aof), { ...rowsOf(tail)[0], seq: 2 }]);
+      expectAll(x, "(b)");
+    });
     const tHybrid = time(() => {
       const x = new Engine();
       loadRdbInto(x.db, base, { checksum: true });
       replayAof(x, rowsOf(tail));
+      expectAll(x, "(c)");
     });
     const redisBest = async (args) => {
       let best = Infinity;
