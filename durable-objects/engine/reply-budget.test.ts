@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, jsonTextBytes, replyBytes } from "./reply-budget.js";
+import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, WALK_ABOVE_ELEMENTS, jsonTextBytes, replyBytes } from "./reply-budget.js";
 import { binaryToText, textToBinary } from "./bytes.js";
 import { seededRandom, testEngine } from "./testing.js";
 
@@ -93,19 +93,47 @@ describe("reply estimates", () => {
     }
   });
 
-  it("are exact for lists, hashes, whole sets, strings and MGET", () => {
+  it("are exact for pops, strings and MGET", () => {
     const { engine } = dataset(7);
     for (const argv of [
-      ["LRANGE", "l", "2", "-3"],
-      ["HGETALL", "h"],
-      ["HVALS", "h"],
-      ["SMEMBERS", "s"],
       ["MGET", "v0", "nope", "v3"],
       ["LPOP", "l", "4"],
       ["RPOP", "l"],
       ["LMOVE", "l", "l", "LEFT", "RIGHT"],
       ["LMPOP", "2", "nope", "l", "RIGHT", "COUNT", "3"],
       ["GETDEL", "v2"],
+    ]) {
+      const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
+      expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));
+    }
+  });
+
+  it("count the elements of a short read without walking it, and are exact for reads of lists, hashes and whole sets past WALK_ABOVE_ELEMENTS", () => {
+    const { engine } = dataset(7);
+    const short: [string[], number][] = [
+      [["LRANGE", "l", "2", "-3"], 26],
+      [["HGETALL", "h"], 60],
+      [["HVALS", "h"], 30],
+      [["SMEMBERS", "s"], 30],
+      [["ZRANGE", "z", "0", "9", "WITHSCORES"], 20],
+    ];
+    for (const [argv, elements] of short) {
+      expect(REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity), argv.join(" ")).toBe((elements + 1) * ELEMENT_BYTES);
+    }
+    const n = WALK_ABOVE_ELEMENTS + 1;
+    const members = Array.from({ length: n }, (_, i) => `member-${i}-${"x".repeat(i % 7)}`);
+    engine.executeBatch([
+      ["RPUSH", "big-l", ...members],
+      ["SADD", "big-s", ...members],
+      ["HSET", "big-h", ...members.flatMap((m) => [m, m + "!"])],
+      ["ZADD", "big-z", ...members.flatMap((m, i) => [String(i), m])],
+    ]);
+    for (const argv of [
+      ["LRANGE", "big-l", "0", "-1"],
+      ["HGETALL", "big-h"],
+      ["HKEYS", "big-h"],
+      ["SMEMBERS", "big-s"],
+      ["ZRANGE", "big-z", "0", "-1"],
     ]) {
       const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
       expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));
@@ -144,6 +172,17 @@ describe("the reply budget in a batch", () => {
       "v".repeat(100),
       { error: REPLY_TOO_LARGE },
       100,
+    ]);
+  });
+
+  it("refuses a short read of big elements after building it (it is not walked before)", () => {
+    const { engine } = testEngine();
+    engine.execute(["RPUSH", "l", "a".repeat(200), "b".repeat(200)]);
+    engine.execute(["HSET", "h", "f", "v".repeat(200)]);
+    expect(engine.executeBatch([["LRANGE", "l", "0", "-1"], ["HGETALL", "h"], ["LLEN", "l"]], { replyBudget: 300 })).toEqual([
+      { error: REPLY_TOO_LARGE },
+      ["f", "v".repeat(200)],
+      2,
     ]);
   });
 

@@ -20,6 +20,15 @@ export const REPLY_TOO_LARGE = "ERR max reply size exceeded";
 /** What each element of a reply costs beyond its bytes: more than its framing in a clone, JSON or RESP. */
 export const ELEMENT_BYTES = 8;
 
+/**
+ * A read whose reply has at most this many elements is not walked before it runs: building it costs
+ * no more than the walk (its strings are the stored ones), and Engine.call measures every reply after
+ * it is built, refusing one past the budget all the same. Walking first doubled the cost of a short
+ * ZRANGE. Writes that answer with data (pops) are always walked: their effect must not happen when
+ * their reply is refused.
+ */
+export const WALK_ABOVE_ELEMENTS = 1024;
+
 /** Bytes that JSON text carries as themselves: printable ASCII but the quote and the backslash. */
 const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -44,10 +53,15 @@ export function jsonTextBytes(s: string): number {
  * The walk stops once past `limit`, so measuring a huge reply costs no more than the budget.
  */
 export function replyBytes(r: Reply, limit = Infinity, text = false): number {
-  if (r === null || typeof r !== "object") return typeof r === "string" ? (text ? jsonTextBytes(r) : r.length) + ELEMENT_BYTES : ELEMENT_BYTES;
+  if (typeof r === "string") return (text ? jsonTextBytes(r) : r.length) + ELEMENT_BYTES;
+  if (r === null || typeof r !== "object") return ELEMENT_BYTES;
   if (!Array.isArray(r)) return ("status" in r ? r.status.length : r.error.length) + ELEMENT_BYTES;
   let n = ELEMENT_BYTES;
-  for (let i = 0; i < r.length && n <= limit; i++) n += replyBytes(r[i], limit - n, text);
+  for (let i = 0; i < r.length && n <= limit; i++) {
+    // Strings, the common element, without a call each: every reply is measured (Engine.call).
+    const e = r[i];
+    n += typeof e === "string" ? (text ? jsonTextBytes(e) : e.length) + ELEMENT_BYTES : replyBytes(e, limit - n, text);
+  }
   return n;
 }
 
@@ -61,7 +75,17 @@ export type ReplyEstimate = (db: Keyspace, argv: string[], now: number, limit: n
 
 /** A whole number argument as Redis would read it, or null (the command answers its own error). */
 function count(arg: string | undefined): number | null {
-  return arg !== undefined && /^-?\d{1,18}$/.test(arg) ? Number(arg) : null;
+  if (arg === undefined) return null;
+  const negative = arg.charCodeAt(0) === 0x2d;
+  const digits = arg.length - (negative ? 1 : 0);
+  if (digits === 0 || digits > 18) return null;
+  let v = 0;
+  for (let i = negative ? 1 : 0; i < arg.length; i++) {
+    const d = arg.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
 }
 
 /** The key's value if it is live and of that type. */
@@ -78,6 +102,14 @@ function sizeOf(values: Iterable<string>, limit: number): number {
     if (n > limit) break;
   }
   return n;
+}
+
+/** How many elements [start, stop] takes of `len`, with Redis's normalisation of negative indexes. */
+function rangeLength(len: number, start: number, stop: number): number {
+  if (start < 0) start = Math.max(0, len + start);
+  if (stop < 0) stop = len + stop;
+  stop = Math.min(stop, len - 1);
+  return Math.max(0, stop - start + 1);
 }
 
 /** Bytes of a list's elements at [start, stop] (Redis's index normalisation) as a reply, stopping once past `limit`. */
@@ -215,8 +247,9 @@ function zsetRange(db: Keyspace, argv: string[], now: number, limit: number): nu
     if (start > stop) return ELEMENT_BYTES;
     // Reversed ranks count from the highest: the same members as these ascending ranks.
     if (o.rev) [start, stop] = [len - 1 - stop, len - 1 - start];
-    let bytes = ELEMENT_BYTES + (o.withScores ? (stop - start + 1) * ELEMENT_BYTES : 0);
     let left = stop - start + 1;
+    let bytes = ELEMENT_BYTES + (o.withScores ? left * ELEMENT_BYTES : 0);
+    if (left <= WALK_ABOVE_ELEMENTS) return bytes + left * ELEMENT_BYTES;
     zset.walk(start, false, (member) => {
       bytes += member.length + ELEMENT_BYTES;
       return --left > 0 && bytes <= limit;
@@ -324,7 +357,9 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
     const list = live(db, argv[1], now, RedisList);
     const start = count(argv[2]);
     const stop = count(argv[3]);
-    return list === null || start === null || stop === null ? 0 : listRangeSize(list, start, stop, limit);
+    if (list === null || start === null || stop === null) return 0;
+    const elements = rangeLength(list.length, start, stop);
+    return elements <= WALK_ABOVE_ELEMENTS ? (elements + 1) * ELEMENT_BYTES : listRangeSize(list, start, stop, limit);
   }],
   ["lpop", listPop],
   ["rpop", listPop],
@@ -339,7 +374,11 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   ["spop", setPop],
   ["zpopmin", setPop],
   ["zpopmax", setPop],
-  ["smembers", (db, argv, now, limit) => sizeOf(live(db, argv[1], now, RedisSet)?.values() ?? [], limit)],
+  ["smembers", (db, argv, now, limit) => {
+    const set = live(db, argv[1], now, RedisSet);
+    if (set === null) return 0;
+    return set.size <= WALK_ABOVE_ELEMENTS ? (set.size + 1) * ELEMENT_BYTES : sizeOf(set.values(), limit);
+  }],
   ["hgetall", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, true)],
   ["hkeys", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, false)],
   ["hvals", (db, argv, now, limit) => hashSize(db, argv, now, limit, false, true)],
@@ -367,6 +406,8 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
 function hashSize(db: Keyspace, argv: string[], now: number, limit: number, fields: boolean, values: boolean): number {
   const hash = live(db, argv[1], now, RedisHash);
   if (hash === null) return 0;
+  const perField = (fields ? 1 : 0) + (values ? 1 : 0);
+  if (hash.size <= WALK_ABOVE_ELEMENTS) return (hash.size * perField + 1) * ELEMENT_BYTES;
   let n = ELEMENT_BYTES;
   for (const [f, v] of hash.entries()) {
     if (fields) n += f.length + ELEMENT_BYTES;
