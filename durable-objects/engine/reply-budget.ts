@@ -225,17 +225,23 @@ const ZRANGE_FORMS: Record<string, RangeBy> = {
  * the count between the bounds (the tree counts it); by lex, the whole set when the range is - +.
  * Within LIMIT; scores by count.
  */
-function zsetRange(db: Keyspace, argv: string[], now: number, limit: number): number {
+function zsetRange(db: Keyspace, argv: string[], now: number, limit: number, form: RangeBy): number {
   const zset = live(db, argv[1], now, RedisZSet);
   if (zset === null) return 0;
-  let o: ReturnType<typeof parseZrangeOptions>;
-  try {
-    o = parseZrangeOptions(argv.slice(4), ZRANGE_FORMS[argv[0].toLowerCase()]);
-  } catch {
-    return 0; // the command answers its own syntax error
+  let o: Pick<ReturnType<typeof parseZrangeOptions>, "by" | "rev" | "withScores" | "offset" | "limit">;
+  if (argv.length === 4) {
+    // No options (the common form): the form's own, without copying and parsing none.
+    o = { by: form.by ?? "rank", rev: form.rev ?? false, withScores: false, offset: 0, limit: -1 };
+  } else {
+    try {
+      o = parseZrangeOptions(argv.slice(4), form);
+    } catch {
+      return 0; // the command answers its own syntax error
+    }
   }
   const len = zset.size;
-  const [first, second] = o.rev ? [argv[3], argv[2]] : [argv[2], argv[3]];
+  const first = o.rev ? argv[3] : argv[2];
+  const second = o.rev ? argv[2] : argv[3];
   let n: number;
   if (o.by === "rank") {
     let start = count(argv[2]);
@@ -382,7 +388,7 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   ["hgetall", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, true)],
   ["hkeys", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, false)],
   ["hvals", (db, argv, now, limit) => hashSize(db, argv, now, limit, false, true)],
-  ...Object.keys(ZRANGE_FORMS).map((name): [string, ReplyEstimate] => [name, zsetRange]),
+  ...Object.entries(ZRANGE_FORMS).map(([name, form]): [string, ReplyEstimate] => [name, (db, argv, now, limit) => zsetRange(db, argv, now, limit, form)]),
   ["sort", sortReply],
   ["sort_ro", sortReply],
   ["xrange", streamRange],
