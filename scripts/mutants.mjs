@@ -203,7 +203,7 @@ const MUTANTS = [
     file: SHARD,
     find: "      serving: () => !this.loading && !this.loadError && this.lostWrite === null,\n",
     replace: "      serving: () => !this.loadError && this.lostWrite === null,\n",
-    tests: { workerd: ["test/loading-refusals.test.ts"] },
+    tests: { "workerd-loading": ["test/loading-refusals.test.ts"] },
   },
   {
     name: "set-ex-logged-relative",

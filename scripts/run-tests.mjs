@@ -2,7 +2,7 @@
 // Runs the whole test suite and ends with the plain summary line CI reads: "N passed, N failed,
 // N skipped". Each project runs in its own vitest process, one after the other: the Node project
 // (engine, persistence, CLI; some of its tests start the worker in Miniflare and real redis-servers),
-// then workerd with one shard, then workerd with four. Run side by side in one vitest process, the
+// then workerd with one shard (test/loading-refusals.test.ts in a run of its own), then workerd with four. Run side by side in one vitest process, the
 // workerd runtimes (and Miniflares started by Node tests) stalled each other. Extra arguments go to each run.
 //
 // A run that makes no progress (no test starts or ends) for HANG_MS, or has not finished after
@@ -24,6 +24,7 @@ const runs = [
   // One file at a time in workerd: crash tests call abortAllDurableObjects(), which also aborted the
   // Durable Objects of files running beside them, and their tests then waited forever.
   { name: "workerd", projects: ["workerd"], flags: ["--no-file-parallelism"] },
+  { name: "workerd-loading", projects: ["workerd-loading"], flags: ["--no-file-parallelism"] },
   { name: "workerd-4-shards", projects: ["workerd-4-shards"], flags: ["--no-file-parallelism"] },
 ];
 
