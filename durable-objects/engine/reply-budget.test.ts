@@ -130,10 +130,14 @@ describe("reply estimates", () => {
     ]);
     for (const argv of [
       ["LRANGE", "big-l", "0", "-1"],
+      ["LRANGE", "big-l", "-1025", "-1"],
+      ["ZRANGE", "big-z", "0", "1024", "REV"],
+      ["ZREVRANGE", "big-z", "-1025", "-1"],
       ["HGETALL", "big-h"],
       ["HKEYS", "big-h"],
       ["SMEMBERS", "big-s"],
       ["ZRANGE", "big-z", "0", "-1"],
+      ["RPOP", "big-l", "1025"],
     ]) {
       const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
       expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));

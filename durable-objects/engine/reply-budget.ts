@@ -106,20 +106,19 @@ function sizeOf(values: Iterable<string>, limit: number): number {
 
 /** How many elements [start, stop] takes of `len`, with Redis's normalisation of negative indexes. */
 function rangeLength(len: number, start: number, stop: number): number {
-  if (start < 0) start = Math.max(0, len + start);
   if (stop < 0) stop = len + stop;
-  stop = Math.min(stop, len - 1);
-  return Math.max(0, stop - start + 1);
+  return Math.max(0, Math.min(stop, len - 1) - rangeStart(len, start) + 1);
 }
 
-/** Bytes of a list's elements at [start, stop] (Redis's index normalisation) as a reply, stopping once past `limit`. */
-function listRangeSize(list: RedisList, start: number, stop: number, limit: number): number {
-  const len = list.length;
-  if (start < 0) start = Math.max(0, len + start);
-  if (stop < 0) stop = len + stop;
-  stop = Math.min(stop, len - 1);
+/** The first index [start, …] takes of `len` (a negative start counts from the end). */
+function rangeStart(len: number, start: number): number {
+  return start < 0 ? Math.max(0, len + start) : start;
+}
+
+/** Bytes of `count` elements of a list from index `first` as a reply, stopping once past `limit`. */
+function listRangeSize(list: RedisList, first: number, count: number, limit: number): number {
   let n = ELEMENT_BYTES;
-  for (let i = start; i <= stop && n <= limit; i++) n += list.at(i)!.length + ELEMENT_BYTES;
+  for (let i = first; i < first + count && n <= limit; i++) n += list.at(i)!.length + ELEMENT_BYTES;
   return n;
 }
 
@@ -137,7 +136,7 @@ function randomMembers(db: Keyspace, argv: string[], now: number): number {
 /** The elements popped from one end of a list: exact. */
 function listEnd(list: RedisList, left: boolean, n: number, limit: number): number {
   const take = Math.min(n, list.length);
-  return left ? listRangeSize(list, 0, take - 1, limit) : listRangeSize(list, list.length - take, -1, limit);
+  return listRangeSize(list, left ? 0 : list.length - take, take, limit);
 }
 
 /** LPOP / RPOP key [count]: the elements it would pop. */
@@ -244,19 +243,16 @@ function zsetRange(db: Keyspace, argv: string[], now: number, limit: number, for
   const second = o.rev ? argv[2] : argv[3];
   let n: number;
   if (o.by === "rank") {
-    let start = count(argv[2]);
-    let stop = count(argv[3]);
+    const start = count(argv[2]);
+    const stop = count(argv[3]);
     if (start === null || stop === null) return 0;
-    if (start < 0) start = Math.max(0, len + start);
-    if (stop < 0) stop = len + stop;
-    stop = Math.min(stop, len - 1);
-    if (start > stop) return ELEMENT_BYTES;
+    let left = rangeLength(len, start, stop);
+    if (left === 0) return ELEMENT_BYTES;
     // Reversed ranks count from the highest: the same members as these ascending ranks.
-    if (o.rev) [start, stop] = [len - 1 - stop, len - 1 - start];
-    let left = stop - start + 1;
+    const first = o.rev ? len - rangeStart(len, start) - left : rangeStart(len, start);
     let bytes = ELEMENT_BYTES + (o.withScores ? left * ELEMENT_BYTES : 0);
     if (left <= WALK_ABOVE_ELEMENTS) return bytes + left * ELEMENT_BYTES;
-    zset.walk(start, false, (member) => {
+    zset.walk(first, false, (member) => {
       bytes += member.length + ELEMENT_BYTES;
       return --left > 0 && bytes <= limit;
     });
@@ -365,7 +361,7 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
     const stop = count(argv[3]);
     if (list === null || start === null || stop === null) return 0;
     const elements = rangeLength(list.length, start, stop);
-    return elements <= WALK_ABOVE_ELEMENTS ? (elements + 1) * ELEMENT_BYTES : listRangeSize(list, start, stop, limit);
+    return elements <= WALK_ABOVE_ELEMENTS ? (elements + 1) * ELEMENT_BYTES : listRangeSize(list, rangeStart(list.length, start), elements, limit);
   }],
   ["lpop", listPop],
   ["rpop", listPop],
