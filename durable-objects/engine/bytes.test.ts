@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binaryToBytes, bytesToBinary } from "./bytes.js";
+import { binaryToBytes, bytesToBinary, parseSafeInt } from "./bytes.js";
 import { seededRandom } from "./testing.js";
 
 describe("byte strings", () => {
@@ -18,5 +18,17 @@ describe("byte strings", () => {
     // A UTF-8 BOM is bytes like any other, not something to strip.
     expect(bytesToBinary(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).toBe("\xef\xbb\xbfA");
     expect(bytesToBinary(new Uint8Array(0))).toBe("");
+  });
+});
+
+describe("parseSafeInt", () => {
+  it("reads what Redis's string2ll reads (as the nearest number past safe integers), and nothing else", () => {
+    // The definition: canonical decimal (no '+', no leading zeros, no "-0", no spaces) within int64.
+    const reference = (s: string) => (/^(0|-?[1-9][0-9]*)$/.test(s) && s.length <= 20 && BigInt.asIntN(64, BigInt(s)) === BigInt(s) ? Number(BigInt(s)) : null);
+    const rnd = seededRandom(21);
+    const alphabet = "0123456789-+ .e";
+    const samples = ["", "0", "-0", "00", "-", "1", "-1", "007", "+5", " 5", "5 ", "1e3", "999999999999999", "-999999999999999", "9007199254740991", "9007199254740992", "-9007199254740991", "1234567890123456", "9223372036854775807", "9223372036854775808", "-9223372036854775808"];
+    for (let i = 0; i < 20_000; i++) samples.push(Array.from({ length: Math.floor(rnd() * 18) }, () => alphabet[Math.floor(rnd() * (rnd() < 0.8 ? 10 : alphabet.length))]).join(""));
+    for (const s of samples) expect(parseSafeInt(s), JSON.stringify(s)).toBe(reference(s));
   });
 });

@@ -70,7 +70,24 @@ export function parseInt64(s: string): bigint | null {
 
 /** Like parseInt64 but as a JS number, for arguments that must fit in a safe integer range. */
 export function parseSafeInt(s: string): number | null {
-  if (s.length === 0 || s.length > 20 || !CANONICAL_INT.test(s)) return null;
+  const len = s.length;
+  // Up to 15 characters every canonical integer is a safe one: read digit by digit, without the
+  // regex and Number() (indexes and counts are parsed on every range read).
+  if (len !== 0 && len <= 15) {
+    const negative = s.charCodeAt(0) === 0x2d;
+    let i = negative ? 1 : 0;
+    if (i === len) return null;
+    let v = s.charCodeAt(i) - 0x30;
+    // No leading zero, and no "-0": "0" stands alone.
+    if (v < 0 || v > 9 || (v === 0 && len !== 1)) return null;
+    for (i++; i < len; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return null;
+      v = v * 10 + d;
+    }
+    return negative ? -v : v;
+  }
+  if (len === 0 || len > 20 || !CANONICAL_INT.test(s)) return null;
   const n = Number(s);
   if (!Number.isSafeInteger(n)) {
     const b = parseInt64(s);

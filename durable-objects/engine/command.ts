@@ -7,6 +7,7 @@ import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
 import { type DiskError, type RedisError, noPermission } from "./errors.js";
 import type { GrowthEstimate } from "./growth.js";
+import type { ReplyEstimate } from "./reply-budget.js";
 
 export type CommandFlag =
   | "write" // may modify the dataset
@@ -45,6 +46,13 @@ export interface CommandContext {
   notify(type: number, event: string, key: string): void;
   /** Whether the shard is replaying its log (no propagation, no lazy expiry). */
   readonly loading: boolean;
+  /**
+   * Bytes this command's reply may take: what is left of the request's reply budget (Infinity while
+   * loading). A read past WALK_ABOVE_ELEMENTS checks its reply's size against it before building it
+   * (roomToSize, ensureReplyRoom in reply-budget.ts); every reply is charged after as well. A call,
+   * as it may walk the replies before it that were charged a bound.
+   */
+  replyRoom(): number;
   /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */
   readonly server: ServerInfo;
   /** The script cache and function libraries (EVAL, SCRIPT, FUNCTION, FCALL). */
@@ -196,6 +204,8 @@ export interface CommandSpec {
   /** Argument count including the name; negative means "at least -arity". */
   arity: number;
   flags: readonly CommandFlag[];
+  /** The flags as booleans, every flag present (`spec.is.write`): what the dispatcher tests on every command. */
+  is: Readonly<Record<CommandFlag, boolean>>;
   /** Position of the first key (0: no keys), the last (negative counts from the end), and the step. */
   firstKey: number;
   lastKey: number;
@@ -214,6 +224,10 @@ export interface CommandSpec {
    * Redis's command table has them: the token checks read these, and name a refused one `container|sub`.
    */
   subcommands?: Readonly<Record<string, { arity: number; flags: readonly CommandFlag[] }>>;
+  /** The reply's estimate made before it runs, from REPLY_ESTIMATES (filled in by the table, commands/index.ts). */
+  replyEstimate?: ReplyEstimate;
+  /** From REPLY_WITHIN_KEY (filled in by the table): the argument count with which its reply is within its key's collection (0: any). */
+  replyWithinKey?: number;
   handler: Handler;
 }
 
@@ -225,10 +239,47 @@ export function command(
   handler: Handler,
   tips?: CommandSpec["tips"],
 ): CommandSpec {
-  if (typeof keys === "function") {
-    return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, keys, handler, tips };
-  }
-  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, tips };
+  // Every entry has every field, in one order: the dispatcher's reads of them stay monomorphic.
+  const [firstKey, lastKey, step] = typeof keys === "function" ? [0, 0, 0] : keys;
+  return {
+    name,
+    arity,
+    flags,
+    is: flagSet(flags),
+    firstKey,
+    lastKey,
+    step,
+    keys: typeof keys === "function" ? keys : undefined,
+    tips,
+    growth: undefined,
+    subcommands: undefined,
+    replyEstimate: undefined,
+    replyWithinKey: undefined,
+    handler,
+  };
+}
+
+// Every flag once (the type checker refuses a missing one).
+const FLAG_NAMES: Record<CommandFlag, true> = {
+  write: true,
+  readonly: true,
+  denyoom: true,
+  fast: true,
+  admin: true,
+  noreadonlytoken: true,
+  notxn: true,
+  loading: true,
+  nopropagate: true,
+  noscript: true,
+  script: true,
+};
+const ALL_FLAGS = Object.keys(FLAG_NAMES) as CommandFlag[];
+
+/** Every flag, true where `flags` has it, in one order (one object shape for all entries). */
+function flagSet(flags: readonly CommandFlag[]): Record<CommandFlag, boolean> {
+  const is = {} as Record<CommandFlag, boolean>;
+  for (const f of ALL_FLAGS) is[f] = flags.includes(f);
+  return is;
 }
 
 /** The table entry with a growth estimate (see CommandSpec.growth). */

@@ -14,7 +14,7 @@ import { evictKeys } from "./eviction.js";
 import { noteEncoding } from "./encoding.js";
 import { Scripting } from "./scripting/scripting.js";
 import type { CreateLuaVm } from "./lua/api.js";
-import { MAX_REPLY_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, replyBytes } from "./reply-budget.js";
+import { MAX_REPLY_BYTES, REPLY_TOO_LARGE, ReplyBudget } from "./reply-budget.js";
 import { NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, Notifier, parseNotifyFlags } from "./notify.js";
 
 export interface EngineOptions {
@@ -61,6 +61,10 @@ export interface ExecuteOptions {
   textReplies?: boolean;
 }
 
+/** The reply room of a script's commands (not sent; bounded so that none holds the shard's memory), and of a load's. */
+const NESTED_REPLY_ROOM = (): number => MAX_REPLY_BYTES;
+const LOADING_REPLY_ROOM = (): number => Infinity;
+
 const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
 
 export class Engine {
@@ -89,9 +93,16 @@ export class Engine {
   private outOfMemory = false;
   /** Set per command: the caller holds the read-only token. */
   private readonlyToken = false;
-  /** Bytes the replies of the batch being executed may still take (ExecuteOptions.replyBudget). */
-  private replyLeft = MAX_REPLY_BYTES;
-  private textReplies = false;
+  /** What the replies of the batch being executed may still take (ExecuteOptions.replyBudget). */
+  private readonly replyBudget = new ReplyBudget();
+  /** CommandContext.replyRoom in a batch. */
+  private readonly batchReplyRoom = (): number => this.replyBudget.room();
+  /** CommandContext.propagateNow. */
+  private readonly propagateNow = (): boolean => {
+    if (this.transactionStart !== null) return this.records.length === this.transactionStart;
+    this.flushRecords();
+    return true;
+  };
 
   constructor(opts: EngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -136,10 +147,10 @@ export class Engine {
           if (this.growthRefused(spec, argv)) return errorReply(oom().message);
           // A script's command could build a reply bigger than any request may get (SRANDMEMBER's
           // negative count), and hold the shard's memory while it does: it gets the error instead.
-          const estimate = REPLY_ESTIMATES.get(spec.name);
-          if (estimate && estimate(this.db, argv, this.batchNow ?? this.clock(), MAX_REPLY_BYTES) > MAX_REPLY_BYTES) return this.replyTooLarge();
+          const estimate = spec.replyEstimate;
+          if (estimate !== undefined && estimate(this.db, argv, this.batchNow ?? this.clock(), MAX_REPLY_BYTES) > MAX_REPLY_BYTES) return this.replyTooLarge();
           const mark = this.records.length;
-          const reply = this.run(spec, argv, false);
+          const reply = this.run(spec, argv, false, NESTED_REPLY_ROOM);
           if (!propagate) this.records.length = mark;
           return reply;
         },
@@ -164,12 +175,17 @@ export class Engine {
   }
 
   private accessGeneration = -1;
-  private notifyGeneration = -1;
+  private configGeneration = -1;
+  /** maxmemory and proto-max-bulk-len, read once per config change (syncConfig) rather than per command. */
+  private maxmemory = 0;
+  private maxBulk = 0;
 
-  /** The notifier's flags follow notify-keyspace-events; read once per config change. */
-  private syncNotifyFlags(): void {
+  /** What commands read of the config on every call (the notifier's flags among it), once per config change. */
+  private syncConfig(): void {
     this.notifier.flags = parseNotifyFlags(this.config.get("notify-keyspace-events")) ?? 0;
-    this.notifyGeneration = this.config.generation;
+    this.maxmemory = this.config.getNumber("maxmemory");
+    this.maxBulk = this.config.getNumber("proto-max-bulk-len");
+    this.configGeneration = this.config.generation;
   }
 
   /** Keys' access clocks follow maxmemory-policy (LRU time or LFU counter) and the lfu-* parameters. */
@@ -226,8 +242,7 @@ export class Engine {
   executeBatch(batch: string[][], opts: ExecuteOptions = {}): Reply[] {
     return this.atOneTime(() => {
       const replies: Reply[] = new Array(batch.length);
-      this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
-      this.textReplies = opts.textReplies === true;
+      this.replyBudget.reset(opts.replyBudget ?? MAX_REPLY_BYTES, opts.textReplies === true);
       for (let i = 0; i < batch.length; i++) replies[i] = this.call(batch[i], opts);
       this.flush();
       return replies;
@@ -245,12 +260,11 @@ export class Engine {
 
   private transaction(batch: string[][], opts: ExecuteOptions): Reply[] | ErrorReply {
     for (const argv of batch) {
-      const refused = this.check(argv, opts, true);
-      if (refused) return errorReply(`${EXEC_ABORT} ${refused.error}`);
+      const checked = this.check(argv, opts, true);
+      if ("error" in checked) return errorReply(`${EXEC_ABORT} ${checked.error}`);
     }
     const replies: Reply[] = new Array(batch.length);
-    this.replyLeft = opts.replyBudget ?? MAX_REPLY_BYTES;
-    this.textReplies = opts.textReplies === true;
+    this.replyBudget.reset(opts.replyBudget ?? MAX_REPLY_BYTES, opts.textReplies === true);
     const start = this.records.length;
     this.transactionStart = start;
     try {
@@ -291,7 +305,7 @@ export class Engine {
     const muted = this.notifier.muted;
     this.notifier.muted = true;
     try {
-      return this.run(spec, argv, true);
+      return this.run(spec, argv, true, LOADING_REPLY_ROOM);
     } finally {
       this.notifier.muted = muted;
     }
@@ -307,7 +321,7 @@ export class Engine {
     const deleted = this.db.activeExpire(budgetMs);
     if (deleted.length === 0) return 0;
     this.server.expiredKeys += deleted.length;
-    if (this.config.generation !== this.notifyGeneration) this.syncNotifyFlags();
+    if (this.config.generation !== this.configGeneration) this.syncConfig();
     for (const key of deleted) {
       this.records.push(["DEL", key]);
       this.notifier.notify(NOTIFY_EXPIRED, "expired", key);
@@ -330,8 +344,8 @@ export class Engine {
     }
   }
 
-  /** The refusal a command gets before it runs, or null. */
-  private check(argv: string[], opts: ExecuteOptions, inTransaction: boolean): { error: string } | null {
+  /** The command's table entry, or the refusal it gets before it runs. */
+  private check(argv: string[], opts: ExecuteOptions, inTransaction: boolean): CommandSpec | ErrorReply {
     const spec = this.lookup(argv[0]);
     if (!spec) return errorReply(unknownCommand(argv[0], argv.slice(1)).message);
     if (!arityOk(spec, argv.length)) return errorReply(wrongArity(argv[0]).message);
@@ -339,33 +353,32 @@ export class Engine {
     if (refusal) return errorReply(refusal.message);
     // CONFIG SET waits as well (Redis allows it): turning the AOF on or off mid-load would cut a
     // base from the part of the dataset loaded so far.
-    if (opts.datasetLoading && (!spec.flags.includes("loading") || (spec.name === "config" && argv[1]?.toLowerCase() === "set"))) {
+    if (opts.datasetLoading && (!spec.is.loading || (spec.name === "config" && argv[1]?.toLowerCase() === "set"))) {
       return errorReply(loadingError().message);
     }
-    if (inTransaction && spec.flags.includes("notxn")) {
+    if (inTransaction && spec.is.notxn) {
       return errorReply(`ERR Command not allowed inside a transaction`);
     }
     // As Redis's processCommand: while persisting fails, writes (and PING, so that monitors notice) are refused.
-    if (spec.flags.includes("write") || spec.name === "ping") {
+    if (spec.is.write || spec.name === "ping") {
       const denied = this.server.host?.writesDenied?.();
       if (denied) return errorReply(diskError(denied).message);
     }
-    return null;
+    return spec;
   }
 
   private call(argv: string[], opts: ExecuteOptions): Reply {
-    const refused = this.check(argv, opts, false);
-    if (refused) return refused;
-    const spec = this.lookup(argv[0])!;
-    if (this.config.generation !== this.notifyGeneration) this.syncNotifyFlags();
+    const spec = this.check(argv, opts, false);
+    if ("error" in spec) return spec;
+    if (this.config.generation !== this.configGeneration) this.syncConfig();
     // Over maxmemory, Redis frees memory before every command; only denyoom ones are refused when it cannot.
-    const limit = this.config.getNumber("maxmemory");
+    const limit = this.maxmemory;
     this.outOfMemory = false;
     this.readonlyToken = opts.access === "readonly";
     if (limit > 0 && this.db.usedMemory > limit) {
       if (!this.evictTo(limit)) {
         this.outOfMemory = true;
-        if (spec.flags.includes("denyoom")) return errorReply(oom().message);
+        if (spec.is.denyoom) return errorReply(oom().message);
       }
     }
     // A write that may grow past what it carries is held to the limit with its estimated growth on
@@ -377,16 +390,20 @@ export class Engine {
         return errorReply(oom().message);
       }
     }
-    // A reply past the budget is refused before it is built where it can be estimated, and after
-    // it ran otherwise (then a write has still happened: the estimates cover the writes that answer
-    // with data, so this is rare).
-    const estimate = REPLY_ESTIMATES.get(spec.name);
-    if (estimate && estimate(this.db, argv, this.batchNow ?? this.clock(), this.replyLeft) > this.replyLeft) return this.replyTooLarge();
-    const reply = this.run(spec, argv, false);
-    const size = replyBytes(reply, this.replyLeft, this.textReplies);
-    if (size > this.replyLeft) return this.replyTooLarge();
-    this.replyLeft -= size;
-    return reply;
+    // A reply past the budget is refused before it is built where it can be estimated (here, or in a
+    // long read's handler), and after it ran otherwise (then a write has still happened: the
+    // estimates cover the writes that answer with data, so this is rare).
+    const budget = this.replyBudget;
+    const estimate = spec.replyEstimate;
+    if (estimate !== undefined && !budget.fits(estimate(this.db, argv, this.batchNow ?? this.clock(), budget.most))) return this.replyTooLarge();
+    const reply = this.run(spec, argv, false, this.batchReplyRoom);
+    let bound = -1;
+    const within = spec.replyWithinKey;
+    if (within !== undefined && (within === 0 || within === argv.length) && Array.isArray(reply)) {
+      const v = this.db.data.get(argv[1]);
+      bound = budget.withinBound(v === undefined || typeof v === "string" ? 0 : v.memoryUsage());
+    }
+    return budget.charge(reply, bound) ? reply : this.replyTooLarge();
   }
 
   /**
@@ -418,14 +435,16 @@ export class Engine {
     return growth > 0 && this.db.usedMemory + growth > limit;
   }
 
-  private run(spec: CommandSpec, argv: string[], loading: boolean): Reply {
+  /** `replyRoom`: the bytes its reply may take (CommandContext.replyRoom). */
+  private run(spec: CommandSpec, argv: string[], loading: boolean, replyRoom: () => number): Reply {
     const db = this.db;
-    const isWrite = spec.flags.includes("write");
+    const isWrite = spec.is.write;
     // No write stores an argument longer than proto-max-bulk-len (a list element, a hash value, a
     // member, …): the worker bounds arguments by MAX_RECORD_BYTES, but CONFIG SET may lower the
     // parameter below it, and a script can build an argument of its own. The log is trusted.
     if (isWrite && !loading) {
-      const maxBulk = this.config.getNumber("proto-max-bulk-len");
+      // (Read at the call's sync of the config: a script's commands run inside its call.)
+      const maxBulk = this.maxBulk;
       for (let i = 1; i < argv.length; i++) if (argv[i].length > maxBulk) return errorReply(stringTooLong().message);
     }
     // Collections change in place: measure the keys this write names before and after.
@@ -448,7 +467,7 @@ export class Engine {
       }
     }
     const now = loading ? (this.loadNow ??= this.clock()) : (this.batchNow ?? this.clock());
-    if (!isWrite && !loading && spec.firstKey > 0 && spec.flags.includes("readonly")) {
+    if (!isWrite && !loading && spec.firstKey > 0 && spec.is.readonly) {
       // keyspace_hits / keyspace_misses, as Redis counts its read lookups.
       const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
       // Counted without expiring anything: the command's own lookup expires a key (and raises
@@ -461,32 +480,9 @@ export class Engine {
         }
       }
     }
-    let rewritten: string[][] | null = null;
-    const engine = this;
     db.access.now = now;
     db.access.sync();
-    const notifier = this.notifier;
-    const ctx: CommandContext = {
-      db,
-      config: this.config,
-      now,
-      random: this.random,
-      dirty: 0,
-      loading,
-      server: this.server,
-      scripting: this.scripting,
-      rewrite(...commands: string[][]) {
-        rewritten = commands;
-      },
-      propagateNow() {
-        if (engine.transactionStart !== null) return engine.records.length === engine.transactionStart;
-        engine.flushRecords();
-        return true;
-      },
-      notify(type, event, key) {
-        if (notifier.flags !== 0) notifier.notify(type, event, key);
-      },
-    };
+    const ctx = new CommandRun(db, this.config, now, this.random, loading, replyRoom, this.server, this.scripting, this.notifier, this.propagateNow);
     let reply: Reply;
     const mark = this.records.length;
     try {
@@ -500,7 +496,7 @@ export class Engine {
     }
     // A script's effects (Redis 7's effects replication): more than one becomes one MULTI … EXEC,
     // unless a transaction already wraps them.
-    if (this.records.length - mark > 1 && this.transactionStart === null && spec.flags.includes("script")) {
+    if (this.records.length - mark > 1 && this.transactionStart === null && spec.is.script) {
       this.records.splice(mark, 0, ["MULTI"]);
       this.records.push(["EXEC"]);
     }
@@ -516,14 +512,45 @@ export class Engine {
     if (ctx.dirty > 0) {
       this.dirty += ctx.dirty;
       this.writes++;
-      if (!loading && !spec.flags.includes("nopropagate")) {
-        if (rewritten) for (const c of rewritten as string[][]) this.records.push(c);
+      if (!loading && !spec.is.nopropagate) {
+        if (ctx.rewritten) for (const c of ctx.rewritten) this.records.push(c);
         else this.records.push(argv);
       }
-    } else if (rewritten && !loading) {
+    } else if (ctx.rewritten && !loading) {
       // A command can propagate without changing the dataset as such (e.g. a lazily expired key's DEL).
-      for (const c of rewritten as string[][]) this.records.push(c);
+      for (const c of ctx.rewritten) this.records.push(c);
     }
     return reply;
+  }
+}
+
+/**
+ * A command's CommandContext: one object per run, with its methods on the prototype rather than
+ * closures made for every command.
+ */
+class CommandRun implements CommandContext {
+  dirty = 0;
+  /** What rewrite() was given: propagated instead of the command. */
+  rewritten: string[][] | null = null;
+
+  constructor(
+    readonly db: Keyspace,
+    readonly config: Config,
+    readonly now: number,
+    readonly random: () => number,
+    readonly loading: boolean,
+    readonly replyRoom: () => number,
+    readonly server: ServerInfo,
+    readonly scripting: Scripting,
+    private readonly notifier: Notifier,
+    readonly propagateNow: () => boolean,
+  ) {}
+
+  rewrite(...commands: string[][]): void {
+    this.rewritten = commands;
+  }
+
+  notify(type: number, event: string, key: string): void {
+    if (this.notifier.flags !== 0) this.notifier.notify(type, event, key);
   }
 }

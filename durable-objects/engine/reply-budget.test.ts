@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, WALK_ABOVE_ELEMENTS, jsonTextBytes, replyBytes } from "./reply-budget.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ELEMENT_BYTES, REPLY_ESTIMATES, REPLY_TOO_LARGE, REPLY_WITHIN_KEY, ReplyBudget, WALK_ABOVE_ELEMENTS, jsonTextBytes, replyBytes } from "./reply-budget.js";
 import { binaryToText, textToBinary } from "./bytes.js";
 import { seededRandom, testEngine } from "./testing.js";
+import { RedisList, RedisStream, RedisZSet } from "./types/index.js";
 
 /** A small dataset of every type the estimates read, with members of random sizes. */
 function dataset(seed: number) {
@@ -22,7 +23,7 @@ function dataset(seed: number) {
   return { ...t, rnd };
 }
 
-/** Commands with estimates, over ranges, counts and options (some out of range or malformed). */
+/** Commands with estimates (REPLY_ESTIMATES), over counts and options (some out of range or malformed). */
 function commands(rnd: () => number): string[][] {
   const n = () => String(Math.floor(rnd() * 80) - 40);
   return [
@@ -30,7 +31,6 @@ function commands(rnd: () => number): string[][] {
     ["HRANDFIELD", "h", n(), "WITHVALUES"],
     ["HRANDFIELD", "h", n()],
     ["ZRANDMEMBER", "z", n(), "WITHSCORES"],
-    ["LRANGE", "l", n(), n()],
     ["LPOP", "l", n()],
     ["RPOP", "l", n()],
     ["SPOP", "s", n()],
@@ -46,37 +46,17 @@ function commands(rnd: () => number): string[][] {
     ["LMPOP", "2", "s", "l", "LEFT"],
     ["ZMPOP", "1", "z", "MAX", "COUNT", n()],
     ["BZMPOP", "0", "2", "nope", "z", "MIN"],
-    ["SMEMBERS", "s"],
-    ["HGETALL", "h"],
-    ["HKEYS", "h"],
-    ["HVALS", "h"],
-    ["ZRANGE", "z", n(), n()],
-    ["ZRANGE", "z", n(), n(), "REV", "WITHSCORES"],
-    ["ZREVRANGE", "z", n(), n(), "WITHSCORES"],
-    ["ZRANGEBYSCORE", "z", n(), n(), "WITHSCORES", "LIMIT", n(), n()],
-    ["ZRANGEBYSCORE", "z", "(" + n(), "+inf"],
-    ["ZREVRANGEBYSCORE", "z", "+inf", "(" + n(), "WITHSCORES"],
-    ["ZRANGE", "z", n(), "(" + n(), "BYSCORE", "LIMIT", n(), n()],
-    ["ZRANGE", "z", "+inf", n(), "BYSCORE", "REV"],
-    ["ZRANGEBYLEX", "z", "-", "+", "LIMIT", n(), n()],
-    ["ZREVRANGEBYLEX", "z", "+", "-"],
-    ["ZRANGE", "z", "-", "+", "BYLEX"],
-    ["ZRANGE", "z", "0", "-1", "BYLEX"],
     ["SORT", "l", "ALPHA", "LIMIT", n(), n()],
     ["SORT", "idx", "BY", "nosort", "GET", "v*", "GET", "#"],
     ["SORT_RO", "s", "ALPHA"],
-    ["XRANGE", "x", "-", "+", "COUNT", n()],
-    ["XREVRANGE", "x", "+", "-"],
     ["XREAD", "COUNT", n(), "STREAMS", "x", "0"],
     ["XREAD", "STREAMS", "x", "s", "0-0", "0"],
     ["XREAD", "STREAMS", "x", "x", "0", "3-0"],
-    ["MGET", "v0", "v1", "nope", "l", "v4"],
     ["GETDEL", "v" + Math.floor(rnd() * 6)],
     ["SET", "str", "new", "GET"],
     ["GETSET", "str", "newer"],
     ["GETEX", "str", "PX", "100000"],
     ["SRANDMEMBER", "s", "x"],
-    ["LRANGE", "nope", "0", "-1"],
   ];
 }
 
@@ -93,10 +73,9 @@ describe("reply estimates", () => {
     }
   });
 
-  it("are exact for pops, strings and MGET", () => {
+  it("are exact for pops and strings", () => {
     const { engine } = dataset(7);
     for (const argv of [
-      ["MGET", "v0", "nope", "v3"],
       ["LPOP", "l", "4"],
       ["RPOP", "l"],
       ["LMOVE", "l", "l", "LEFT", "RIGHT"],
@@ -108,40 +87,131 @@ describe("reply estimates", () => {
     }
   });
 
-  it("count the elements of a short read without walking it, and are exact for reads of lists, hashes and whole sets past WALK_ABOVE_ELEMENTS", () => {
-    const { engine } = dataset(7);
-    const short: [string[], number][] = [
-      [["LRANGE", "l", "2", "-3"], 26],
-      [["HGETALL", "h"], 60],
-      [["HVALS", "h"], 30],
-      [["SMEMBERS", "s"], 30],
-      [["ZRANGE", "z", "0", "9", "WITHSCORES"], 20],
-    ];
-    for (const [argv, elements] of short) {
-      expect(REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity), argv.join(" ")).toBe((elements + 1) * ELEMENT_BYTES);
-    }
+});
+
+describe("reads past WALK_ABOVE_ELEMENTS", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Collections of WALK_ABOVE_ELEMENTS + 1 members of varied sizes, in a list, set, hash, zset and stream. */
+  function big() {
+    const t = testEngine();
     const n = WALK_ABOVE_ELEMENTS + 1;
     const members = Array.from({ length: n }, (_, i) => `member-${i}-${"x".repeat(i % 7)}`);
-    engine.executeBatch([
+    t.engine.executeBatch([
       ["RPUSH", "big-l", ...members],
       ["SADD", "big-s", ...members],
       ["HSET", "big-h", ...members.flatMap((m) => [m, m + "!"])],
       ["ZADD", "big-z", ...members.flatMap((m, i) => [String(i), m])],
+      ...members.map((m, i) => ["XADD", "big-x", `${i + 1}-0`, "f", m]),
     ]);
+    return { ...t, members };
+  }
+
+  it("answer within a budget of exactly their size, and are refused one byte below it", () => {
+    const { engine } = big();
     for (const argv of [
       ["LRANGE", "big-l", "0", "-1"],
       ["LRANGE", "big-l", "-1025", "-1"],
-      ["ZRANGE", "big-z", "0", "1024", "REV"],
-      ["ZREVRANGE", "big-z", "-1025", "-1"],
+      ["SMEMBERS", "big-s"],
       ["HGETALL", "big-h"],
       ["HKEYS", "big-h"],
-      ["SMEMBERS", "big-s"],
+      ["HVALS", "big-h"],
       ["ZRANGE", "big-z", "0", "-1"],
-      ["RPOP", "big-l", "1025"],
+      ["ZRANGE", "big-z", "0", "1024", "REV"],
+      ["ZREVRANGE", "big-z", "-1025", "-1"],
+      ["ZRANGEBYSCORE", "big-z", "-inf", "+inf"],
+      ["ZRANGE", "big-z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "1025"],
+      ["ZRANGE", "big-z", "+", "-", "BYLEX", "REV"],
+      ["ZRANGEBYLEX", "big-z", "-", "+", "LIMIT", "0", "1025"],
     ]) {
-      const guess = REPLY_ESTIMATES.get(argv[0].toLowerCase())!(engine.db, argv, engine.clock(), Infinity);
-      expect(guess, argv.join(" ")).toBe(replyBytes(engine.execute(argv)));
+      const reply = engine.execute(argv);
+      const size = replyBytes(reply);
+      expect(engine.executeBatch([argv, ["PING"]], { replyBudget: size + 12 }), argv.join(" ")).toEqual([reply, { status: "PONG" }]);
+      expect(engine.executeBatch([argv, ["PING"]], { replyBudget: size - 1 }), argv.join(" ")).toEqual([{ error: REPLY_TOO_LARGE }, { status: "PONG" }]);
     }
+  });
+
+  it("are refused before their reply is built", () => {
+    const { engine } = big();
+    const builders = [vi.spyOn(RedisList.prototype, "slice"), vi.spyOn(RedisZSet.prototype, "range"), vi.spyOn(RedisStream.prototype, "range")];
+    const budget = 1000;
+    for (const argv of [
+      ["LRANGE", "big-l", "0", "-1"],
+      ["ZRANGE", "big-z", "0", "-1", "WITHSCORES"],
+      ["ZREVRANGEBYSCORE", "big-z", "+inf", "-inf"],
+      ["XRANGE", "big-x", "-", "+"],
+      ["XREVRANGE", "big-x", "+", "-", "COUNT", "2000"],
+    ]) {
+      expect(engine.executeBatch([argv], { replyBudget: budget }), argv.join(" ")).toEqual([{ error: REPLY_TOO_LARGE }]);
+    }
+    for (const builder of builders) expect(builder).not.toHaveBeenCalled();
+    // The sizing walk stops once past the budget.
+    const walk = vi.spyOn(RedisZSet.prototype, "walk");
+    engine.executeBatch([["ZRANGE", "big-z", "0", "-1"]], { replyBudget: budget });
+    expect(walk).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("replies within their key (REPLY_WITHIN_KEY)", () => {
+  /** Collections of every type those commands read, with members of any bytes (control bytes, quotes, high bytes, empty). */
+  function collections(seed: number) {
+    const t = testEngine();
+    const rnd = seededRandom(seed);
+    // Some long runs of control bytes, which JSON text takes 6 bytes each for.
+    const word = () =>
+      rnd() < 0.3 ? "\x01".repeat(Math.floor(rnd() * 300)) + Math.floor(rnd() * 1e6) : Array.from({ length: Math.floor(rnd() * 12) }, () => String.fromCharCode(Math.floor(rnd() * 256))).join("");
+    const members = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 40) }, word))];
+    t.engine.executeBatch([
+      ["RPUSH", "l", ...members],
+      ["SADD", "s", ...members],
+      ["HSET", "h", ...members.flatMap((m) => [m, word()])],
+      ["ZADD", "z", ...members.flatMap((m) => [String(Math.floor(rnd() * 5)), m])],
+    ]);
+    return t.engine;
+  }
+
+  it("take no more than the bound they are charged, as binary and as JSON text", () => {
+    const argvs = [
+      ["LRANGE", "l", "0", "-1"],
+      ["SMEMBERS", "s"],
+      ["HGETALL", "h"],
+      ["HKEYS", "h"],
+      ["HVALS", "h"],
+      ["ZRANGE", "z", "0", "-1"],
+      ["ZREVRANGE", "z", "0", "-1"],
+      ["ZRANGEBYSCORE", "z", "-inf", "+inf"],
+      ["ZREVRANGEBYSCORE", "z", "+inf", "-inf"],
+      ["ZRANGEBYLEX", "z", "-", "+"],
+      ["ZREVRANGEBYLEX", "z", "+", "-"],
+      ["LRANGE", "nope", "0", "-1"],
+    ];
+    expect(new Set(argvs.map((a) => a[0].toLowerCase()))).toEqual(new Set(REPLY_WITHIN_KEY.keys()));
+    for (let seed = 1; seed <= 100; seed++) {
+      const engine = collections(seed);
+      for (const argv of argvs) {
+        const reply = engine.execute(argv);
+        const v = engine.db.data.get(argv[1]);
+        const usage = v === undefined || typeof v === "string" ? 0 : v.memoryUsage();
+        for (const text of [false, true]) {
+          const budget = new ReplyBudget();
+          budget.reset(1 << 30, text);
+          expect(replyBytes(reply, Infinity, text), `${argv.join(" ")} text=${text}`).toBeLessThanOrEqual(budget.withinBound(usage));
+        }
+      }
+    }
+  });
+
+  it("are walked only when the budget runs short: a pipeline of them answers exactly what fits", () => {
+    const { engine } = testEngine();
+    engine.execute(["RPUSH", "l", ...Array.from({ length: 20 }, (_, i) => `element-${i}`)]);
+    const one = replyBytes(engine.execute(["LRANGE", "l", "0", "-1"]));
+    const v = engine.db.data.get("l") as RedisList;
+    // Far less than the 20 replies' bounds, exactly their sizes.
+    expect(20 * v.memoryUsage()).toBeGreaterThan(20 * one + 1000);
+    const batch = Array.from({ length: 21 }, () => ["LRANGE", "l", "0", "-1"]);
+    const replies = engine.executeBatch(batch, { replyBudget: 20 * one });
+    expect(replies.slice(0, 20).every((r) => Array.isArray(r) && r.length === 20)).toBe(true);
+    expect(replies[20]).toEqual({ error: REPLY_TOO_LARGE });
   });
 });
 

@@ -1,10 +1,12 @@
 // The reply budget: a request's replies together stay under MAX_REPLY_BYTES, so no reply is too big
-// for the RPC back to the worker (32 MiB) or for the worker's JSON. Commands whose reply can be large
-// are estimated before they run, so a reply past the budget is refused without being built.
+// for the RPC back to the worker (32 MiB) or for the worker's JSON. Every reply is measured after it
+// is built (Engine.call). Writes that answer with data are estimated before they run (REPLY_ESTIMATES),
+// so a refused one changes nothing; reads past WALK_ABOVE_ELEMENTS check their size against
+// CommandContext.replyRoom in their handler, on the collection they have looked up, before they build.
 
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
-import { parseScoreRange, parseZrangeOptions } from "./commands/zsets.js";
+import { RedisError } from "./errors.js";
 import { RedisHash, RedisList, RedisSet, RedisStream, RedisZSet } from "./types/index.js";
 
 /**
@@ -21,13 +23,46 @@ export const REPLY_TOO_LARGE = "ERR max reply size exceeded";
 export const ELEMENT_BYTES = 8;
 
 /**
- * A read whose reply has at most this many elements is not walked before it runs: building it costs
+ * A read whose reply has at most this many elements is not sized before it runs: building it costs
  * no more than the walk (its strings are the stored ones), and Engine.call measures every reply after
- * it is built, refusing one past the budget all the same. Walking first doubled the cost of a short
- * ZRANGE. Writes that answer with data (pops) are always walked: their effect must not happen when
+ * it is built, refusing one past the budget all the same. Sizing first doubled the cost of a short
+ * ZRANGE. Writes that answer with data (pops) are always estimated: their effect must not happen when
  * their reply is refused.
  */
 export const WALK_ABOVE_ELEMENTS = 1024;
+
+/**
+ * The room a read of this many elements sizes its reply against before building it: past
+ * WALK_ABOVE_ELEMENTS, what the request's budget has left (CommandContext.replyRoom); Infinity when it
+ * does not size it (short, or nothing bounds it).
+ */
+export function roomToSize(elements: number, ctx: { replyRoom(): number }): number {
+  return elements > WALK_ABOVE_ELEMENTS ? ctx.replyRoom() : Infinity;
+}
+
+/**
+ * Such a read, before it builds its reply: REPLY_TOO_LARGE when the reply (at least `bytes`, from the
+ * sizes below) would not fit in `room`. Not charged to the budget (see Engine.call).
+ */
+export function ensureReplyRoom(bytes: number, room: number): void {
+  if (bytes > room) throw new RedisError(REPLY_TOO_LARGE);
+}
+
+/**
+ * Commands whose reply is an array of elements of the collection at argv[1], each element at most
+ * once and nothing else, by the argument count they are so with (0: any). Such a reply takes at most
+ * the collection's memoryUsage() (which charges every element its length and 16 more), 6 times that
+ * as JSON text (jsonTextBytes), and ELEMENT_BYTES: Engine.call charges it that bound without walking it.
+ */
+export const REPLY_WITHIN_KEY: ReadonlyMap<string, number> = new Map([
+  ["lrange", 0],
+  ["smembers", 0],
+  ["hgetall", 0],
+  ["hkeys", 0],
+  ["hvals", 0],
+  // Without WITHSCORES, whose scores are not stored as text.
+  ...["zrange", "zrevrange", "zrangebyscore", "zrevrangebyscore", "zrangebylex", "zrevrangebylex"].map((name): [string, number] => [name, 4]),
+]);
 
 /** Bytes that JSON text carries as themselves: printable ASCII but the quote and the backslash. */
 const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -66,6 +101,77 @@ export function replyBytes(r: Reply, limit = Infinity, text = false): number {
 }
 
 /**
+ * What is left of one batch's budget. A reply within its key (REPLY_WITHIN_KEY) is charged a bound
+ * known without walking it, and walked only when the budget runs short: a request of short reads
+ * walks none of its replies. Every other reply is measured as it is charged.
+ */
+export class ReplyBudget {
+  /** The budget less the replies measured so far: the most that can be left. */
+  private left = MAX_REPLY_BYTES;
+  private text = false;
+  /** Replies charged at a bound, not yet walked (the first `boundedCount`), and the sum of those bounds. */
+  private readonly bounded: Reply[] = [];
+  private boundedCount = 0;
+  private boundedBytes = 0;
+
+  /** A new batch of `bytes`; with `text`, strings count as their JSON text (jsonTextBytes). */
+  reset(bytes: number, text: boolean): void {
+    this.left = bytes;
+    this.text = text;
+    this.forgetBounded();
+  }
+
+  /** Exactly what is left: the replies charged at a bound are measured (each once). */
+  room(): number {
+    if (this.boundedCount !== 0) {
+      for (let i = 0; i < this.boundedCount; i++) this.left -= replyBytes(this.bounded[i], Infinity, this.text);
+      this.forgetBounded();
+    }
+    return this.left;
+  }
+
+  /** Empties the bounded replies, keeping the array (setting an array's length costs more than a batch's other work). */
+  private forgetBounded(): void {
+    for (let i = 0; i < this.boundedCount; i++) this.bounded[i] = null;
+    this.boundedCount = 0;
+    this.boundedBytes = 0;
+  }
+
+  /** The most that can be left: a limit for walks that stop once past it (estimates, replyBytes). */
+  get most(): number {
+    return this.left;
+  }
+
+  /** Whether a reply of at least `bytes` (an estimate) can be charged. */
+  fits(bytes: number): boolean {
+    return bytes <= this.left - this.boundedBytes || bytes <= this.room();
+  }
+
+  /**
+   * Charges a reply: at `bound` when one is known (≥ 0, the most it takes) and fits, else at its
+   * measured size. False when it does not fit; then nothing is charged. REPLY_TOO_LARGE itself (a
+   * handler's refusal) is not charged: the commands after it that fit still answer.
+   */
+  charge(reply: Reply, bound: number): boolean {
+    if (bound >= 0 && bound <= this.left - this.boundedBytes) {
+      this.bounded[this.boundedCount++] = reply;
+      this.boundedBytes += bound;
+      return true;
+    }
+    const size = replyBytes(reply, this.left, this.text);
+    if (size > this.left - this.boundedBytes && size > this.room()) return false;
+    if (size === REPLY_TOO_LARGE.length + ELEMENT_BYTES && typeof reply === "object" && reply !== null && "error" in reply && reply.error === REPLY_TOO_LARGE) return true;
+    this.left -= size;
+    return true;
+  }
+
+  /** With text replies, the bound of a reply within a collection of this memoryUsage() (REPLY_WITHIN_KEY). */
+  withinBound(memoryUsage: number): number {
+    return (this.text ? 6 : 1) * memoryUsage + ELEMENT_BYTES;
+  }
+}
+
+/**
  * Bytes a command's reply will take at least, computed without building it: exact where walking
  * the elements is cheap (stopping once past `limit`), otherwise elements × ELEMENT_BYTES. Never more
  * than the reply will be, so a reply that fits is never refused; 0 for arguments the command itself
@@ -95,7 +201,7 @@ function live<T>(db: Keyspace, key: string, now: number, type: new (...a: never[
 }
 
 /** Bytes of these elements as a reply, stopping once past `limit`. */
-function sizeOf(values: Iterable<string>, limit: number): number {
+export function sizeOf(values: Iterable<string>, limit: number): number {
   let n = ELEMENT_BYTES;
   for (const v of values) {
     n += v.length + ELEMENT_BYTES;
@@ -104,19 +210,8 @@ function sizeOf(values: Iterable<string>, limit: number): number {
   return n;
 }
 
-/** How many elements [start, stop] takes of `len`, with Redis's normalisation of negative indexes. */
-function rangeLength(len: number, start: number, stop: number): number {
-  if (stop < 0) stop = len + stop;
-  return Math.max(0, Math.min(stop, len - 1) - rangeStart(len, start) + 1);
-}
-
-/** The first index [start, …] takes of `len` (a negative start counts from the end). */
-function rangeStart(len: number, start: number): number {
-  return start < 0 ? Math.max(0, len + start) : start;
-}
-
 /** Bytes of `count` elements of a list from index `first` as a reply, stopping once past `limit`. */
-function listRangeSize(list: RedisList, first: number, count: number, limit: number): number {
+export function listRangeSize(list: RedisList, first: number, count: number, limit: number): number {
   let n = ELEMENT_BYTES;
   for (let i = first; i < first + count && n <= limit; i++) n += list.at(i)!.length + ELEMENT_BYTES;
   return n;
@@ -208,71 +303,19 @@ function multiPop(db: Keyspace, argv: string[], now: number, limit: number): num
   return 0;
 }
 
-type RangeBy = { by?: "score" | "lex"; rev?: boolean };
-/** What the older ZRANGE forms fix of ZRANGE's options. */
-const ZRANGE_FORMS: Record<string, RangeBy> = {
-  zrange: {},
-  zrevrange: { rev: true },
-  zrangebyscore: { by: "score" },
-  zrevrangebyscore: { by: "score", rev: true },
-  zrangebylex: { by: "lex" },
-  zrevrangebylex: { by: "lex", rev: true },
-};
-
 /**
- * ZRANGE in all its forms: by index, the members in the range (walked for their bytes); by score,
- * the count between the bounds (the tree counts it); by lex, the whole set when the range is - +.
- * Within LIMIT; scores by count.
+ * Bytes of `count` members of a sorted set from rank `first` (ascending; a reversed range is the same
+ * members) as a reply, stopping once past `limit`; with scores, an element more for each.
  */
-function zsetRange(db: Keyspace, argv: string[], now: number, limit: number, form: RangeBy): number {
-  const zset = live(db, argv[1], now, RedisZSet);
-  if (zset === null) return 0;
-  let o: Pick<ReturnType<typeof parseZrangeOptions>, "by" | "rev" | "withScores" | "offset" | "limit">;
-  if (argv.length === 4) {
-    // No options (the common form): the form's own, without copying and parsing none.
-    o = { by: form.by ?? "rank", rev: form.rev ?? false, withScores: false, offset: 0, limit: -1 };
-  } else {
-    try {
-      o = parseZrangeOptions(argv.slice(4), form);
-    } catch {
-      return 0; // the command answers its own syntax error
-    }
-  }
-  const len = zset.size;
-  const first = o.rev ? argv[3] : argv[2];
-  const second = o.rev ? argv[2] : argv[3];
-  let n: number;
-  if (o.by === "rank") {
-    const start = count(argv[2]);
-    const stop = count(argv[3]);
-    if (start === null || stop === null) return 0;
-    let left = rangeLength(len, start, stop);
-    if (left === 0) return ELEMENT_BYTES;
-    // Reversed ranks count from the highest: the same members as these ascending ranks.
-    const first = o.rev ? len - rangeStart(len, start) - left : rangeStart(len, start);
-    let bytes = ELEMENT_BYTES + (o.withScores ? left * ELEMENT_BYTES : 0);
-    if (left <= WALK_ABOVE_ELEMENTS) return bytes + left * ELEMENT_BYTES;
-    zset.walk(first, false, (member) => {
-      bytes += member.length + ELEMENT_BYTES;
-      return --left > 0 && bytes <= limit;
-    });
-    return bytes;
-  }
-  if (o.by === "score") {
-    let r: ReturnType<typeof parseScoreRange>;
-    try {
-      r = parseScoreRange(first, second);
-    } catch {
-      return 0;
-    }
-    n = Math.max(0, zset.countScoreBelow(r.max, !r.maxEx) - zset.countScoreBelow(r.min, r.minEx));
-  } else {
-    n = first === "-" && second === "+" ? len : 0;
-  }
-  if (o.offset < 0) return 0;
-  n = Math.max(0, n - o.offset);
-  if (o.limit >= 0) n = Math.min(n, o.limit);
-  return n * (o.withScores ? 2 : 1) * ELEMENT_BYTES;
+export function zsetRangeSize(zset: RedisZSet, first: number, count: number, withScores: boolean, limit: number): number {
+  let left = count;
+  let bytes = ELEMENT_BYTES + (withScores ? count * ELEMENT_BYTES : 0);
+  if (left <= 0) return bytes;
+  zset.walk(first, false, (member) => {
+    bytes += member.length + ELEMENT_BYTES;
+    return --left > 0 && bytes <= limit;
+  });
+  return bytes;
 }
 
 /** SORT / SORT_RO key [LIMIT offset count] [GET pattern …] without STORE: one element per member per GET. */
@@ -299,21 +342,6 @@ function sortReply(db: Keyspace, argv: string[], now: number): number {
     }
   }
   return n * Math.max(1, gets) * ELEMENT_BYTES;
-}
-
-/** XRANGE / XREVRANGE key - + [COUNT n]: each entry is at least its ID and one field and value. */
-function streamRange(db: Keyspace, argv: string[], now: number): number {
-  const stream = live(db, argv[1], now, RedisStream);
-  const whole = argv[0].toLowerCase() === "xrange" ? argv[2] === "-" && argv[3] === "+" : argv[2] === "+" && argv[3] === "-";
-  if (stream === null || !whole) return 0;
-  let n = stream.length;
-  if (argv.length === 6 && argv[4].toLowerCase() === "count") {
-    const c = count(argv[5]);
-    // COUNT 0 or less answers a nil array.
-    if (c === null || c <= 0) return 0;
-    n = Math.min(n, c);
-  }
-  return n * 5 * ELEMENT_BYTES;
 }
 
 /** XREAD [COUNT n] [BLOCK ms] STREAMS key … id …: the streams read from their start (ID 0), whole or to COUNT. */
@@ -350,19 +378,15 @@ function oldString(db: Keyspace, argv: string[], now: number): number {
   return typeof v === "string" && !db.isExpired(argv[1], now) ? v.length + ELEMENT_BYTES : 0;
 }
 
-/** Estimates by command name; the others are measured after they run (see Engine). */
+/**
+ * Estimates by command name, made before the command runs: the writes that answer with data, and the
+ * reads whose reply can be far bigger than the key they read (negative counts, SORT's GETs, several
+ * streams). Every other reply is measured after it is built (see Engine.call).
+ */
 export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<string, ReplyEstimate>([
   ["srandmember", randomMembers],
   ["hrandfield", randomMembers],
   ["zrandmember", randomMembers],
-  ["lrange", (db, argv, now, limit) => {
-    const list = live(db, argv[1], now, RedisList);
-    const start = count(argv[2]);
-    const stop = count(argv[3]);
-    if (list === null || start === null || stop === null) return 0;
-    const elements = rangeLength(list.length, start, stop);
-    return elements <= WALK_ABOVE_ELEMENTS ? (elements + 1) * ELEMENT_BYTES : listRangeSize(list, rangeStart(list.length, start), elements, limit);
-  }],
   ["lpop", listPop],
   ["rpop", listPop],
   ["lmove", listMove],
@@ -376,25 +400,9 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   ["spop", setPop],
   ["zpopmin", setPop],
   ["zpopmax", setPop],
-  ["smembers", (db, argv, now, limit) => {
-    const set = live(db, argv[1], now, RedisSet);
-    if (set === null) return 0;
-    return set.size <= WALK_ABOVE_ELEMENTS ? (set.size + 1) * ELEMENT_BYTES : sizeOf(set.values(), limit);
-  }],
-  ["hgetall", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, true)],
-  ["hkeys", (db, argv, now, limit) => hashSize(db, argv, now, limit, true, false)],
-  ["hvals", (db, argv, now, limit) => hashSize(db, argv, now, limit, false, true)],
-  ...Object.entries(ZRANGE_FORMS).map(([name, form]): [string, ReplyEstimate] => [name, (db, argv, now, limit) => zsetRange(db, argv, now, limit, form)]),
   ["sort", sortReply],
   ["sort_ro", sortReply],
-  ["xrange", streamRange],
-  ["xrevrange", streamRange],
   ["xread", streamRead],
-  ["mget", (db, argv, now, limit) => {
-    let n = ELEMENT_BYTES;
-    for (let i = 1; i < argv.length && n <= limit; i++) n += oldString(db, ["", argv[i]], now) || ELEMENT_BYTES;
-    return n;
-  }],
   ["getdel", oldString],
   ["getset", oldString],
   ["getex", oldString],
@@ -405,11 +413,8 @@ export const REPLY_ESTIMATES: ReadonlyMap<string, ReplyEstimate> = new Map<strin
   }],
 ]);
 
-function hashSize(db: Keyspace, argv: string[], now: number, limit: number, fields: boolean, values: boolean): number {
-  const hash = live(db, argv[1], now, RedisHash);
-  if (hash === null) return 0;
-  const perField = (fields ? 1 : 0) + (values ? 1 : 0);
-  if (hash.size <= WALK_ABOVE_ELEMENTS) return (hash.size * perField + 1) * ELEMENT_BYTES;
+/** Bytes of a hash's fields, values or both as a reply, stopping once past `limit`. */
+export function hashReplySize(hash: RedisHash, fields: boolean, values: boolean, limit: number): number {
   let n = ELEMENT_BYTES;
   for (const [f, v] of hash.entries()) {
     if (fields) n += f.length + ELEMENT_BYTES;

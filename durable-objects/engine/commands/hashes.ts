@@ -10,6 +10,7 @@ import { type LongDouble, addLongDouble, formatLongDoubleHuman, parseLongDouble 
 import { OK, type Reply } from "../reply.js";
 import { RedisHash } from "../types/index.js";
 import { NOTIFY_HASH } from "../notify.js";
+import { ensureReplyRoom, hashReplySize, roomToSize } from "../reply-budget.js";
 import { deleteIfEmpty, getHash, int64Arg, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -69,10 +70,14 @@ function hgetall(ctx: CommandContext, argv: string[]): Reply {
   const h = getHash(ctx, argv[1]);
   if (!h) return [];
   const name = argv[0].toLowerCase();
+  const fields = name !== "hvals";
+  const values = name !== "hkeys";
+  const room = roomToSize(h.size, ctx);
+  if (room < Infinity) ensureReplyRoom(hashReplySize(h, fields, values, room), room);
   const out: string[] = [];
   for (const [f, v] of h.entries()) {
-    if (name !== "hvals") out.push(f);
-    if (name !== "hkeys") out.push(v);
+    if (fields) out.push(f);
+    if (values) out.push(v);
   }
   return out;
 }

@@ -17,6 +17,7 @@ import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
 import { scriptingCommands } from "./scripting.js";
 import { pubsubCommands } from "./pubsub.js";
+import { REPLY_ESTIMATES, REPLY_WITHIN_KEY } from "../reply-budget.js";
 
 const families: CommandSpec[][] = [
   stringCommands,
@@ -41,7 +42,9 @@ export const COMMANDS = new Map<string, CommandSpec>();
 for (const family of families) {
   for (const spec of family) {
     if (COMMANDS.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
-    COMMANDS.set(spec.name, spec);
+    const replyEstimate = REPLY_ESTIMATES.get(spec.name);
+    const replyWithinKey = REPLY_WITHIN_KEY.get(spec.name);
+    COMMANDS.set(spec.name, replyEstimate === undefined && replyWithinKey === undefined ? spec : { ...spec, replyEstimate, replyWithinKey });
   }
 }
 setCommandCounter(() => COMMANDS.size);

@@ -8,6 +8,7 @@ import { RedisError, mustBePositive, noSuchKey, outOfRange, syntaxError, wrongAr
 import { OK, type Reply } from "../reply.js";
 import { RedisList } from "../types/index.js";
 import { NOTIFY_LIST } from "../notify.js";
+import { ensureReplyRoom, listRangeSize, roomToSize } from "../reply-budget.js";
 import { deleteIfEmpty, getList, int64Arg, intArg, opt, parseTimeout } from "./args.js";
 
 type End = "LEFT" | "RIGHT";
@@ -110,7 +111,11 @@ function lrange(ctx: CommandContext, argv: string[]): Reply {
   const list = getList(ctx, argv[1]);
   if (list === undefined) return [];
   const range = clampRange(start, stop, list.length);
-  return range ? list.slice(range[0], range[1]) : [];
+  if (range === null) return [];
+  const elements = range[1] - range[0] + 1;
+  const room = roomToSize(elements, ctx);
+  if (room < Infinity) ensureReplyRoom(listRangeSize(list, range[0], elements, room), room);
+  return list.slice(range[0], range[1]);
 }
 
 /** LINDEX key index */

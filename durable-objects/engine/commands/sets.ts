@@ -9,6 +9,7 @@ import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet } from "../types/index.js";
 import { NOTIFY_GENERIC, NOTIFY_SET } from "../notify.js";
+import { ensureReplyRoom, sizeOf, roomToSize } from "../reply-budget.js";
 import { deleteIfEmpty, getSet, opt, rangeArg, removeMembers, sampleIndexes } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -84,7 +85,10 @@ function srem(ctx: CommandContext, argv: string[]): Reply {
 /** SMEMBERS key */
 function smembers(ctx: CommandContext, argv: string[]): Reply {
   const s = getSet(ctx, argv[1]);
-  return s ? membersInOrder(ctx, s) : [];
+  if (s === undefined) return [];
+  const room = roomToSize(s.size, ctx);
+  if (room < Infinity) ensureReplyRoom(sizeOf(s.values(), room), room);
+  return membersInOrder(ctx, s);
 }
 
 /** SISMEMBER key member */

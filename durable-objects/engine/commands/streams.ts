@@ -26,6 +26,7 @@ import {
 } from "../types/stream.js";
 import { int64Arg, opt, rangeArg } from "./args.js";
 import { NOTIFY_STREAM } from "../notify.js";
+import { ELEMENT_BYTES, ensureReplyRoom, roomToSize } from "../reply-budget.js";
 
 // ── arguments ──────────────────────────────────────────────────────────────────────────────────
 
@@ -305,6 +306,11 @@ function xrange(ctx: CommandContext, argv: string[]): Reply {
   const s = getStream(ctx, argv[1]);
   if (!s) return [];
   if (count === 0) return null;
+  if (start === MIN_ID && end === MAX_ID) {
+    // The whole stream: each entry is at least its ID and one field and value (5 elements).
+    const entries = count === -1 ? s.length : Math.min(count, s.length);
+    ensureReplyRoom(entries * 5 * ELEMENT_BYTES, roomToSize(entries, ctx));
+  }
   return s.range(start, end, count === -1 ? 0 : count, rev).map(entryReply);
 }
 

@@ -10,6 +10,7 @@ import { globMatch } from "../glob.js";
 import type { Reply } from "../reply.js";
 import { RedisSet, RedisZSet } from "../types/index.js";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.js";
+import { ELEMENT_BYTES, ensureReplyRoom, roomToSize, zsetRangeSize } from "../reply-budget.js";
 import { deleteIfEmpty, getZSet, intArg, opt, parseTimeout, rangeArg, removeMembers } from "./args.js";
 import { parseCursor, parseScanOptions, scanStep } from "./keys.js";
 
@@ -448,9 +449,10 @@ export function parseZrangeOptions(args: string[], fixed: { by?: RangeBy; rev?: 
 /**
  * The elements a ZRANGE selects, in reply order; undefined when the key is missing. `first` and
  * `second` are as given (with REV and BYSCORE or BYLEX the first is the max). The range's parse
- * errors come before the key's type error, as in Redis.
+ * errors come before the key's type error, as in Redis. With `sized` (ZRANGE's reply), a range past
+ * WALK_ABOVE_ELEMENTS is sized against the reply's room before it is taken.
  */
-function selectRange(ctx: CommandContext, key: string, first: string, second: string, o: ZrangeOptions): [string, number][] | undefined {
+function selectRange(ctx: CommandContext, key: string, first: string, second: string, o: ZrangeOptions, sized: boolean): [string, number][] | undefined {
   let rank: [number, number] | undefined;
   let score: ScoreRange | undefined;
   let lex: LexRange | undefined;
@@ -463,21 +465,43 @@ function selectRange(ctx: CommandContext, key: string, first: string, second: st
     const span = rankSpan(z.size, rank[0], rank[1]);
     if (span === null) return [];
     const [s, e] = span;
-    return o.rev ? z.range(z.size - 1 - e, z.size - 1 - s, true) : z.range(s, e);
+    // Reversed ranks count from the highest: the same members as these ascending ranks.
+    const from = o.rev ? z.size - 1 - e : s;
+    const room = sized ? roomToSize(e - s + 1, ctx) : Infinity;
+    if (room < Infinity) ensureReplyRoom(zsetRangeSize(z, from, e - s + 1, o.withScores, room), room);
+    return z.range(from, from + e - s, o.rev);
   }
-  if (lex) return lexItems(ctx, z, lex, o.rev, o.offset, o.limit);
+  if (lex) {
+    // Walked from its first member while in range, as Redis does (a set whose scores differ has no
+    // count for it), and sized before the reply is built from it.
+    const items = lexItems(ctx, z, lex, o.rev, o.offset, o.limit);
+    const room = sized ? roomToSize(items.length, ctx) : Infinity;
+    if (room < Infinity) ensureReplyRoom(itemsSize(items, room), room);
+    return items;
+  }
   const [start, end] = scoreSpan(z, score!);
   if (end <= start || o.offset < 0) return [];
   let count = end - start - o.offset;
   if (o.limit >= 0 && o.limit < count) count = o.limit;
   if (count <= 0) return [];
-  return o.rev ? z.range(end - o.offset - count, end - o.offset - 1, true) : z.range(start + o.offset, start + o.offset + count - 1);
+  const from = o.rev ? end - o.offset - count : start + o.offset;
+  const room = sized ? roomToSize(count, ctx) : Infinity;
+  if (room < Infinity) ensureReplyRoom(zsetRangeSize(z, from, count, o.withScores, room), room);
+  return z.range(from, from + count - 1, o.rev);
+}
+
+/** Bytes of a lex range's members as a reply (BYLEX takes no scores), stopping once past `limit`. */
+function itemsSize(items: [string, number][], limit: number): number {
+  let n = ELEMENT_BYTES;
+  for (let i = 0; i < items.length && n <= limit; i++) n += items[i][0].length + ELEMENT_BYTES;
+  return n;
 }
 
 /** ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES], and the older forms. */
 function zrangeGeneric(ctx: CommandContext, argv: string[], fixed: { by?: RangeBy; rev?: boolean }): Reply {
-  const o = parseZrangeOptions(argv.slice(4), fixed);
-  const items = selectRange(ctx, argv[1], argv[2], argv[3], o);
+  // Most ZRANGEs have no options: the form's own, without copying and parsing none.
+  const o = argv.length === 4 ? { by: fixed.by ?? "rank", rev: fixed.rev ?? false, withScores: false, offset: 0, limit: -1 } : parseZrangeOptions(argv.slice(4), fixed);
+  const items = selectRange(ctx, argv[1], argv[2], argv[3], o, true);
   return items === undefined ? [] : flat(items, o.withScores);
 }
 
@@ -496,7 +520,7 @@ const zrevrangebylex = (ctx: CommandContext, argv: string[]) => zrangeGeneric(ct
 /** ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] */
 function zrangestore(ctx: CommandContext, argv: string[]): Reply {
   const o = parseZrangeOptions(argv.slice(5), { store: true });
-  const items = selectRange(ctx, argv[2], argv[3], argv[4], o) ?? [];
+  const items = selectRange(ctx, argv[2], argv[3], argv[4], o, false) ?? [];
   // Redis fills the new set in reply order: a rank range knows its size and starts as a skiplist
   // when too big for a listpack; a score or lex range starts as a listpack and converts on the way.
   const z = new RedisZSet();
