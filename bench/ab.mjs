@@ -157,13 +157,15 @@ async function engineAb(report, oldDir, names) {
     }
     const o = median(ns.old);
     const n = median(ns.new);
-    rows.push([label, o.toFixed(0), n.toFixed(0), (n / o).toFixed(2)]);
+    const ratios = ns.new.map((t, round) => t / ns.old[round]);
+    rows.push([label, o.toFixed(0), n.toFixed(0), (n / o).toFixed(2), `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`]);
   }
   report.table(
     `A/B in process: the engine's time per command, ${names.new} against ${names.old} (ns)`,
-    ["command", names.old, names.new, `${names.new} ÷ ${names.old} (time)`],
+    ["command", names.old, names.new, `${names.new} ÷ ${names.old} (time)`, "range over rounds"],
     rows,
     "Engine.execute on each build's engine bundle, in one process, the builds taking turns over 7 rounds of 200,000 calls; the median round. " +
+      "The range is of the rounds' own ratios (each round's two builds ran back to back): one that contains 1.00 is within noise. " +
       "This is the engine alone: over HTTP a request costs hundreds of microseconds, a pipelined command about ten.",
   );
 }
