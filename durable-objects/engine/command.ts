@@ -53,6 +53,12 @@ export interface CommandContext {
    * as it may walk the replies before it that were charged a bound.
    */
   replyRoom(): number;
+  /**
+   * Set by a handler that counted its reply's bytes while building it, as replyBytes counts them for
+   * base64 or RESP: the budget charges that instead of walking the reply (a reply sent as JSON text is
+   * still walked). -1: not counted.
+   */
+  replyBytes: number;
   /** Engine-wide facts a server command reports (INFO, DBSIZE, …). */
   readonly server: ServerInfo;
   /** The script cache and function libraries (EVAL, SCRIPT, FUNCTION, FCALL). */

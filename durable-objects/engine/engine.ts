@@ -95,6 +95,8 @@ export class Engine {
   private readonlyToken = false;
   /** What the replies of the batch being executed may still take (ExecuteOptions.replyBudget). */
   private readonly replyBudget = new ReplyBudget();
+  /** CommandContext.replyBytes of the command run last (-1: its handler did not count them). */
+  private countedReplyBytes = -1;
   /** CommandContext.replyRoom in a batch. */
   private readonly batchReplyRoom = (): number => this.replyBudget.room();
   /** CommandContext.propagateNow. */
@@ -403,7 +405,7 @@ export class Engine {
       const v = this.db.data.get(argv[1]);
       bound = budget.withinBound(v === undefined || typeof v === "string" ? 0 : v.memoryUsage());
     }
-    return budget.charge(reply, bound) ? reply : this.replyTooLarge();
+    return budget.charge(reply, bound, this.countedReplyBytes) ? reply : this.replyTooLarge();
   }
 
   /**
@@ -488,6 +490,7 @@ export class Engine {
     try {
       reply = spec.handler(ctx, argv);
     } catch (e) {
+      ctx.replyBytes = -1;
       if (e instanceof RedisError) reply = errorReply(e.message);
       else {
         console.error(`internal error in ${spec.name}:`, e instanceof Error ? e.stack : e);
@@ -509,6 +512,7 @@ export class Engine {
       }
     }
     this.server.commandsProcessed++;
+    this.countedReplyBytes = ctx.replyBytes;
     if (ctx.dirty > 0) {
       this.dirty += ctx.dirty;
       this.writes++;
@@ -530,6 +534,7 @@ export class Engine {
  */
 class CommandRun implements CommandContext {
   dirty = 0;
+  replyBytes = -1;
   /** What rewrite() was given: propagated instead of the command. */
   rewritten: string[][] | null = null;
 

@@ -102,7 +102,7 @@ describe("reads past WALK_ABOVE_ELEMENTS", () => {
       ["SADD", "big-s", ...members],
       ["HSET", "big-h", ...members.flatMap((m) => [m, m + "!"])],
       ["ZADD", "big-z", ...members.flatMap((m, i) => [String(i), m])],
-      ...members.map((m, i) => ["XADD", "big-x", `${i + 1}-0`, "f", m]),
+      ...members.map((m, i) => ["XADD", "big-x", `${i + 1}-0`, "f", m, ...(i % 3 === 0 ? ["g", "y".repeat(i % 5)] : [])]),
     ]);
     return { ...t, members };
   }
@@ -123,6 +123,10 @@ describe("reads past WALK_ABOVE_ELEMENTS", () => {
       ["ZRANGE", "big-z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "1025"],
       ["ZRANGE", "big-z", "+", "-", "BYLEX", "REV"],
       ["ZRANGEBYLEX", "big-z", "-", "+", "LIMIT", "0", "1025"],
+      // Counted by its handler as it is built.
+      ["XRANGE", "big-x", "-", "+"],
+      ["XREVRANGE", "big-x", "+", "(5-0", "COUNT", "7"],
+      ["XRANGE", "big-x", "1000", "1010"],
     ]) {
       const reply = engine.execute(argv);
       const size = replyBytes(reply);

@@ -52,7 +52,8 @@ export function ensureReplyRoom(bytes: number, room: number): void {
  * Commands whose reply is an array of elements of the collection at argv[1], each element at most
  * once and nothing else, by the argument count they are so with (0: any). Such a reply takes at most
  * the collection's memoryUsage() (which charges every element its length and 16 more), 6 times that
- * as JSON text (jsonTextBytes), and ELEMENT_BYTES: Engine.call charges it that bound without walking it.
+ * as JSON text (jsonTextBytes), and ELEMENT_BYTES: Engine.call charges it that bound without walking
+ * it. (Not a stream's entries: an entry with its node's fields is charged its values alone.)
  */
 export const REPLY_WITHIN_KEY: ReadonlyMap<string, number> = new Map([
   ["lrange", 0],
@@ -97,6 +98,13 @@ export function replyBytes(r: Reply, limit = Infinity, text = false): number {
     const e = r[i];
     n += typeof e === "string" ? (text ? jsonTextBytes(e) : e.length) + ELEMENT_BYTES : replyBytes(e, limit - n, text);
   }
+  return n;
+}
+
+/** replyBytes of an array of strings, for a handler that counts its reply as it builds it. */
+export function stringsBytes(strings: readonly string[]): number {
+  let n = ELEMENT_BYTES;
+  for (let i = 0; i < strings.length; i++) n += strings[i].length + ELEMENT_BYTES;
   return n;
 }
 
@@ -148,17 +156,17 @@ export class ReplyBudget {
   }
 
   /**
-   * Charges a reply: at `bound` when one is known (≥ 0, the most it takes) and fits, else at its
-   * measured size. False when it does not fit; then nothing is charged. REPLY_TOO_LARGE itself (a
+   * Charges a reply: at `bound` when one is known (≥ 0, the most it takes) and fits, else at its size:
+   * `counted` when its handler counted it (≥ 0, CommandContext.replyBytes), measured otherwise. False when it does not fit; then nothing is charged. REPLY_TOO_LARGE itself (a
    * handler's refusal) is not charged: the commands after it that fit still answer.
    */
-  charge(reply: Reply, bound: number): boolean {
+  charge(reply: Reply, bound: number, counted: number): boolean {
     if (bound >= 0 && bound <= this.left - this.boundedBytes) {
       this.bounded[this.boundedCount++] = reply;
       this.boundedBytes += bound;
       return true;
     }
-    const size = replyBytes(reply, this.left, this.text);
+    const size = counted >= 0 && !this.text ? counted : replyBytes(reply, this.left, this.text);
     if (size > this.left - this.boundedBytes && size > this.room()) return false;
     if (size === REPLY_TOO_LARGE.length + ELEMENT_BYTES && typeof reply === "object" && reply !== null && "error" in reply && reply.error === REPLY_TOO_LARGE) return true;
     this.left -= size;

@@ -26,7 +26,7 @@ import {
 } from "../types/stream.js";
 import { int64Arg, opt, rangeArg } from "./args.js";
 import { NOTIFY_STREAM } from "../notify.js";
-import { ELEMENT_BYTES, ensureReplyRoom, roomToSize } from "../reply-budget.js";
+import { ELEMENT_BYTES, ensureReplyRoom, roomToSize, stringsBytes } from "../reply-budget.js";
 
 // ── arguments ──────────────────────────────────────────────────────────────────────────────────
 
@@ -311,7 +311,18 @@ function xrange(ctx: CommandContext, argv: string[]): Reply {
     const entries = count === -1 ? s.length : Math.min(count, s.length);
     ensureReplyRoom(entries * 5 * ELEMENT_BYTES, roomToSize(entries, ctx));
   }
-  return s.range(start, end, count === -1 ? 0 : count, rev).map(entryReply);
+  // Counted as built (CommandContext.replyBytes): walking nested entries after costs more than the range.
+  const entries = s.range(start, end, count === -1 ? 0 : count, rev);
+  const out: Reply[] = new Array(entries.length);
+  let bytes = ELEMENT_BYTES;
+  for (let i = 0; i < entries.length; i++) {
+    const [id, pairs] = entries[i];
+    const text = idText(id);
+    out[i] = [text, pairs];
+    bytes += ELEMENT_BYTES + text.length + ELEMENT_BYTES + stringsBytes(pairs);
+  }
+  ctx.replyBytes = bytes;
+  return out;
 }
 
 /** XLEN key */
