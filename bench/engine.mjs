@@ -1,6 +1,6 @@
 // Engine-only benchmarks in Node: collection commands at 1k and 100k elements (per-operation cost
 // must not grow linearly with size), and memory per key/element against used_memory's accounting.
-import { Engine } from "./.build/lib.mjs";
+import * as bundle from "./.build/lib.mjs";
 
 function opsPerSec(engine, makeArgv, n) {
   const t0 = performance.now();
@@ -10,7 +10,8 @@ function opsPerSec(engine, makeArgv, n) {
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
-export async function engineBench(report) {
+/** `lib`: the bundle whose Engine is timed (bench/ab.mjs passes the older build's). */
+export async function engineBench(report, { Engine } = bundle) {
   const probe = new Engine();
   const rows = [];
   const cases = [

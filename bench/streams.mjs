@@ -1,7 +1,8 @@
 // Streams: XADD and XRANGE of 10 from the middle at 1k vs 1M entries (the cost per operation must not
 // grow with the stream's length), and memory per entry beside redis-server's MEMORY USAGE of the same
 // stream (one field-value pair, value 10 bytes, IDs in order).
-import { Engine, findBinary, startRedis } from "./.build/lib.mjs";
+import * as bundle from "./.build/lib.mjs";
+import { findBinary, startRedis } from "./.build/lib.mjs";
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
@@ -11,7 +12,7 @@ function opsPerSec(engine, makeArgv, n) {
   return n / ((performance.now() - t0) / 1000);
 }
 
-function filled(size) {
+function filled(Engine, size) {
   // No maxmemory: a million entries is past the default 100 MB, where every XADD would answer OOM.
   const e = new Engine({ config: { maxmemory: "0" } });
   for (let b = 1; b <= size; b += 1000) {
@@ -22,12 +23,13 @@ function filled(size) {
   return e;
 }
 
-export async function streamsBench(report) {
+/** `lib`: the bundle whose Engine is timed (bench/ab.mjs passes the older build's). */
+export async function streamsBench(report, { Engine } = bundle) {
   const rows = [];
   const sizes = [1000, 1_000_000];
-  const engines = sizes.map(filled);
+  const engines = sizes.map((size) => filled(Engine, size));
   // The JIT's warm-up on a scratch stream, not timed (as in the engine section).
-  const scratch = filled(1000);
+  const scratch = filled(Engine, 1000);
   let warmId = 1001;
   opsPerSec(scratch, () => ["XADD", "s", `${warmId++}-0`, "f", "0123456789"], 50_000);
   opsPerSec(scratch, () => ["XRANGE", "s", "500-0", "+", "COUNT", "10"], 50_000);
@@ -49,7 +51,7 @@ export async function streamsBench(report) {
   const n = 1_000_000;
   globalThis.gc();
   const before = process.memoryUsage().heapUsed;
-  const e = filled(n);
+  const e = filled(Engine, n);
   globalThis.gc();
   const real = (process.memoryUsage().heapUsed - before) / n;
   const charged = e.db.usedMemory / n;
