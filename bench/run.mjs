@@ -9,20 +9,24 @@ import { httpBench } from "./http.mjs";
 
 const started = Date.now();
 const sections = [];
-const report = {
+/** A report that prints each table and keeps its text in `into`, for BENCHMARKS.md. */
+const reportInto = (into) => ({
   table(title, header, rows, note) {
     const widths = header.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i] ?? "").length)));
     const line = (cells) => "| " + cells.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
     const text = [`### ${title}`, "", line(header), "| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |", ...rows.map(line)];
     if (note) text.push("", note);
     console.log("\n" + text.join("\n"));
-    sections.push(text.join("\n"));
+    into.push(text.join("\n"));
   },
   note(title, text) {
     console.log(`\n### ${title}\n\n${text}`);
-    sections.push(`### ${title}\n\n${text}`);
+    into.push(`### ${title}\n\n${text}`);
   },
-};
+});
+const report = reportInto(sections);
+/** The A/B's tables: it runs first, and they go at the end of BENCHMARKS.md. */
+const abSections = [];
 
 console.log("building the worker and bundling the engine and persistence for Node…");
 buildForBench();
@@ -41,9 +45,18 @@ const { scriptingBench } = await import("./scripting.mjs");
 
 // BENCH_ONLY=http,limits runs just those sections (for an A/B of one table) and leaves BENCHMARKS.md alone.
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
-const section = async (name, fn) => {
-  if (!only || only.has(name)) await fn(report);
+const section = async (name, fn, into = report) => {
+  if (!only || only.has(name)) await fn(into);
 };
+// BENCH_AB=<commit>: this checkout against that commit's build, the two taking turns (bench/ab.mjs).
+// First, while neither build's code has run in this process: after the sections below, this
+// checkout's functions would come to the A/B shaped by every command those sent, the other's fresh.
+await section(
+  "ab",
+  (r) =>
+    abBench(r, { pubsub: pubsubBench, engine: engineBench, streams: streamsBench, eviction: evictionBench, limits: limitsBench, memory: memoryBench, lua: luaBench, scripting: scriptingBench, recovery: recoveryBench, persistence: persistenceBench }),
+  reportInto(abSections),
+);
 await section("http", httpBench);
 await section("pubsub", pubsubBench);
 await section("engine", engineBench);
@@ -56,10 +69,6 @@ await section("scripting", scriptingBench);
 // Before the persistence section leaves this process with large heaps to collect while the runtime works.
 await section("recovery", recoveryBench);
 await section("persistence", persistenceBench);
-// BENCH_AB=<commit>: this checkout against that commit's build, the two taking turns (bench/ab.mjs).
-await section("ab", (r) =>
-  abBench(r, { pubsub: pubsubBench, engine: engineBench, streams: streamsBench, eviction: evictionBench, limits: limitsBench, memory: memoryBench, lua: luaBench, scripting: scriptingBench, recovery: recoveryBench, persistence: persistenceBench }),
-);
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -70,7 +79,7 @@ The machine is shared and noisy, so each figure stands beside a reference measur
 the **floor** worker (a fetch handler that forwards the body to one Durable Object over RPC and returns a
 constant: one Durable Object hop, no logic), or a real **redis-server** from Debian's packages.
 
-${sections.join("\n\n")}
+${[...sections, ...abSections].join("\n\n")}
 `;
 if (only) console.log(`\nBENCH_ONLY: BENCHMARKS.md left as it was (${seconds} s)`);
 else {
