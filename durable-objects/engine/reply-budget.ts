@@ -1,8 +1,9 @@
 // The reply budget: a request's replies together stay under MAX_REPLY_BYTES, so no reply is too big
-// for the RPC back to the worker (32 MiB) or for the worker's JSON. Every reply is measured after it
-// is built (Engine.call). Writes that answer with data are estimated before they run (REPLY_ESTIMATES),
-// so a refused one changes nothing; reads past WALK_ABOVE_ELEMENTS check their size against
-// CommandContext.replyRoom in their handler, on the collection they have looked up, before they build.
+// for the RPC back to the worker (32 MiB) or for the worker's JSON. Every reply is charged after it is
+// built (ReplyBudget.charge): measured, or counted by its handler, or charged a bound known without
+// walking it (REPLY_WITHIN_KEY). Writes that answer with data are estimated before they run
+// (REPLY_ESTIMATES), so a refused one changes nothing; reads past WALK_ABOVE_ELEMENTS check their size
+// against CommandContext.replyRoom in their handler, on the collection they have looked up, before they build.
 
 import type { Keyspace } from "./keyspace.js";
 import type { Reply } from "./reply.js";
@@ -42,7 +43,7 @@ export function roomToSize(elements: number, ctx: { replyRoom(): number }): numb
 
 /**
  * Such a read, before it builds its reply: REPLY_TOO_LARGE when the reply (at least `bytes`, from the
- * sizes below) would not fit in `room`. Not charged to the budget (see Engine.call).
+ * sizes below) would not fit in `room`. Not charged to the budget (see ReplyBudget.charge).
  */
 export function ensureReplyRoom(bytes: number, room: number): void {
   if (bytes > room) throw new RedisError(REPLY_TOO_LARGE);
