@@ -110,8 +110,9 @@ const hangs = [];
 /**
  * A hang between files (every test of the files so far ended, the next file never started) is the
  * vitest plugin's runtime, not a test (cf. workers-sdk#15498; it has struck after different files, in
- * about one full run in seven). The tests that ended are counted from the progress file, and the files
- * not yet run go on in a new run, said in the summary. A hang inside a file fails the run, naming it.
+ * about one full run in seven, and after a run's last file). The tests that ended are counted from the
+ * progress file, and the files not yet run go on in a new run (none after the last file), said in the
+ * summary. A hang inside a file fails the run, naming it.
  */
 const MAX_RESUMES = 3;
 const resumed = [];
@@ -128,6 +129,17 @@ for (const { name, projects, flags = [] } of runs) {
       if (where.betweenFiles && attempt < MAX_RESUMES && process.argv.length === 2) {
         const all = files.length > 0 ? files : filesOf(projects);
         const rest = all.filter((f) => !where.ended.has(f));
+        if (all.length > 0 && rest.length === 0) {
+          // After the last file: every file ran and every test ended; the runtime hung in its teardown.
+          passed += where.counts.passed;
+          failed += where.counts.failed;
+          skipped += where.counts.skipped;
+          if (where.counts.failed > 0) ok = false;
+          const line = `${name}: the runtime hung ${where.text}; it was the last file: every file had run`;
+          console.error(`\n${line}\n`);
+          resumed.push(line);
+          break;
+        }
         if (rest.length > 0 && rest.length < all.length) {
           passed += where.counts.passed;
           failed += where.counts.failed;
