@@ -129,25 +129,17 @@ for (const { name, projects, flags = [] } of runs) {
       if (where.betweenFiles && attempt < MAX_RESUMES && process.argv.length === 2) {
         const all = files.length > 0 ? files : filesOf(projects);
         const rest = all.filter((f) => !where.ended.has(f));
-        if (all.length > 0 && rest.length === 0) {
-          // After the last file: every file ran and every test ended; the runtime hung in its teardown.
+        // After the last file (none left) every file ran: the runtime hung in its teardown.
+        if (all.length > 0 && rest.length < all.length) {
           passed += where.counts.passed;
           failed += where.counts.failed;
           skipped += where.counts.skipped;
           if (where.counts.failed > 0) ok = false;
-          const line = `${name}: the runtime hung ${where.text}; it was the last file: every file had run`;
+          const next = rest.length === 0 ? "it was the last file: every file had run" : `the ${rest.length} files not yet run went on in a new run`;
+          const line = `${name}: the runtime hung ${where.text}; ${next}`;
           console.error(`\n${line}\n`);
           resumed.push(line);
-          break;
-        }
-        if (rest.length > 0 && rest.length < all.length) {
-          passed += where.counts.passed;
-          failed += where.counts.failed;
-          skipped += where.counts.skipped;
-          if (where.counts.failed > 0) ok = false;
-          const line = `${name}: the runtime hung ${where.text}; the ${rest.length} files not yet run went on in a new run`;
-          console.error(`\n${line}\n`);
-          resumed.push(line);
+          if (rest.length === 0) break;
           files = rest;
           continue;
         }

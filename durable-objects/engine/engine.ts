@@ -441,6 +441,8 @@ export class Engine {
   private run(spec: CommandSpec, argv: string[], loading: boolean, replyRoom: () => number): Reply {
     const db = this.db;
     const isWrite = spec.is.write;
+    // Until the handler has counted it: a refusal below is measured, not charged the last reply's count.
+    this.countedReplyBytes = -1;
     // No write stores an argument longer than proto-max-bulk-len (a list element, a hash value, a
     // member, …): the worker bounds arguments by MAX_RECORD_BYTES, but CONFIG SET may lower the
     // parameter below it, and a script can build an argument of its own. The log is trusted.

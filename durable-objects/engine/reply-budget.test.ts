@@ -264,6 +264,16 @@ describe("the reply budget in a batch", () => {
     ]);
   });
 
+  it("charges a command refused before its handler ran its own error, not the count of the reply before it", () => {
+    const { engine } = testEngine();
+    for (let i = 1; i <= 50; i++) engine.execute(["XADD", "x", `${i}-0`, "f", "v".repeat(100)]);
+    engine.execute(["CONFIG", "SET", "proto-max-bulk-len", "10"]);
+    const xrange = engine.execute(["XRANGE", "x", "-", "+"]);
+    // Room for the XRANGE and a short error, not for a second XRANGE's size.
+    const replies = engine.executeBatch([["XRANGE", "x", "-", "+"], ["SET", "k", "v".repeat(20)]], { replyBudget: replyBytes(xrange) + 100 });
+    expect(replies[1]).toEqual({ error: "ERR string exceeds maximum allowed size (proto-max-bulk-len)" });
+  });
+
   it("counts a reply's strings' bytes and ELEMENT_BYTES per element", () => {
     expect(replyBytes(null)).toBe(8);
     expect(replyBytes("abc")).toBe(11);

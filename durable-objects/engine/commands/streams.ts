@@ -124,7 +124,7 @@ function getStream(ctx: CommandContext, key: string): RedisStream | undefined {
   throw wrongType();
 }
 
-const entryReply = ([id, pairs]: [string, string[]]): Reply => [idText(id), pairs];
+const entryReply = ([id, pairs]: [string, string[]]): [string, string[]] => [idText(id), pairs];
 
 // ── XADD / XTRIM ───────────────────────────────────────────────────────────────────────────────
 
@@ -316,10 +316,9 @@ function xrange(ctx: CommandContext, argv: string[]): Reply {
   const out: Reply[] = new Array(entries.length);
   let bytes = ELEMENT_BYTES;
   for (let i = 0; i < entries.length; i++) {
-    const [id, pairs] = entries[i];
-    const text = idText(id);
-    out[i] = [text, pairs];
-    bytes += ELEMENT_BYTES + text.length + ELEMENT_BYTES + stringsBytes(pairs);
+    const entry = entryReply(entries[i]);
+    out[i] = entry;
+    bytes += ELEMENT_BYTES + entry[0].length + ELEMENT_BYTES + stringsBytes(entry[1]);
   }
   ctx.replyBytes = bytes;
   return out;

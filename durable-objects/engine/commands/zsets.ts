@@ -497,10 +497,12 @@ function itemsSize(items: [string, number][], limit: number): number {
   return n;
 }
 
+const NO_OPTIONS: string[] = [];
+
 /** ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES], and the older forms. */
 function zrangeGeneric(ctx: CommandContext, argv: string[], fixed: { by?: RangeBy; rev?: boolean }): Reply {
-  // Most ZRANGEs have no options: the form's own, without copying and parsing none.
-  const o = argv.length === 4 ? { by: fixed.by ?? "rank", rev: fixed.rev ?? false, withScores: false, offset: 0, limit: -1 } : parseZrangeOptions(argv.slice(4), fixed);
+  // Most ZRANGEs have no options: no copy of none.
+  const o = parseZrangeOptions(argv.length === 4 ? NO_OPTIONS : argv.slice(4), fixed);
   const items = selectRange(ctx, argv[1], argv[2], argv[3], o, true);
   return items === undefined ? [] : flat(items, o.withScores);
 }
